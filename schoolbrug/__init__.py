@@ -1,0 +1,1 @@
+"""Schoolbrug: moves school data safely between SIS exports, a registry of record and apps."""

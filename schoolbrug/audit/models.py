@@ -1,0 +1,35 @@
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One change to registry data: who, when, what and why. History users can read."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "aangemaakt"
+        UPDATE = "update", "gewijzigd"
+        MOVE = "move", "van klas veranderd"
+        LEAVE = "leave", "naar Schoolverlaters"
+        RETURN = "return", "teruggekeerd"
+        ADOPT = "adopt", "overgenomen"
+
+    at = models.DateTimeField(db_index=True)
+    # A person's e-mail/username, or "sync" for unattended runs.
+    actor = models.CharField(max_length=200)
+    # Why: "sync run 42", "import staff.csv", "manual".
+    reason = models.CharField(max_length=200)
+    sync_run = models.ForeignKey(
+        "sync.SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    institution_number = models.CharField(max_length=6, blank=True, db_index=True)
+    entity = models.CharField(max_length=20)  # "pupil", "class", ...
+    entity_sourced_id = models.UUIDField(db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # {"field": [old, new]}; national numbers appear only masked.
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.entity}"

@@ -1,0 +1,18 @@
+"""The `schoolbrug` console script: Django's management commands under one name."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolbrug.settings")
+    from django.conf import settings
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([os.path.basename(sys.argv[0]) or "schoolbrug", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

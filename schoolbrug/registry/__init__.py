@@ -1,0 +1,1 @@
+"""Registry of record: institutions, classes, pupils, staff."""

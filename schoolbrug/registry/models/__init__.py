@@ -1,0 +1,19 @@
+from .organisation import Board, Community, Institution, Site
+from .people import Assignment, Enrolment, Pupil, Staff
+from .structure import LEAVERS_CLASS_CODE, SchoolClass, SchoolYear
+from .aliases import SourceAlias
+
+__all__ = [
+    "LEAVERS_CLASS_CODE",
+    "Assignment",
+    "Board",
+    "Community",
+    "Enrolment",
+    "Institution",
+    "Pupil",
+    "SchoolClass",
+    "SchoolYear",
+    "Site",
+    "SourceAlias",
+    "Staff",
+]

@@ -1,0 +1,28 @@
+from django.db import models
+
+
+class SourceAlias(models.Model):
+    """An id a source gives one of our entities (WISA id, Informat personId, OneRoster
+    sourcedId). Ours (`sourced_id`) never changes; theirs is kept here, one per source."""
+
+    class Kind(models.TextChoices):
+        PUPIL = "pupil"
+        CLASS = "class"
+        STAFF = "staff"
+        INSTITUTION = "institution"
+
+    source = models.CharField(max_length=20)  # "wisa", "informat", "oneroster:<name>"
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    external_id = models.CharField(max_length=100)
+    sourced_id = models.UUIDField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "external_id"], name="alias_unique_per_source"
+            )
+        ]
+        verbose_name_plural = "source aliases"
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.kind}:{self.external_id}"

@@ -1,0 +1,97 @@
+from django.db import models
+
+from .base import SourcedModel
+from .organisation import Institution
+from .structure import SchoolClass, SchoolYear
+
+
+class Pupil(SourcedModel):
+    """Leerling, per institution: a pupil enrolled in two schools has two records."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", "jongen"
+        FEMALE = "F", "meisje"
+        OTHER = "X", "anders"
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="pupils")
+    # Sensitive personal data: never logged, masked in reports. Null for sources without
+    # one (OneRoster); unique per institution where present.
+    national_number = models.CharField(max_length=11, null=True, blank=True)
+    family_name = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=100)
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    registration_number = models.CharField(max_length=30, blank=True)  # stamboeknummer
+    email = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    # {"father"|"mother"|"guardian": {"street", "number", "box", "postal_code", "city",
+    #  "email", "phone"}}
+    contacts = models.JSONField(default=dict, blank=True)
+    care_record = models.JSONField(default=dict, blank=True)
+    # Who created the record: a source name ("wisa", "oneroster", ...) or "" when it was
+    # entered by hand; a sync adopts records it did not create.
+    origin = models.CharField(max_length=20, blank=True)
+    is_leaver = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "national_number"], name="pupil_national_number_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["institution", "family_name", "given_name"])]
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+
+class Enrolment(SourcedModel):
+    """A pupil in a class for a school year, with their class number (login key)."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="enrolments")
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="enrolments")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT)
+    class_number = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "school_year"], name="one_enrolment_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} in {self.school_class} ({self.class_number})"
+
+
+class Staff(SourcedModel):
+    email = models.EmailField(unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name_plural = "staff"
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class Assignment(SourcedModel):
+    """Opdracht: a role in an institution from a start to an (optional) end date."""
+
+    class Role(models.TextChoices):
+        DIRECTOR = "director", "directeur"
+        TEACHER = "teacher", "leerkracht"
+        ICT_COORDINATOR = "ict_coordinator", "ict-coördinator"
+        CARE_TEAM = "care_team", "zorgteam"
+        SECRETARY = "secretary", "secretariaat"
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="assignments")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    classes = models.ManyToManyField(SchoolClass, blank=True, related_name="teachers")
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.role} @ {self.institution.number}"

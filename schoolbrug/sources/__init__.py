@@ -1,0 +1,1 @@
+"""SIS export formats: parse and normalise into plain records."""

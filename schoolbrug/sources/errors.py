@@ -1,0 +1,48 @@
+"""Input that cannot be read as the format at all: the run stops and writes nothing."""
+
+from __future__ import annotations
+
+
+class BadInput(Exception):
+    """Names file, line and field, with the reason in Dutch (users) and English (logs)."""
+
+    def __init__(
+        self,
+        reason_nl: str,
+        reason_en: str,
+        *,
+        file: str = "",
+        line: int | None = None,
+        field: str = "",
+    ) -> None:
+        self.reason_nl = reason_nl
+        self.reason_en = reason_en
+        self.file = file
+        self.line = line
+        self.field = field
+        super().__init__(self.log_text())
+
+    def _where(self, line_word: str, field_word: str) -> str:
+        parts = [self.file] if self.file else []
+        if self.line is not None:
+            parts.append(f"{line_word} {self.line}")
+        if self.field:
+            parts.append(f"{field_word} {self.field}")
+        return ", ".join(parts)
+
+    def user_text(self) -> str:
+        where = self._where("regel", "kolom")
+        return f"{where}: {self.reason_nl}" if where else self.reason_nl
+
+    def log_text(self) -> str:
+        where = self._where("line", "column")
+        return f"{where}: {self.reason_en}" if where else self.reason_en
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "message": self.reason_nl,
+            "message_en": self.reason_en,
+        }

@@ -1,0 +1,225 @@
+"""Findings: what validation says about a row, with a stable code the secretary can look up.
+
+Each code has one Dutch message and fix hint (for the school) and one English message (for
+logs). A finding never carries a full national number, only the masked form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Outcome(StrEnum):
+    """What a finding does to its pupil(s)."""
+
+    DEFER = "defer"  # not synced yet; synced once the SIS fixes it
+    REJECT = "reject"  # not synced; the SIS must fix it
+    NONE = ""  # a warning: synced anyway
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    severity: Severity
+    outcome: Outcome
+    message: str  # Dutch, may use {class_code}, {value}
+    hint: str  # Dutch
+    message_en: str
+
+
+RULES: dict[str, Rule] = {
+    "PUPIL_NO_CLASS_NUMBER": Rule(
+        Severity.WARNING,
+        Outcome.DEFER,
+        "Leerling heeft geen klasnummer (of klasnummer 0) en wordt nog niet gesynchroniseerd.",
+        "Geef de leerling een klasnummer in het administratiepakket zodra hij of zij instapt.",
+        "pupil has no class number (or 0): deferred until it gets one",
+    ),
+    "PUPIL_NATIONAL_NUMBER_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Leerling heeft geen rijksregisternummer.",
+        "Vul het rijksregisternummer (of BIS-nummer) in op de leerlingfiche.",
+        "pupil has no national number",
+    ),
+    "PUPIL_NATIONAL_NUMBER_INVALID": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Het rijksregisternummer is ongeldig (controlegetal klopt niet).",
+        "Controleer het rijksregisternummer op de leerlingfiche (11 cijfers, zie identiteitskaart).",
+        "national number fails its check digits",
+    ),
+    "PUPIL_NATIONAL_NUMBER_DUPLICATE": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Hetzelfde rijksregisternummer staat bij meer dan één leerling in deze instelling.",
+        "Zoek de dubbele leerlingfiches in het administratiepakket en voeg ze samen of verbeter "
+        "het nummer.",
+        "the same national number appears on more than one pupil in this institution",
+    ),
+    "PUPIL_SOURCE_ID_DUPLICATE": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Dezelfde leerling-id staat meer dan eens in de export.",
+        "Laat het pakket de export opnieuw maken; meld het aan de leverancier als het blijft.",
+        "the same source id appears more than once in the export",
+    ),
+    "PUPIL_FAMILY_NAME_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "De naam van de leerling ontbreekt.",
+        "Vul de naam in op de leerlingfiche.",
+        "family name missing",
+    ),
+    "PUPIL_GIVEN_NAME_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "De voornaam van de leerling ontbreekt.",
+        "Vul de voornaam in op de leerlingfiche.",
+        "given name missing",
+    ),
+    "PUPIL_GENDER_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Het geslacht van de leerling ontbreekt of is onleesbaar ({value}).",
+        "Vul het geslacht in op de leerlingfiche (M, V of X).",
+        "gender missing or unreadable",
+    ),
+    "PUPIL_BIRTH_DATE_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "De geboortedatum ontbreekt of is onleesbaar ({value}).",
+        "Vul de geboortedatum in als dag/maand/jaar, bijvoorbeeld 30/7/2015.",
+        "birth date missing or unreadable",
+    ),
+    "PUPIL_BIRTH_DATE_CONTRADICTS_NATIONAL_NUMBER": Rule(
+        Severity.WARNING,
+        Outcome.NONE,
+        "De geboortedatum past niet bij het rijksregisternummer.",
+        "Controleer geboortedatum en rijksregisternummer op de leerlingfiche.",
+        "birth date contradicts the national number",
+    ),
+    "PUPIL_GENDER_CONTRADICTS_NATIONAL_NUMBER": Rule(
+        Severity.WARNING,
+        Outcome.NONE,
+        "Het geslacht past niet bij het rijksregisternummer.",
+        "Controleer het geslacht op de leerlingfiche; bij een BIS-nummer kan dit kloppen.",
+        "gender contradicts the national number",
+    ),
+    "PUPIL_CLASS_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "De leerling zit in geen klas.",
+        "Plaats de leerling in een klas in het administratiepakket.",
+        "pupil has no class",
+    ),
+    "CLASS_UNKNOWN": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Klas '{class_code}' staat niet in het klassenbestand; de leerlingen worden niet "
+        "gesynchroniseerd.",
+        "Controleer de klascode: elke letter en spatie telt. Voeg de klas toe aan de export.",
+        "class code not in the classes file: its pupils are rejected",
+    ),
+    "CLASS_YEAR_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Klas '{class_code}' heeft geen geldig leerjaar; de leerlingen worden niet "
+        "gesynchroniseerd.",
+        "Geef de klas een leerjaar in het administratiepakket.",
+        "class has no valid year: its pupils are rejected",
+    ),
+    "CLASS_CURRICULUM_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Klas '{class_code}' heeft geen vakkenpakket; de leerlingen worden niet "
+        "gesynchroniseerd.",
+        "Wijs de klas een vakkenpakket toe in het administratiepakket.",
+        "class has no curriculum: its pupils are rejected",
+    ),
+    "CLASS_KINDERGARTEN_INVALID": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Kleuterklas '{class_code}' moet graad NVT en leerjaar 0 tot 3 hebben.",
+        "Zet bij de kleuterklas graad op NVT en leerjaar op 0, 1, 2 of 3.",
+        "kindergarten class needs stage NVT and year 0-3: its pupils are rejected",
+    ),
+    "CLASS_DUPLICATE": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Klas '{class_code}' staat meer dan eens in het klassenbestand.",
+        "Laat het pakket de export opnieuw maken.",
+        "class code appears more than once in the classes file",
+    ),
+    "CLASS_NUMBER_CHANGED": Rule(
+        Severity.WARNING,
+        Outcome.NONE,
+        "Het klasnummer van de leerling is gewijzigd: de leerling meldt zich voortaan met het "
+        "nieuwe nummer aan.",
+        "Breng de klasleraar op de hoogte van de nieuwe klasnummers.",
+        "class number changed: the pupil logs in with the new number",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    severity: Severity
+    outcome: Outcome
+    message: str
+    hint: str
+    file: str = ""
+    line: int | None = None
+    field: str = ""
+    national_number_masked: str = ""
+    class_code: str = ""
+    pupil_name: str = ""
+
+    def as_dict(self) -> dict:
+        return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+
+    def log_text(self) -> str:
+        """English, without personal data: code, place and reason only."""
+        where = ":".join(str(p) for p in (self.file, self.line) if p not in ("", None))
+        return f"{self.code} {where} {self.field} {RULES[self.code].message_en}".strip()
+
+
+def make_finding(
+    code: str,
+    *,
+    file: str = "",
+    line: int | None = None,
+    field: str = "",
+    national_number: str = "",
+    class_code: str = "",
+    pupil_name: str = "",
+    value: str = "",
+) -> Finding:
+    rule = RULES[code]
+    return Finding(
+        code=code,
+        severity=rule.severity,
+        outcome=rule.outcome,
+        message=rule.message.format(class_code=class_code, value=value or "leeg"),
+        hint=rule.hint,
+        file=file,
+        line=line,
+        field=field,
+        national_number_masked=mask_national_number(national_number),
+        class_code=class_code,
+        pupil_name=pupil_name,
+    )
+
+
+def mask_national_number(number: str) -> str:
+    """`85073012345` → `85.07.30-***.**`: the birth date part stays, the rest is hidden."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if len(digits) < 6:
+        return "***" if number else ""
+    return f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}-***.**"

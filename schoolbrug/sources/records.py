@@ -1,0 +1,79 @@
+"""Canonical records: what every source is normalised into before validation.
+
+Plain dataclasses, no ORM, so that parsing, validating and planning are testable and
+fast without a database.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+CONTACT_ROLES = ("father", "mother", "guardian")
+CONTACT_FIELDS = ("street", "number", "box", "postal_code", "city", "email", "phone")
+
+
+@dataclass(slots=True)
+class ClassRecord:
+    code: str
+    stage: str = ""  # graad: "1".."3" in secondary, "NVT" for kindergarten, "" in primary
+    year: int | None = None  # leerjaar; kindergarten 0..3
+    curriculum: str = ""  # vakkenpakket
+    years: tuple[int, ...] = ()  # a multi-grade class lists every year it holds
+    line: int = 0
+    source_id: str = ""  # the source's own id where it has one (OneRoster sourcedId)
+    title: str = ""
+
+    @property
+    def is_kindergarten(self) -> bool:
+        return self.stage.strip().upper() == "NVT"
+
+    @property
+    def kindergarten_level(self) -> str:
+        if self.is_kindergarten and self.year is not None and 0 <= self.year <= 3:
+            return f"K{self.year}"
+        return ""
+
+
+@dataclass(slots=True)
+class PupilRecord:
+    line: int
+    source_id: str  # WISA id, Informat personId, OneRoster sourcedId
+    class_code: str
+    class_number: int | None
+    family_name: str
+    given_name: str
+    gender: str  # "M", "F", "X"; "" when missing or unreadable (see raw_gender)
+    birth_date: datetime.date | None  # None when missing or unreadable (see raw_birth_date)
+    national_number: str  # 11 digits as given, separators removed; "" when missing
+    registration_number: str = ""  # stamboeknummer
+    email: str = ""
+    phone: str = ""
+    contacts: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> CONTACT_FIELDS
+    care_record: dict[str, str] = field(default_factory=dict)
+    raw_gender: str = ""
+    raw_birth_date: str = ""
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Everything one source says about one institution at one moment."""
+
+    source: str  # "wisa", "informat", "oneroster"
+    institution_number: str
+    classes: list[ClassRecord]
+    pupils: list[PupilRecord]
+    # Which file each kind of row came from, for findings: {"pupils": "leerlingen.csv", ...}
+    files: dict[str, str] = field(default_factory=dict)
+    source_hash: str = ""  # sha256 of the input files, stored with the run
+    # The pupil key: WISA and Informat key on the national number (seed 000), OneRoster on
+    # its own sourcedId (it has no national number).
+    key: str = "national_number"
+    institution_name: str = ""
+    # A delta set (OneRoster) names only the rows that changed: absence is not leaving.
+    is_delta: bool = False
+    # Pupils a delta marks tobedeleted, by source_id.
+    leaving_source_ids: frozenset[str] = frozenset()
+    # Findings the parser already made (a row it could not read).
+    findings: list = field(default_factory=list)
+    classes_known: bool = True  # False when the source sends no classes file at all

@@ -1,0 +1,1 @@
+"""Validate, plan, apply and report a sync."""

@@ -1,0 +1,28 @@
+from django.db import models
+
+
+class SyncRun(models.Model):
+    """One sync of one institution: what was read, what was planned, what was applied."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "toegepast"
+        DRY_RUN = "dry_run", "proefdraai"
+        STOPPED = "stopped", "gestopt door veiligheidscontrole"
+        BAD_INPUT = "bad_input", "onleesbare export"
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.CharField(max_length=200)  # person, "cli", "scheduler", ...
+    source = models.CharField(max_length=20)
+    institution_number = models.CharField(max_length=6, db_index=True)
+    source_hash = models.CharField(max_length=64, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    counts = models.JSONField(default=dict, blank=True)
+    findings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} {self.institution_number} {self.status}"
