@@ -1,0 +1,253 @@
+"""Carry a plan out: bulk statements, one transaction per institution, an audit entry per change."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from schoolbrug.audit.models import AuditEntry
+from schoolbrug.registry.models import (
+    LEAVERS_CLASS_CODE,
+    Enrolment,
+    Institution,
+    Pupil,
+    SchoolClass,
+    SchoolYear,
+    SourceAlias,
+)
+from schoolbrug.sources.findings import mask_national_number
+
+from .models import SyncRun
+from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
+from .state import CLASS_FIELDS, PUPIL_FIELDS
+
+Kind = PupilActionKind
+AUDIT_ACTION = {
+    Kind.CREATE: AuditEntry.Action.CREATE,
+    Kind.MOVE: AuditEntry.Action.MOVE,
+    Kind.UPDATE: AuditEntry.Action.UPDATE,
+    Kind.LEAVE: AuditEntry.Action.LEAVE,
+    Kind.RETURN: AuditEntry.Action.RETURN,
+}
+BATCH = 2000
+
+
+def school_year_for(start_year: int) -> SchoolYear:
+    school_year, _ = SchoolYear.objects.get_or_create(start_year=start_year)
+    return school_year
+
+
+def apply_plan(
+    plan: Plan, run: SyncRun, school_year: SchoolYear, *, institution_name: str = ""
+) -> None:
+    """Write the plan. The caller holds the transaction: all of it or nothing."""
+    assert transaction.get_connection().in_atomic_block, "apply_plan needs a transaction"
+    context = _Context(plan, run, school_year, _institution(plan, institution_name))
+    context.apply_classes()
+    context.apply_pupils()
+    AuditEntry.objects.bulk_create(context.audit, batch_size=BATCH)
+
+
+def _institution(plan: Plan, name: str) -> Institution:
+    institution, _ = Institution.objects.get_or_create(
+        number=plan.institution_number,
+        defaults={"name": name or f"Instelling {plan.institution_number}"},
+    )
+    return institution
+
+
+class _Context:
+    def __init__(self, plan: Plan, run: SyncRun, school_year: SchoolYear, institution):
+        self.plan = plan
+        self.run = run
+        self.school_year = school_year
+        self.institution = institution
+        self.now = timezone.now()
+        self.audit: list[AuditEntry] = []
+        self.class_pks: dict[str, int] = {}
+
+    def record(self, entity: str, sourced_id, action: str, changes: dict) -> None:
+        self.audit.append(
+            AuditEntry(
+                at=self.now,
+                actor=self.run.started_by,
+                reason=f"synchronisatie {self.run.pk} ({self.plan.source})",
+                sync_run=self.run,
+                institution_number=self.plan.institution_number,
+                entity=entity,
+                entity_sourced_id=sourced_id,
+                action=action,
+                changes=_json_changes(changes),
+            )
+        )
+
+    # Classes -------------------------------------------------------------------------
+
+    def apply_classes(self) -> None:
+        existing = SchoolClass.objects.filter(
+            institution=self.institution, school_year=self.school_year
+        )
+        self.class_pks = dict(existing.values_list("code", "pk"))
+        new = []
+        changed = []
+        for action in self.plan.class_actions:
+            values = dict(zip(CLASS_FIELDS, action.values, strict=True))
+            values["years"] = list(values["years"])
+            if action.kind is ClassActionKind.CREATE:
+                new.append(
+                    SchoolClass(
+                        institution=self.institution,
+                        school_year=self.school_year,
+                        code=action.code,
+                        **values,
+                    )
+                )
+                self.record("class", new[-1].sourced_id, AuditEntry.Action.CREATE, {})
+            else:
+                row = SchoolClass(pk=action.state.pk, **values)
+                row.is_active = action.kind is not ClassActionKind.DEACTIVATE
+                changed.append(row)
+                self.record(
+                    "class", action.state.sourced_id, AuditEntry.Action.UPDATE, action.changes
+                )
+        # Every institution has a leavers class (seed 000: "de klas Schoolverlaters").
+        if LEAVERS_CLASS_CODE not in self.class_pks:
+            new.append(
+                SchoolClass(
+                    institution=self.institution,
+                    school_year=self.school_year,
+                    code=LEAVERS_CLASS_CODE,
+                    is_leavers=True,
+                )
+            )
+            self.record("class", new[-1].sourced_id, AuditEntry.Action.CREATE, {})
+        SchoolClass.objects.bulk_create(new, batch_size=BATCH)
+        SchoolClass.objects.bulk_update(changed, [*CLASS_FIELDS, "is_active"], batch_size=BATCH)
+        self.class_pks.update({c.code: c.pk for c in new})
+
+    # Pupils --------------------------------------------------------------------------
+
+    def apply_pupils(self) -> None:
+        actions = [a for a in self.plan.pupil_actions if a.kind in AUDIT_ACTION]
+        self._create_pupils([a for a in actions if a.kind is Kind.CREATE])
+        self._change_pupils([a for a in actions if a.kind is not Kind.CREATE])
+
+    def _create_pupils(self, actions: list[PupilAction]) -> None:
+        contact_source = self.institution.contact_source
+        pupils = []
+        for action in actions:
+            record = action.record
+            values = dict(zip(PUPIL_FIELDS, record_values(record, contact_source), strict=True))
+            pupils.append(
+                Pupil(
+                    institution=self.institution,
+                    national_number=record.national_number or None,
+                    origin=self.plan.source,
+                    **values,
+                )
+            )
+        Pupil.objects.bulk_create(pupils, batch_size=BATCH)
+        enrolments = []
+        aliases = []
+        for action, pupil in zip(actions, pupils, strict=True):
+            record = action.record
+            enrolments.append(self._enrolment(pupil.pk, record.class_code, record.class_number))
+            if record.source_id:
+                aliases.append(self._alias(pupil.sourced_id, record.source_id))
+            self.record(
+                "pupil",
+                pupil.sourced_id,
+                AuditEntry.Action.CREATE,
+                {"class": (None, record.class_code), "class_number": (None, record.class_number)},
+            )
+        Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
+        SourceAlias.objects.bulk_create(aliases, batch_size=BATCH)
+
+    def _change_pupils(self, actions: list[PupilAction]) -> None:
+        contact_source = self.institution.contact_source
+        pupils = []
+        new_enrolments = []
+        moved_enrolments = []
+        new_aliases = []
+        for action in actions:
+            state = action.state
+            pupil = Pupil(
+                pk=state.pk,
+                sourced_id=state.sourced_id,
+                origin=state.origin,
+                national_number=state.national_number,
+                is_leaver=state.is_leaver,
+            )
+            values = record_values(action.record, contact_source) if action.record else state.values
+            for name, value in zip(PUPIL_FIELDS, values, strict=True):
+                setattr(pupil, name, value)
+            pupil.is_leaver = action.kind is Kind.LEAVE
+            if action.adopt:
+                pupil.origin = self.plan.source
+            if "national_number" in action.changes:
+                pupil.national_number = action.record.national_number
+            pupils.append(pupil)
+            number = action.record.class_number if action.record else state.class_number
+            enrolment = self._enrolment(pupil.pk, action.class_code or state.class_code, number)
+            if state.enrolment_pk is None:
+                new_enrolments.append(enrolment)
+            else:
+                enrolment.pk = state.enrolment_pk
+                moved_enrolments.append(enrolment)
+            if "source_id" in action.changes and action.record.source_id:
+                new_aliases.append(self._alias(state.sourced_id, action.record.source_id))
+            changes = dict(action.changes)
+            if action.adopt:
+                changes["origin"] = (state.origin, self.plan.source)
+            self.record("pupil", state.sourced_id, AUDIT_ACTION[action.kind], changes)
+        Pupil.objects.bulk_update(
+            pupils, [*PUPIL_FIELDS, "is_leaver", "origin", "national_number"], batch_size=BATCH
+        )
+        Enrolment.objects.bulk_update(
+            moved_enrolments, ["school_class", "class_number"], batch_size=BATCH
+        )
+        Enrolment.objects.bulk_create(new_enrolments, batch_size=BATCH)
+        if new_aliases:
+            SourceAlias.objects.filter(
+                source=self.plan.source,
+                kind=SourceAlias.Kind.PUPIL,
+                sourced_id__in=[a.sourced_id for a in new_aliases],
+            ).delete()
+            SourceAlias.objects.bulk_create(new_aliases, batch_size=BATCH)
+
+    def _enrolment(self, pupil_pk: int, class_code: str, class_number: int | None) -> Enrolment:
+        return Enrolment(
+            pupil_id=pupil_pk,
+            school_class_id=self.class_pks[class_code],
+            school_year=self.school_year,
+            class_number=class_number,
+        )
+
+    def _alias(self, sourced_id: uuid.UUID, external_id: str) -> SourceAlias:
+        return SourceAlias(
+            source=self.plan.source,
+            kind=SourceAlias.Kind.PUPIL,
+            external_id=external_id,
+            sourced_id=sourced_id,
+        )
+
+
+def _json_changes(changes: dict) -> dict:
+    """Audit values as JSON; a national number only masked, even in history."""
+    result = {}
+    for name, (old, new) in changes.items():
+        if name == "national_number":
+            old, new = mask_national_number(old or ""), mask_national_number(new or "")
+        result[name] = [_json_value(old), _json_value(new)]
+    return result
+
+
+def _json_value(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -1,0 +1,159 @@
+"""`schoolbrug sync wisa|informat|oneroster …`: read an export and sync the registry with it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from schoolbrug.sources.errors import BadInput
+from schoolbrug.sync.report import EXIT_BAD_INPUT, SyncReport
+from schoolbrug.sync.service import SyncOptions, record_bad_input, sync_snapshots
+
+WISA_PUPILS_FILE = "leerlingen.csv"
+WISA_CLASSES_FILE = "klassen.csv"
+
+
+class Command(BaseCommand):
+    help = "Synchroniseer het register met een export van het administratiepakket."
+
+    def add_arguments(self, parser):
+        sources = parser.add_subparsers(dest="source", required=True)
+        wisa = sources.add_parser("wisa", help="WISA query export (leerlingen + klassen)")
+        wisa.add_argument("--institution", help="instellingsnummer, bv. 012345")
+        wisa.add_argument("--pupils", type=Path, help="leerlingenbestand (CSV)")
+        wisa.add_argument("--classes", type=Path, help="klassenbestand (CSV)")
+        wisa.add_argument("--mapping", type=Path, help="bestand met afwijkende kolomnamen")
+        wisa.add_argument(
+            "--dir",
+            type=Path,
+            help="map met per instellingsnummer een map met leerlingen.csv en klassen.csv",
+        )
+        informat = sources.add_parser("informat", help="Informat leerlingen (JSON)")
+        informat.add_argument("path", type=Path)
+        informat.add_argument("--institution", required=True)
+        oneroster = sources.add_parser("oneroster", help="OneRoster CSV (map of zip)")
+        oneroster.add_argument("path", type=Path)
+        oneroster.add_argument(
+            "--org-map", type=Path, help="CSV: OneRoster org sourcedId,instellingsnummer"
+        )
+        for sub in (wisa, informat, oneroster):
+            sub.add_argument("--dry-run", action="store_true", help="toon het plan, wijzig niets")
+            sub.add_argument("--force", action="store_true", help="negeer de veiligheidscontrole")
+            sub.add_argument("--report", type=Path, help="schrijf het rapport als JSON")
+            sub.add_argument("--json", action="store_true", help="toon het rapport als JSON")
+            sub.add_argument("--school-year", help="schooljaar, bv. 2026-2027 (standaard: nu)")
+            sub.add_argument("--started-by", default="cli", help=argparse.SUPPRESS)
+
+    def handle(self, *args, **opts):
+        options = SyncOptions(
+            dry_run=opts["dry_run"],
+            force=opts["force"],
+            started_by=opts["started_by"],
+            school_year=_start_year(opts["school_year"]),
+        )
+        institution = opts.get("institution") or ""
+        try:
+            snapshots = list(self._read(opts))
+        except BadInput as error:
+            report = record_bad_input(
+                error, source=opts["source"], institution_number=institution, options=options
+            )
+            self.stderr.write(f"Onleesbare export: {error.user_text()}")
+            self._emit([report], opts)
+            sys.exit(EXIT_BAD_INPUT)
+        reports = sync_snapshots(snapshots, options=options)
+        self._emit(reports, opts)
+        code = max((r.exit_code for r in reports), default=0)
+        if code:
+            sys.exit(code)
+
+    def _read(self, opts):
+        source = opts["source"]
+        if source == "wisa":
+            yield from _read_wisa(opts)
+        elif source == "informat":
+            from schoolbrug.sources.informat import parse_informat
+
+            yield parse_informat(opts["path"], opts["institution"])
+        else:
+            from schoolbrug.sources.oneroster import load_org_map, parse_oneroster
+
+            org_map = load_org_map(opts["org_map"]) if opts["org_map"] else None
+            yield from parse_oneroster(opts["path"], org_map=org_map)
+
+    def _emit(self, reports: list[SyncReport], opts) -> None:
+        data = (
+            reports[0].as_dict()
+            if len(reports) == 1
+            else {"institutions": [r.as_dict() for r in reports]}
+        )
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        if opts["report"]:
+            opts["report"].write_text(text, encoding="utf-8")
+        if opts["json"]:
+            self.stdout.write(text)
+            return
+        for report in reports:
+            self.stdout.write(_summary(report))
+
+
+def _read_wisa(opts):
+    from schoolbrug.sources.wisa import load_mapping, parse_wisa
+
+    mapping = load_mapping(opts["mapping"]) if opts["mapping"] else None
+    if opts["dir"]:
+        folders = sorted(p for p in opts["dir"].iterdir() if (p / WISA_PUPILS_FILE).exists())
+        if not folders:
+            raise BadInput(
+                f"geen mappen met {WISA_PUPILS_FILE} gevonden",
+                f"no folders with {WISA_PUPILS_FILE} found",
+                file=str(opts["dir"]),
+            )
+        for folder in folders:
+            yield parse_wisa(
+                folder / WISA_PUPILS_FILE, folder / WISA_CLASSES_FILE, folder.name, mapping=mapping
+            )
+        return
+    missing = [name for name in ("institution", "pupils", "classes") if not opts[name]]
+    if missing:
+        raise CommandError(
+            "Geef --institution, --pupils en --classes op (of --dir). Ontbreekt: "
+            + ", ".join(f"--{m}" for m in missing),
+            returncode=EXIT_BAD_INPUT,
+        )
+    yield parse_wisa(opts["pupils"], opts["classes"], opts["institution"], mapping=mapping)
+
+
+def _start_year(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value.split("-")[0])
+    except ValueError:
+        raise CommandError(
+            f"Schooljaar '{value}' is onleesbaar; schrijf het als 2026-2027.",
+            returncode=EXIT_BAD_INPUT,
+        ) from None
+
+
+def _summary(report: SyncReport) -> str:
+    mode = (
+        "proefdraai (niets gewijzigd)"
+        if report.dry_run
+        else ("toegepast" if report.applied else "niet toegepast")
+    )
+    if report.error:
+        return f"{report.institution}: onleesbare export (run {report.run_id})"
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if v)
+    lines = [f"{report.institution}: {mode}, run {report.run_id}: {counts or 'geen leerlingen'}"]
+    if report.stopped:
+        lines.append(f"  GESTOPT: {report.stop_reason}")
+    errors = sum(1 for f in report.findings if f.get("severity") == "error")
+    warnings = len(report.findings) - errors
+    if report.findings:
+        lines.append(f"  bevindingen: {errors} fouten, {warnings} waarschuwingen")
+    return "\n".join(lines)

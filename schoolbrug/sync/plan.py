@@ -1,0 +1,279 @@
+"""The planner: a pure function from (snapshot, validation, registry state) to a plan.
+
+It decides, per pupil, what the sync will do; apply only carries the plan out, so a dry run
+shows exactly what a real run would change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from schoolbrug.registry.models import LEAVERS_CLASS_CODE, Institution
+from schoolbrug.sources.findings import Finding, make_finding
+from schoolbrug.sources.records import PupilRecord, Snapshot
+
+from .state import CLASS_FIELDS, PUPIL_FIELDS, ClassState, InstitutionState, PupilState
+
+TELECOM_FIELDS = ("email", "phone")
+
+
+class PupilActionKind(StrEnum):
+    CREATE = "created"
+    MOVE = "moved"
+    UPDATE = "updated"
+    LEAVE = "left"
+    RETURN = "returned"
+    DEFER = "deferred"
+    REJECT = "rejected"
+    UNCHANGED = "unchanged"
+
+
+COUNT_KEYS = tuple(kind.value for kind in PupilActionKind)
+
+
+class ClassActionKind(StrEnum):
+    CREATE = "created"
+    UPDATE = "updated"
+    DEACTIVATE = "deactivated"
+
+
+@dataclass(slots=True)
+class PupilAction:
+    kind: PupilActionKind
+    record: PupilRecord | None  # None for a leaver
+    state: PupilState | None  # None for a new pupil
+    changes: dict[str, tuple] = field(default_factory=dict)  # field -> (old, new)
+    class_code: str | None = None  # the class the pupil ends up in
+    login_affecting: bool = False  # the class number changed: the pupil logs in with it
+    adopt: bool = False  # a record the source did not create becomes the source's
+
+
+@dataclass(slots=True)
+class ClassAction:
+    kind: ClassActionKind
+    code: str
+    values: tuple  # CLASS_FIELDS, in order
+    state: ClassState | None
+    changes: dict[str, tuple] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Plan:
+    institution_number: str
+    source: str
+    pupil_actions: list[PupilAction]
+    class_actions: list[ClassAction]
+    counts: dict[str, int]
+    findings: list[Finding]
+    active_before: int
+    stop_reason: str = ""  # set by the safety check
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.class_actions) or any(
+            a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
+            for a in self.pupil_actions
+        )
+
+
+def record_values(record: PupilRecord, contact_source: str) -> tuple:
+    """The record's PUPIL_FIELDS as the registry would store them.
+
+    Seed 000's "E-mailgegevens hoofding i.p.v. adres": with contact source `header` the
+    pupil's own e-mail and phone are synced instead of those on the parents' addresses.
+    """
+    from_header = contact_source == Institution.ContactSource.HEADER
+    contacts = {}
+    for role, contact in record.contacts.items():
+        kept = {k: v for k, v in contact.items() if v and not (from_header and k in TELECOM_FIELDS)}
+        if kept:
+            contacts[role] = kept
+    return (
+        record.family_name,
+        record.given_name,
+        record.gender,
+        record.birth_date,
+        record.registration_number,
+        record.email if from_header else "",
+        record.phone if from_header else "",
+        contacts,
+        dict(record.care_record),
+    )
+
+
+def class_values(record) -> tuple:
+    years = tuple(record.years) if record.years else ()
+    return (record.stage, record.year, years, record.curriculum, record.kindergarten_level)
+
+
+def _diff(names: tuple[str, ...], old: tuple, new: tuple) -> dict[str, tuple]:
+    return {name: (a, b) for name, a, b in zip(names, old, new, strict=True) if a != b}
+
+
+def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
+    """Decide every change one export makes to one institution. Reads nothing, writes nothing."""
+    index = _StateIndex.of(snapshot, state)
+    actions: list[PupilAction] = []
+    findings = list(snapshot.findings) + list(validation.findings)
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+
+    for outcome, records in (
+        (PupilActionKind.REJECT, validation.rejected),
+        (PupilActionKind.DEFER, validation.deferred),
+    ):
+        for record in records:
+            current = index.match(record)
+            counts[outcome] += 1
+            actions.append(PupilAction(outcome, record, current))
+
+    for record in validation.accepted:
+        current = index.match(record)
+        action = _plan_pupil(snapshot, record, current, state.contact_source)
+        counts[action.kind] += 1
+        if action.kind is PupilActionKind.UNCHANGED:
+            continue
+        actions.append(action)
+        if action.login_affecting:
+            findings.append(
+                make_finding(
+                    "CLASS_NUMBER_CHANGED",
+                    file=snapshot.files.get("pupils", ""),
+                    line=record.line,
+                    field="class_number",
+                    national_number=record.national_number,
+                    class_code=record.class_code,
+                    pupil_name=f"{record.given_name} {record.family_name}",
+                )
+            )
+
+    for current in _leavers(snapshot, state, index.seen):
+        counts[PupilActionKind.LEAVE] += 1
+        actions.append(
+            PupilAction(
+                PupilActionKind.LEAVE,
+                None,
+                current,
+                changes={"class": (current.class_code, LEAVERS_CLASS_CODE)},
+                class_code=LEAVERS_CLASS_CODE,
+            )
+        )
+
+    return Plan(
+        institution_number=snapshot.institution_number,
+        source=snapshot.source,
+        pupil_actions=actions,
+        class_actions=_plan_classes(snapshot, validation, state),
+        counts=counts,
+        findings=findings,
+        active_before=state.active_pupil_count(),
+    )
+
+
+@dataclass(slots=True)
+class _StateIndex:
+    by_national_number: dict[str, PupilState]
+    by_source_id: dict[str, PupilState]
+    key: str
+    seen: set[int] = field(default_factory=set)  # pupils already matched to a record
+
+    @classmethod
+    def of(cls, snapshot: Snapshot, state: InstitutionState) -> _StateIndex:
+        return cls(
+            {p.national_number: p for p in state.pupils if p.national_number},
+            {p.source_id: p for p in state.pupils if p.source_id},
+            snapshot.key,
+        )
+
+    def match(self, record: PupilRecord) -> PupilState | None:
+        """The registry pupil a record speaks of: first by the source's key, then by national
+        number (adopt, don't duplicate), then by the source's own id (a corrected national
+        number, or a rejected row that must not make its pupil leave)."""
+        candidates = (
+            (self.by_national_number, record.national_number),
+            (self.by_source_id, record.source_id),
+        )
+        if self.key == "source_id":
+            candidates = candidates[::-1]
+        for index, key in candidates:
+            current = index.get(key) if key else None
+            if current is not None and current.pk not in self.seen:
+                self.seen.add(current.pk)
+                return current
+        return None
+
+
+def _plan_pupil(
+    snapshot: Snapshot, record: PupilRecord, current: PupilState | None, contact_source: str
+) -> PupilAction:
+    values = record_values(record, contact_source)
+    if current is None:
+        return PupilAction(PupilActionKind.CREATE, record, None, class_code=record.class_code)
+    changes = _diff(PUPIL_FIELDS, current.values, values)
+    if record.national_number and record.national_number != current.national_number:
+        changes["national_number"] = (current.national_number, record.national_number)
+    if record.source_id and record.source_id != current.source_id:
+        changes["source_id"] = (current.source_id, record.source_id)
+    adopt = current.origin != snapshot.source
+    login_affecting = (
+        current.class_number is not None
+        and record.class_number != current.class_number
+        and not current.is_leaver
+    )
+    if record.class_number != current.class_number:
+        changes["class_number"] = (current.class_number, record.class_number)
+    if current.is_leaver:
+        kind = PupilActionKind.RETURN
+    elif record.class_code != current.class_code:
+        kind = PupilActionKind.MOVE
+    elif changes or adopt:
+        kind = PupilActionKind.UPDATE
+    else:
+        return PupilAction(PupilActionKind.UNCHANGED, record, current)
+    if record.class_code != current.class_code:
+        changes["class"] = (current.class_code, record.class_code)
+    return PupilAction(
+        kind,
+        record,
+        current,
+        changes=changes,
+        class_code=record.class_code,
+        login_affecting=login_affecting,
+        adopt=adopt,
+    )
+
+
+def _leavers(snapshot: Snapshot, state: InstitutionState, seen: set[int]):
+    if snapshot.is_delta:
+        leaving = snapshot.leaving_source_ids
+        return [p for p in state.pupils if not p.is_leaver and p.source_id in leaving]
+    return [p for p in state.pupils if not p.is_leaver and p.pk not in seen]
+
+
+def _plan_classes(snapshot: Snapshot, validation, state: InstitutionState) -> list[ClassAction]:
+    actions = []
+    for code, record in validation.classes.items():
+        values = class_values(record)
+        current = state.classes.get(code)
+        if current is None:
+            actions.append(ClassAction(ClassActionKind.CREATE, code, values, None))
+            continue
+        changes = _diff(CLASS_FIELDS, current.values, values)
+        if not current.is_active:
+            changes["is_active"] = (False, True)
+        if changes:
+            actions.append(ClassAction(ClassActionKind.UPDATE, code, values, current, changes))
+    if snapshot.classes_known and not snapshot.is_delta:
+        exported = {c.code for c in snapshot.classes}
+        for code, current in state.classes.items():
+            if current.is_active and not current.is_leavers and code not in exported:
+                actions.append(
+                    ClassAction(
+                        ClassActionKind.DEACTIVATE,
+                        code,
+                        current.values,
+                        current,
+                        {"is_active": (True, False)},
+                    )
+                )
+    return actions

@@ -1,0 +1,85 @@
+"""The sync report: the JSON contract users' scripts read, and what the web page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from schoolbrug.sources.findings import mask_national_number
+
+from .plan import Plan, PupilAction
+
+EXIT_DONE = 0
+EXIT_BAD_INPUT = 2
+EXIT_STOPPED = 3
+
+
+@dataclass(slots=True)
+class SyncReport:
+    institution: str
+    source: str
+    dry_run: bool
+    applied: bool
+    counts: dict[str, int]
+    findings: list[dict]
+    run_id: int | None = None
+    stopped: bool = False
+    stop_reason: str = ""
+    class_counts: dict[str, int] = field(default_factory=dict)
+    actions: list[dict] = field(default_factory=list)
+    error: dict | None = None  # a bad input: file, line, field, message
+
+    @property
+    def exit_code(self) -> int:
+        if self.error:
+            return EXIT_BAD_INPUT
+        return EXIT_STOPPED if self.stopped else EXIT_DONE
+
+    def as_dict(self) -> dict:
+        data = {
+            "run_id": self.run_id,
+            "institution": self.institution,
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "applied": self.applied,
+            "stopped": self.stopped,
+            "stop_reason": self.stop_reason,
+            "counts": self.counts,
+            "class_counts": self.class_counts,
+            "findings": self.findings,
+            "actions": self.actions,
+        }
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def describe_actions(plan: Plan) -> list[dict]:
+    """Each planned change in words a secretary can check, without a full national number."""
+    return [_describe(action) for action in plan.pupil_actions]
+
+
+def _describe(action: PupilAction) -> dict:
+    record, state = action.record, action.state
+    nn = record.national_number if record else (state.national_number or "")
+    name = f"{record.family_name} {record.given_name}" if record else ""
+    if not name and state is not None:
+        name = f"{state.values[0]} {state.values[1]}"
+    return {
+        "action": action.kind.value,
+        "pupil": name,
+        "national_number": mask_national_number(nn or ""),
+        "sourced_id": str(state.sourced_id) if state else None,
+        "line": record.line if record else None,
+        "class_from": state.class_code if state else None,
+        "class_to": action.class_code,
+        "changed": sorted(action.changes),
+        "login_affecting": action.login_affecting,
+        "adopted": action.adopt,
+    }
+
+
+def class_counts(plan: Plan) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for action in plan.class_actions:
+        counts[action.kind.value] = counts.get(action.kind.value, 0) + 1
+    return counts
