@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ class SyncOptions:
     school_year: int | None = None  # start year; default: the school year of today
     leaver_threshold: float | None = None  # default: settings.SCHOOLBRUG_LEAVER_THRESHOLD
     with_actions: bool = True  # list each change in the report (large for a region)
+    # Seconds spent per phase, added up over institutions, for the benchmark.
+    timings: dict[str, float] | None = None
 
     def resolved_school_year(self) -> int:
         if self.school_year is not None:
@@ -59,9 +62,12 @@ def sync_snapshots(snapshots: Iterable[Snapshot], *, options: SyncOptions) -> li
     school_year = school_year_for(options.resolved_school_year())
     sources = {s.source for s in snapshots}
     states: dict[str, InstitutionState] = {}
+    started = time.perf_counter()
     for source in sources:
         numbers = [s.institution_number for s in snapshots if s.source == source]
         states.update(load_states(numbers, school_year.pk, source))
+    if options.timings is not None:
+        options.timings["read registry"] = time.perf_counter() - started
     return [
         _sync_one(snapshot, states[snapshot.institution_number], school_year, options)
         for snapshot in snapshots
@@ -72,10 +78,13 @@ def _sync_one(
     snapshot: Snapshot, state: InstitutionState, school_year: SchoolYear, options: SyncOptions
 ) -> SyncReport:
     started_at = timezone.now()
+    clock = _PhaseClock(options.timings)
     known = frozenset(p.national_number for p in state.pupils if p.national_number)
     validation = validate(snapshot, known_national_numbers=known)
+    clock.lap("validate")
     plan = plan_sync(snapshot, validation, state)
     plan.stop_reason = check_safety(plan, snapshot, options.threshold(), options.force)
+    clock.lap("plan")
     report = _report(plan, options)
     if options.dry_run:
         status = SyncRun.Status.DRY_RUN
@@ -99,6 +108,7 @@ def _sync_one(
             apply_plan(plan, run, school_year, institution_name=snapshot.institution_name)
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
+    clock.lap("apply")
     report.run_id = run.pk
     report.applied = status is SyncRun.Status.APPLIED
     _log(plan, status)
@@ -131,6 +141,19 @@ def record_bad_input(
         run_id=run.pk,
         error=error.as_dict(),
     )
+
+
+class _PhaseClock:
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        if self.timings is None:
+            return
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def _report(plan: Plan, options: SyncOptions) -> SyncReport:

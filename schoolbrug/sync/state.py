@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -136,10 +135,3 @@ def _normalised(values: list) -> tuple:
     if isinstance(birth_date, str):
         values[3] = datetime.date.fromisoformat(birth_date)
     return tuple(values)
-
-
-def group_by(items, key) -> dict:
-    grouped = defaultdict(list)
-    for item in items:
-        grouped[key(item)].append(item)
-    return grouped
