@@ -156,6 +156,15 @@ RULES: dict[str, Rule] = {
         "Laat het pakket de export opnieuw maken.",
         "class code appears more than once in the classes file",
     ),
+    "ROW_TOO_MANY_CELLS": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Deze regel heeft meer cellen dan de kopregel ({value}); de kolommen zijn verschoven "
+        "en de leerling wordt niet gesynchroniseerd.",
+        "Een waarde bevat waarschijnlijk het scheidingsteken (; of ,) zonder aanhalingstekens. "
+        "Verbeter de waarde in het administratiepakket of maak de export opnieuw.",
+        "row has more cells than the header: columns shifted, pupil rejected",
+    ),
     "CLASS_NUMBER_CHANGED": Rule(
         Severity.WARNING,
         Outcome.NONE,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 CONTACT_ROLES = ("father", "mother", "guardian")
 CONTACT_FIELDS = ("street", "number", "box", "postal_code", "city", "email", "phone")
+ADDRESS_FIELDS = ("street", "number", "box", "postal_code", "city")
 
 
 @dataclass(slots=True)
@@ -53,6 +54,8 @@ class PupilRecord:
     care_record: dict[str, str] = field(default_factory=dict)
     raw_gender: str = ""
     raw_birth_date: str = ""
+    # The pupil's own address from the main record (ADDRESS_FIELDS), only keys with a value.
+    address: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -77,3 +80,7 @@ class Snapshot:
     # Findings the parser already made (a row it could not read).
     findings: list = field(default_factory=list)
     classes_known: bool = True  # False when the source sends no classes file at all
+    # Canonical field name -> the column (or key) it came from in the file, so findings
+    # name the column the school sees: {"national_number": "RIJKSREGISTERNR", ...}.
+    # Class fields are prefixed: {"class.year": "LEERJAAR", ...}.
+    columns: dict[str, str] = field(default_factory=dict)
