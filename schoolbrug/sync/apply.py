@@ -154,7 +154,7 @@ class _Context:
         aliases = []
         for action, pupil in zip(actions, pupils, strict=True):
             record = action.record
-            enrolments.append(self._enrolment(pupil.pk, record.class_code, record.class_number))
+            enrolments.append(self._enrolment(pupil.pk, action.class_code, action.class_number))
             if record.source_id:
                 aliases.append(self._alias(pupil.sourced_id, record.source_id))
             self.record(
@@ -190,8 +190,7 @@ class _Context:
             if "national_number" in action.changes:
                 pupil.national_number = action.record.national_number
             pupils.append(pupil)
-            number = action.record.class_number if action.record else state.class_number
-            enrolment = self._enrolment(pupil.pk, action.class_code or state.class_code, number)
+            enrolment = self._enrolment(pupil.pk, action.class_code, action.class_number)
             if state.enrolment_pk is None:
                 new_enrolments.append(enrolment)
             else:

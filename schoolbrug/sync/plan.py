@@ -45,6 +45,7 @@ class PupilAction:
     state: PupilState | None  # None for a new pupil
     changes: dict[str, tuple] = field(default_factory=dict)  # field -> (old, new)
     class_code: str | None = None  # the class the pupil ends up in
+    class_number: int | None = None  # and the number they have there
     login_affecting: bool = False  # the class number changed: the pupil logs in with it
     adopt: bool = False  # a record the source did not create becomes the source's
 
@@ -98,6 +99,7 @@ def record_values(record: PupilRecord, contact_source: str) -> tuple:
         record.email if from_header else "",
         record.phone if from_header else "",
         contacts,
+        {k: v for k, v in record.address.items() if v},
         dict(record.care_record),
     )
 
@@ -156,6 +158,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
                 current,
                 changes={"class": (current.class_code, LEAVERS_CLASS_CODE)},
                 class_code=LEAVERS_CLASS_CODE,
+                class_number=current.class_number,
             )
         )
 
@@ -209,6 +212,10 @@ def _plan_pupil(
     values = record_values(record, contact_source)
     if current is None:
         return PupilAction(PupilActionKind.CREATE, record, None, class_code=record.class_code)
+    class_number = record.class_number
+    if snapshot.class_numbers_generated and current.class_number is not None:
+        # A number the parser made up is a position, not the school's: keep the known one.
+        class_number = current.class_number
     changes = _diff(PUPIL_FIELDS, current.values, values)
     if record.national_number and record.national_number != current.national_number:
         changes["national_number"] = (current.national_number, record.national_number)
@@ -217,11 +224,11 @@ def _plan_pupil(
     adopt = current.origin != snapshot.source
     login_affecting = (
         current.class_number is not None
-        and record.class_number != current.class_number
+        and class_number != current.class_number
         and not current.is_leaver
     )
-    if record.class_number != current.class_number:
-        changes["class_number"] = (current.class_number, record.class_number)
+    if class_number != current.class_number:
+        changes["class_number"] = (current.class_number, class_number)
     if current.is_leaver:
         kind = PupilActionKind.RETURN
     elif record.class_code != current.class_code:
@@ -238,6 +245,7 @@ def _plan_pupil(
         current,
         changes=changes,
         class_code=record.class_code,
+        class_number=class_number,
         login_affecting=login_affecting,
         adopt=adopt,
     )
@@ -247,7 +255,12 @@ def _leavers(snapshot: Snapshot, state: InstitutionState, seen: set[int]):
     if snapshot.is_delta:
         leaving = snapshot.leaving_source_ids
         return [p for p in state.pupils if not p.is_leaver and p.source_id in leaving]
-    return [p for p in state.pupils if not p.is_leaver and p.pk not in seen]
+    withheld = snapshot.withheld_source_ids
+    return [
+        p
+        for p in state.pupils
+        if not p.is_leaver and p.pk not in seen and p.source_id not in withheld
+    ]
 
 
 def _plan_classes(snapshot: Snapshot, validation, state: InstitutionState) -> list[ClassAction]:

@@ -18,6 +18,7 @@ PUPIL_FIELDS = (
     "email",
     "phone",
     "contacts",
+    "address",
     "care_record",
 )
 CLASS_FIELDS = ("stage", "year", "years", "curriculum", "kindergarten_level")

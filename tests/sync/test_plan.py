@@ -174,3 +174,18 @@ def test_a_delta_set_only_makes_the_pupils_it_names_leave():
 def test_birth_dates_compare_equal_whatever_the_database_returned():
     records = [pupil(1, birth=datetime.date(2015, 1, 2))]
     assert plan_for(records, state_of(records)).counts["unchanged"] == 1
+
+
+def test_a_pupil_the_parser_had_to_skip_does_not_leave():
+    records = [pupil(1), pupil(2)]
+    plan = plan_for(records[1:], state_of(records), withheld_source_ids=frozenset({"W1"}))
+    assert plan.counts["left"] == 0
+
+
+def test_a_generated_class_number_does_not_overwrite_the_known_one():
+    plan = plan_for(
+        [pupil(1, class_number=2)],
+        state_of([pupil(1, class_number=5)]),
+        class_numbers_generated=True,
+    )
+    assert plan.counts["unchanged"] == 1

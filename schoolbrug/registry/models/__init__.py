@@ -1,7 +1,7 @@
+from .aliases import SourceAlias
 from .organisation import Board, Community, Institution, Site
 from .people import Assignment, Enrolment, Pupil, Staff
 from .structure import LEAVERS_CLASS_CODE, SchoolClass, SchoolYear
-from .aliases import SourceAlias
 
 __all__ = [
     "LEAVERS_CLASS_CODE",

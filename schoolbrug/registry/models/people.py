@@ -16,7 +16,8 @@ class Pupil(SourcedModel):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="pupils")
     # Sensitive personal data: never logged, masked in reports. Null for sources without
     # one (OneRoster); unique per institution where present.
-    national_number = models.CharField(max_length=11, null=True, blank=True)
+    # NULL, not "", so that the unique constraint ignores pupils without one.
+    national_number = models.CharField(max_length=11, null=True, blank=True)  # noqa: DJ001
     family_name = models.CharField(max_length=100)
     given_name = models.CharField(max_length=100)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
@@ -27,6 +28,9 @@ class Pupil(SourcedModel):
     # {"father"|"mother"|"guardian": {"street", "number", "box", "postal_code", "city",
     #  "email", "phone"}}
     contacts = models.JSONField(default=dict, blank=True)
+    # The pupil's own address from the main record: {"street", "number", "box",
+    # "postal_code", "city"}.
+    address = models.JSONField(default=dict, blank=True)
     care_record = models.JSONField(default=dict, blank=True)
     # Who created the record: a source name ("wisa", "oneroster", ...) or "" when it was
     # entered by hand; a sync adopts records it did not create.
@@ -50,7 +54,9 @@ class Enrolment(SourcedModel):
     """A pupil in a class for a school year, with their class number (login key)."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="enrolments")
-    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="enrolments")
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.PROTECT, related_name="enrolments"
+    )
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT)
     class_number = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -87,7 +93,9 @@ class Assignment(SourcedModel):
         SECRETARY = "secretary", "secretariaat"
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="assignments")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="assignments")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="assignments"
+    )
     role = models.CharField(max_length=20, choices=Role.choices)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
