@@ -211,7 +211,13 @@ def _plan_pupil(
 ) -> PupilAction:
     values = record_values(record, contact_source)
     if current is None:
-        return PupilAction(PupilActionKind.CREATE, record, None, class_code=record.class_code)
+        return PupilAction(
+            PupilActionKind.CREATE,
+            record,
+            None,
+            class_code=record.class_code,
+            class_number=record.class_number,
+        )
     class_number = record.class_number
     if snapshot.class_numbers_generated and current.class_number is not None:
         # A number the parser made up is a position, not the school's: keep the known one.
