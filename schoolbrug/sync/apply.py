@@ -92,6 +92,7 @@ class _Context:
         )
         self.class_pks = dict(existing.values_list("code", "pk"))
         new = []
+        new_source_ids = []
         changed = []
         for action in self.plan.class_actions:
             values = dict(zip(CLASS_FIELDS, action.values, strict=True))
@@ -105,7 +106,7 @@ class _Context:
                         **values,
                     )
                 )
-                self.record("class", new[-1].sourced_id, AuditEntry.Action.CREATE, {})
+                new_source_ids.append(action.source_id)
             else:
                 row = SchoolClass(pk=action.state.pk, **values)
                 row.is_active = action.kind is not ClassActionKind.DEACTIVATE
@@ -123,8 +124,13 @@ class _Context:
                     is_leavers=True,
                 )
             )
-            self.record("class", new[-1].sourced_id, AuditEntry.Action.CREATE, {})
+            new_source_ids.append("")
+        _keep_source_uuids(SchoolClass, new, new_source_ids)
         SchoolClass.objects.bulk_create(new, batch_size=BATCH)
+        for row in new:
+            self.record(
+                "class", row.sourced_id, AuditEntry.Action.CREATE, {"code": (None, row.code)}
+            )
         SchoolClass.objects.bulk_update(changed, [*CLASS_FIELDS, "is_active"], batch_size=BATCH)
         self.class_pks.update({c.code: c.pk for c in new})
 
@@ -149,6 +155,7 @@ class _Context:
                     **values,
                 )
             )
+        _keep_source_uuids(Pupil, pupils, [a.record.source_id for a in actions])
         Pupil.objects.bulk_create(pupils, batch_size=BATCH)
         enrolments = []
         aliases = []
@@ -232,6 +239,26 @@ class _Context:
             external_id=external_id,
             sourced_id=sourced_id,
         )
+
+
+def _keep_source_uuids(model, rows: list, source_ids: list[str]) -> None:
+    """Where a source already names an entity with a UUID that is free here (a OneRoster set
+    written by Schoolbrug), keep it as our `sourced_id`, so ids survive an export and re-import.
+    The audit entries were made with the old ids, so this runs before them."""
+    wanted = {}
+    for row, source_id in zip(rows, source_ids, strict=True):
+        try:
+            wanted[uuid.UUID(source_id)] = row
+        except (ValueError, AttributeError, TypeError):
+            continue
+    if not wanted:
+        return
+    taken = set(
+        model.objects.filter(sourced_id__in=list(wanted)).values_list("sourced_id", flat=True)
+    )
+    for sourced_id, row in wanted.items():
+        if sourced_id not in taken:
+            row.sourced_id = sourced_id
 
 
 def _json_changes(changes: dict) -> dict:

@@ -57,6 +57,7 @@ class ClassAction:
     values: tuple  # CLASS_FIELDS, in order
     state: ClassState | None
     changes: dict[str, tuple] = field(default_factory=dict)
+    source_id: str = ""  # the source's id of the class, for a new one
 
 
 @dataclass(slots=True)
@@ -275,7 +276,9 @@ def _plan_classes(snapshot: Snapshot, validation, state: InstitutionState) -> li
         values = class_values(record)
         current = state.classes.get(code)
         if current is None:
-            actions.append(ClassAction(ClassActionKind.CREATE, code, values, None))
+            actions.append(
+                ClassAction(ClassActionKind.CREATE, code, values, None, source_id=record.source_id)
+            )
             continue
         changes = _diff(CLASS_FIELDS, current.values, values)
         if not current.is_active:
