@@ -165,6 +165,40 @@ RULES: dict[str, Rule] = {
         "Verbeter de waarde in het administratiepakket of maak de export opnieuw.",
         "row has more cells than the header: columns shifted, pupil rejected",
     ),
+    # OneRoster (sources/oneroster.py): a row the parser skips; a pupil it concerns is
+    # withheld (neither synced nor made a leaver).
+    "ONEROSTER_VALUE_MISSING": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Een verplichte waarde ontbreekt (kolom {value}); deze regel wordt niet ingelezen.",
+        "Vul de waarde in het pakket in en maak de OneRoster-export opnieuw.",
+        "required value missing: row skipped",
+    ),
+    "ONEROSTER_REFERENCE_UNKNOWN": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Deze regel verwijst naar '{value}', maar die id staat niet in de export; de regel "
+        "wordt niet ingelezen.",
+        "Controleer of de export alle bestanden bevat (ook courses.csv en orgs.csv) en of de "
+        "id klopt; meld het aan de leverancier als het blijft.",
+        "reference to an id that is not in the set: row skipped",
+    ),
+    "ONEROSTER_ORG_NOT_SCHOOL": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Deze regel hoort bij organisatie '{value}', maar die is in orgs.csv geen school; de "
+        "regel wordt niet ingelezen.",
+        "Laat het pakket klassen en inschrijvingen aan de school koppelen (type school), niet "
+        "aan een afdeling of schoolbestuur.",
+        "schoolSourcedId points to an org that is not of type school: row skipped",
+    ),
+    "ONEROSTER_ID_DUPLICATE": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "De id '{value}' staat meer dan eens in dit bestand; geen van die regels wordt ingelezen.",
+        "Laat het pakket de export opnieuw maken; meld het aan de leverancier als het blijft.",
+        "the same sourcedId appears more than once in the file: those rows are skipped",
+    ),
     "CLASS_NUMBER_CHANGED": Rule(
         Severity.WARNING,
         Outcome.NONE,

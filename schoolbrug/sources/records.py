@@ -56,6 +56,21 @@ class PupilRecord:
     raw_birth_date: str = ""
     # The pupil's own address from the main record (ADDRESS_FIELDS), only keys with a value.
     address: dict[str, str] = field(default_factory=dict)
+    # The source's id of the class (OneRoster classSourcedId). In a OneRoster delta the class
+    # row may have come in an earlier set: class_code is then "" and only this id is known.
+    class_source_id: str = ""
+
+
+@dataclass(slots=True)
+class StaffRecord:
+    """A teacher as a source names them (OneRoster users with a teacher role or enrolment)."""
+
+    source_id: str
+    email: str
+    given_name: str
+    family_name: str
+    class_codes: list[str] = field(default_factory=list)  # the classes they teach, in file order
+    line: int = 0
 
 
 @dataclass(slots=True)
@@ -84,3 +99,11 @@ class Snapshot:
     # name the column the school sees: {"national_number": "RIJKSREGISTERNR", ...}.
     # Class fields are prefixed: {"class.year": "LEERJAAR", ...}.
     columns: dict[str, str] = field(default_factory=dict)
+    staff: list[StaffRecord] = field(default_factory=list)  # teachers (OneRoster)
+    # Pupils the source names but whose rows the parser had to skip (a finding says why):
+    # neither synced nor leavers, like a rejected pupil. By source_id.
+    withheld_source_ids: frozenset[str] = frozenset()
+    # True when the parser numbered the pupils itself (OneRoster has no class numbers: 1..n
+    # per class by family name, given name, source id). Such a number is a position, not the
+    # school's: keep a known pupil's number instead of treating a shift as a change.
+    class_numbers_generated: bool = False
