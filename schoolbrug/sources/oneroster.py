@@ -755,6 +755,7 @@ class _Parser:
             source_hash=self.hash.hexdigest(),
             key="source_id",
             institution_name=school.name,
+            institution_source_id=sid,
             is_delta=self.delta,
             leaving_source_ids=frozenset(self.leaving[sid]),
             findings=[f for scope, f in self.reported if scope is None or sid in scope],

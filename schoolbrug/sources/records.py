@@ -88,6 +88,7 @@ class Snapshot:
     # its own sourcedId (it has no national number).
     key: str = "national_number"
     institution_name: str = ""
+    institution_source_id: str = ""  # the source's id of the school (OneRoster org sourcedId)
     # A delta set (OneRoster) names only the rows that changed: absence is not leaving.
     is_delta: bool = False
     # Pupils a delta marks tobedeleted, by source_id.

@@ -22,6 +22,7 @@ from schoolbrug.sources.findings import mask_national_number
 
 from .models import SyncRun
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
+from .staff import apply_staff
 from .state import CLASS_FIELDS, PUPIL_FIELDS
 
 Kind = PupilActionKind
@@ -33,29 +34,53 @@ AUDIT_ACTION = {
     Kind.RETURN: AuditEntry.Action.RETURN,
 }
 BATCH = 2000
+SCHOOL_YEAR_NAMESPACE = uuid.UUID("0b5d8e0e-6f0a-4c59-9a55-6d2f3b1f8a11")
 
 
 def school_year_for(start_year: int) -> SchoolYear:
-    school_year, _ = SchoolYear.objects.get_or_create(start_year=start_year)
+    # A school year is the same everywhere: its id is derived, so two databases (and an
+    # export read back) agree on it.
+    school_year, _ = SchoolYear.objects.get_or_create(
+        start_year=start_year,
+        defaults={"sourced_id": uuid.uuid5(SCHOOL_YEAR_NAMESPACE, str(start_year))},
+    )
     return school_year
 
 
 def apply_plan(
-    plan: Plan, run: SyncRun, school_year: SchoolYear, *, institution_name: str = ""
+    plan: Plan,
+    run: SyncRun,
+    school_year: SchoolYear,
+    *,
+    institution_name: str = "",
+    institution_source_id: str = "",
 ) -> None:
     """Write the plan. The caller holds the transaction: all of it or nothing."""
     assert transaction.get_connection().in_atomic_block, "apply_plan needs a transaction"
-    context = _Context(plan, run, school_year, _institution(plan, institution_name))
+    context = _Context(
+        plan, run, school_year, _institution(plan, institution_name, institution_source_id)
+    )
     context.apply_classes()
     context.apply_pupils()
+    apply_staff(
+        plan.staff,
+        source=plan.source,
+        institution=context.institution,
+        school_year=school_year,
+        class_pks=context.class_pks,
+        record_audit=context.record,
+    )
     AuditEntry.objects.bulk_create(context.audit, batch_size=BATCH)
 
 
-def _institution(plan: Plan, name: str) -> Institution:
-    institution, _ = Institution.objects.get_or_create(
-        number=plan.institution_number,
-        defaults={"name": name or f"Instelling {plan.institution_number}"},
-    )
+def _institution(plan: Plan, name: str, source_id: str) -> Institution:
+    institution = Institution.objects.filter(number=plan.institution_number).first()
+    if institution is None:
+        institution = Institution(
+            number=plan.institution_number, name=name or f"Instelling {plan.institution_number}"
+        )
+        _keep_source_uuids(Institution, [institution], [source_id])
+        institution.save()
     return institution
 
 

@@ -488,7 +488,8 @@ class _Export:
             row(
                 "enrollments",
                 updated,
-                sourcedId=str(enrolment),
+                # User in class: a move is a new enrollment, and the id survives a re-import.
+                sourcedId=_derived_id("enrollment", pupil, klass.sourced_id),
                 classSourcedId=klass.sourced_id,
                 schoolSourcedId=school,
                 userSourcedId=pupil,

@@ -70,10 +70,11 @@ class Plan:
     findings: list[Finding]
     active_before: int
     stop_reason: str = ""  # set by the safety check
+    staff: list = field(default_factory=list)  # StaffRecords the source names (teachers)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.class_actions) or any(
+        return bool(self.class_actions or self.staff) or any(
             a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
             for a in self.pupil_actions
         )
@@ -171,6 +172,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         counts=counts,
         findings=findings,
         active_before=state.active_pupil_count(),
+        staff=list(snapshot.staff),
     )
 
 
@@ -178,6 +180,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
 class _StateIndex:
     by_national_number: dict[str, PupilState]
     by_source_id: dict[str, PupilState]
+    by_sourced_id: dict[str, PupilState]
     key: str
     seen: set[int] = field(default_factory=set)  # pupils already matched to a record
 
@@ -186,19 +189,22 @@ class _StateIndex:
         return cls(
             {p.national_number: p for p in state.pupils if p.national_number},
             {p.source_id: p for p in state.pupils if p.source_id},
+            {str(p.sourced_id): p for p in state.pupils},
             snapshot.key,
         )
 
     def match(self, record: PupilRecord) -> PupilState | None:
         """The registry pupil a record speaks of: first by the source's key, then by national
         number (adopt, don't duplicate), then by the source's own id (a corrected national
-        number, or a rejected row that must not make its pupil leave)."""
+        number, or a rejected row that must not make its pupil leave), and last by our own
+        id (a OneRoster set Schoolbrug wrote, read back)."""
         candidates = (
             (self.by_national_number, record.national_number),
             (self.by_source_id, record.source_id),
         )
         if self.key == "source_id":
             candidates = candidates[::-1]
+        candidates += ((self.by_sourced_id, record.source_id),)
         for index, key in candidates:
             current = index.get(key) if key else None
             if current is not None and current.pk not in self.seen:

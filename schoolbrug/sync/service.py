@@ -105,7 +105,13 @@ def _sync_one(
             findings=report.findings,
         )
         if status is SyncRun.Status.APPLIED and plan.has_changes:
-            apply_plan(plan, run, school_year, institution_name=snapshot.institution_name)
+            apply_plan(
+                plan,
+                run,
+                school_year,
+                institution_name=snapshot.institution_name,
+                institution_source_id=snapshot.institution_source_id,
+            )
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
     clock.lap("apply")
