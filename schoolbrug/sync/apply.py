@@ -21,6 +21,7 @@ from schoolbrug.registry.models import (
 from schoolbrug.sources.findings import mask_national_number
 
 from .models import SyncRun
+from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
 from .staff import apply_staff
 from .state import CLASS_FIELDS, PUPIL_FIELDS
@@ -147,6 +148,7 @@ class _Context:
                     school_year=self.school_year,
                     code=LEAVERS_CLASS_CODE,
                     is_leavers=True,
+                    sourced_id=leavers_class_id(self.institution, self.school_year),
                 )
             )
             new_source_ids.append("")
@@ -264,6 +266,12 @@ class _Context:
             external_id=external_id,
             sourced_id=sourced_id,
         )
+
+
+def leavers_class_id(institution: Institution, school_year: SchoolYear) -> uuid.UUID:
+    """Derived, like the id an export gives a leavers class not yet in the registry, so
+    that a OneRoster set read back names the same class."""
+    return uuid.UUID(leavers_export_id(str(institution.sourced_id), str(school_year.sourced_id)))
 
 
 def _keep_source_uuids(model, rows: list, source_ids: list[str]) -> None:

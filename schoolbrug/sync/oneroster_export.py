@@ -280,6 +280,10 @@ def _derived_id(*parts: object) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts)))
 
 
+def leavers_export_id(institution_id: str, school_year_id: str) -> str:
+    return _derived_id("leavers", institution_id, school_year_id)
+
+
 def grades_for(stage: str, year: int | None, years: Sequence[int] = ()) -> str:
     """The CEDS grades of a class: the inverse of sources.oneroster.levels_from_grades."""
     stage = (stage or "").strip().upper()
@@ -392,7 +396,7 @@ class _Export:
         for institution in self.institutions.values():
             school = str(institution.sourced_id)
             if school not in self.leavers:  # not in the registry yet; the platform needs it
-                klass = _Class(_derived_id("leavers", school, self.year_id), school, "", True)
+                klass = _Class(leavers_export_id(school, self.year_id), school, "", True)
                 self.leavers[school] = klass
                 self._class_row(klass, LEAVERS_CLASS_CODE, "", None, "homeroom")
 

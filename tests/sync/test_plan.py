@@ -196,6 +196,7 @@ def test_a_set_schoolbrug_wrote_matches_its_pupils_by_our_own_id():
     state = state_of([stored])
     state.pupils[0].source_id = None
     ours = str(state.pupils[0].sourced_id)
-    plan = plan_for([pupil(1, national_number="", source_id=ours)], state, key="source_id",
-                    source="oneroster")
+    plan = plan_for(
+        [pupil(1, national_number="", source_id=ours)], state, key="source_id", source="oneroster"
+    )
     assert plan.counts["left"] == 0 and plan.counts["created"] == 0
