@@ -1,8 +1,25 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from . import views
 
-app_name = "web"
-urlpatterns = [
+pages = [
     path("", views.home, name="home"),
+    path("instellingen/<str:number>/", views.institution_detail, name="institution"),
+    path("instellingen/<str:number>/leerlingen/", views.pupil_search, name="pupil_search"),
+    path("klassen/<uuid:sourced_id>/", views.class_detail, name="class"),
+    path("leerlingen/<uuid:sourced_id>/", views.pupil_detail, name="pupil"),
+    path("synchronisaties/", views.run_list, name="runs"),
+    path("synchronisaties/<int:pk>/", views.run_detail, name="run"),
+    path("synchronisaties/<int:pk>/rapport.json", views.run_report, name="run_report"),
+    path("audit/", views.audit_list, name="audit"),
+    path("audit/audit.csv", views.audit_csv, name="audit_csv"),
+]
+
+# Django's auth views stay outside the "web" namespace: they reverse their own names
+# ("login", "password_reset_done", ...) without one.
+urlpatterns = [
+    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include((pages, "web"))),
 ]

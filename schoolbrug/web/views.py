@@ -1,7 +1,220 @@
+"""Pages for secretaries, ICT coordinators and directors: read-only, the SIS is the master.
+
+Views stay thin: they read request parameters, call `queries` and `presenters`, and render.
+National numbers never appear in a URL (sourced_id UUIDs do) and only masked in a page.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from schoolbrug.registry.models import Institution, Pupil, SchoolClass
+from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sync.models import SyncRun
+
+from . import presenters, queries
+
+# Named URL, not settings.LOGIN_URL: the pages have their own Dutch login page.
+login = login_required(login_url="login")
+
+PAGE_SIZE = 50
+FINDINGS_PAGE_SIZE = 100
 
 
-@login_required
-def home(request):
-    return render(request, "web/home.html")
+def paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("pagina"))
+
+
+def _uuid_param(request: HttpRequest, name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
+@login
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {"institutions": queries.institution_overview()})
+
+
+@login
+def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
+    institution = get_object_or_404(Institution, number=number)
+    school_year = queries.school_year_shown(institution)
+    return render(
+        request,
+        "web/institution_detail.html",
+        {
+            "institution": institution,
+            "school_year": school_year,
+            "classes": queries.classes_with_counts(institution, school_year),
+            "runs": queries.runs(institution.number)[:10],
+        },
+    )
+
+
+@login
+def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
+    institution = get_object_or_404(Institution, number=number)
+    school_year = queries.school_year_shown(institution)
+    q = request.GET.get("q", "").strip()
+    class_sourced_id = _uuid_param(request, "klas")
+    pupils = queries.search_pupils(institution, school_year, q, class_sourced_id)
+    return render(
+        request,
+        "web/pupil_search.html",
+        {
+            "institution": institution,
+            "school_year": school_year,
+            "q": q,
+            "class_sourced_id": class_sourced_id,
+            "classes": queries.classes_with_counts(institution, school_year),
+            "page": paginate(request, pupils),
+        },
+    )
+
+
+@login
+def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
+    school_class = get_object_or_404(
+        SchoolClass.objects.select_related("institution", "school_year", "site"),
+        sourced_id=sourced_id,
+    )
+    q = request.GET.get("q", "").strip()
+    page = paginate(request, queries.class_pupils(school_class, q), per_page=100)
+    for enrolment in page:
+        enrolment.national_number_masked = mask_national_number(
+            enrolment.pupil.national_number or ""
+        )
+    return render(
+        request,
+        "web/class_detail.html",
+        {
+            "school_class": school_class,
+            "institution": school_class.institution,
+            "q": q,
+            "page": page,
+        },
+    )
+
+
+@login
+def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
+    pupil = get_object_or_404(Pupil.objects.select_related("institution"), sourced_id=sourced_id)
+    return render(
+        request,
+        "web/pupil_detail.html",
+        {
+            "pupil": pupil,
+            "institution": pupil.institution,
+            "national_number_masked": mask_national_number(pupil.national_number or ""),
+            "contacts": presenters.contact_rows(pupil.contacts),
+            "care_record": sorted((pupil.care_record or {}).items()),
+            "enrolments": queries.pupil_enrolments(pupil),
+            "source_ids": queries.pupil_source_ids(pupil),
+            "page": paginate(request, queries.history(pupil.sourced_id)),
+        },
+    )
+
+
+@login
+def run_list(request: HttpRequest) -> HttpResponse:
+    institution_number = request.GET.get("instelling", "").strip()
+    page = paginate(request, queries.runs(institution_number))
+    names = queries.institution_names(run.institution_number for run in page)
+    for run in page:
+        run.institution_name = names.get(run.institution_number, "")
+    return render(
+        request,
+        "web/run_list.html",
+        {
+            "page": page,
+            "institution_number": institution_number,
+            "institutions": queries.institution_choices(),
+        },
+    )
+
+
+@login
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(SyncRun, pk=pk)
+    findings = presenters.sorted_findings(run.findings)
+    return render(
+        request,
+        "web/run_detail.html",
+        {
+            "run": run,
+            "institution": Institution.objects.filter(number=run.institution_number).first(),
+            "counts": presenters.ordered_counts(run.counts),
+            "severity_counts": presenters.severity_counts(findings),
+            "summary": presenters.finding_summary(findings),
+            "page": paginate(request, findings, per_page=FINDINGS_PAGE_SIZE),
+            "severity_labels": presenters.SEVERITY_LABELS,
+        },
+    )
+
+
+@login
+def run_report(request: HttpRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(SyncRun, pk=pk)
+    response = JsonResponse(
+        presenters.run_report(run), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="synchronisatie-{run.pk}.json"'
+    return response
+
+
+def _audit_filters(request: HttpRequest) -> dict:
+    return {
+        "institution_number": request.GET.get("instelling", "").strip(),
+        "entity": request.GET.get("entiteit", "").strip(),
+        "entity_sourced_id": _uuid_param(request, "id"),
+    }
+
+
+@login
+def audit_list(request: HttpRequest) -> HttpResponse:
+    filters = _audit_filters(request)
+    return render(
+        request,
+        "web/audit_list.html",
+        {
+            **filters,
+            "page": paginate(request, queries.audit_entries(**filters)),
+            "institutions": queries.institution_choices(),
+            "entity_kinds": [
+                (kind, presenters.entity_label(kind)) for kind in queries.audit_entity_kinds()
+            ],
+        },
+    )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming CSV."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login
+def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered audit log as CSV for Excel: semicolons and a UTF-8 byte order mark."""
+    entries = queries.audit_entries(**_audit_filters(request)).iterator(chunk_size=2000)
+    writer = csv.writer(_Echo(), delimiter=";")
+    lines = (writer.writerow(row) for row in presenters.audit_csv_rows(entries))
+    response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response
+
+
+def _with_bom(lines):
+    yield "\ufeff"
+    yield from lines

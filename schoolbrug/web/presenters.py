@@ -1,0 +1,269 @@
+"""Plain data shaped for pages and downloads: the run report, findings, audit changes.
+
+Everything here is a pure function of model rows or dicts. A national number leaves this
+module only masked, whatever the stored data holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from schoolbrug.audit.models import AuditEntry
+from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sync.models import SyncRun
+
+# The sync's count keys (sync/plan.py PupilActionKind), in the order the pages show them.
+ACTION_LABELS = {
+    "created": gettext_lazy("nieuw"),
+    "moved": gettext_lazy("van klas veranderd"),
+    "updated": gettext_lazy("gewijzigd"),
+    "left": gettext_lazy("naar Schoolverlaters"),
+    "returned": gettext_lazy("teruggekeerd"),
+    "deferred": gettext_lazy("uitgesteld"),
+    "rejected": gettext_lazy("geweigerd"),
+    "unchanged": gettext_lazy("ongewijzigd"),
+}
+
+SEVERITY_LABELS = {
+    "error": gettext_lazy("Fouten"),
+    "warning": gettext_lazy("Waarschuwingen"),
+}
+SEVERITY_SINGULAR = {
+    "error": gettext_lazy("fout"),
+    "warning": gettext_lazy("waarschuwing"),
+}
+SEVERITY_ORDER = {"error": 0, "warning": 1}
+
+# Field names in audit changes → what the secretary calls them.
+FIELD_LABELS = {
+    "family_name": gettext_lazy("naam"),
+    "given_name": gettext_lazy("voornaam"),
+    "gender": gettext_lazy("geslacht"),
+    "birth_date": gettext_lazy("geboortedatum"),
+    "registration_number": gettext_lazy("stamboeknummer"),
+    "email": gettext_lazy("e-mail"),
+    "phone": gettext_lazy("telefoon"),
+    "contacts": gettext_lazy("contactgegevens"),
+    "care_record": gettext_lazy("zorgfiche"),
+    "class": gettext_lazy("klas"),
+    "class_number": gettext_lazy("klasnummer"),
+    "national_number": gettext_lazy("rijksregisternummer"),
+    "origin": gettext_lazy("herkomst"),
+    "source_id": gettext_lazy("id in het administratiepakket"),
+    "stage": gettext_lazy("graad"),
+    "year": gettext_lazy("leerjaar"),
+    "years": gettext_lazy("leerjaren"),
+    "curriculum": gettext_lazy("vakkenpakket"),
+    "kindergarten_level": gettext_lazy("kleuterniveau"),
+    "is_active": gettext_lazy("actief"),
+}
+
+ENTITY_LABELS = {
+    "pupil": gettext_lazy("leerling"),
+    "class": gettext_lazy("klas"),
+    "institution": gettext_lazy("instelling"),
+    "staff": gettext_lazy("personeelslid"),
+    "enrolment": gettext_lazy("inschrijving"),
+}
+
+CONTACT_ROLE_LABELS = {
+    "father": gettext_lazy("Vader"),
+    "mother": gettext_lazy("Moeder"),
+    "guardian": gettext_lazy("Voogd"),
+}
+CONTACT_FIELD_LABELS = {
+    "street": gettext_lazy("straat"),
+    "number": gettext_lazy("nummer"),
+    "box": gettext_lazy("bus"),
+    "postal_code": gettext_lazy("postcode"),
+    "city": gettext_lazy("gemeente"),
+    "email": gettext_lazy("e-mail"),
+    "phone": gettext_lazy("telefoon"),
+}
+
+# The keys a finding may carry into a page or a report; anything else is dropped.
+FINDING_KEYS = (
+    "code",
+    "severity",
+    "outcome",
+    "message",
+    "hint",
+    "file",
+    "line",
+    "field",
+    "national_number_masked",
+    "class_code",
+    "pupil_name",
+)
+
+
+def action_label(key: str) -> str:
+    return str(ACTION_LABELS.get(key, key))
+
+
+def entity_label(key: str) -> str:
+    return str(ENTITY_LABELS.get(key, key))
+
+
+def ordered_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(key, Dutch label, count) in the sync's order; unknown keys after, as they are."""
+    known = [
+        (key, str(label), counts[key]) for key, label in ACTION_LABELS.items() if key in counts
+    ]
+    rest = [(key, key, value) for key, value in sorted(counts.items()) if key not in ACTION_LABELS]
+    return known + rest
+
+
+def safe_finding(finding: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding with only its public keys and the national number masked again."""
+    safe = {key: finding.get(key, "") for key in FINDING_KEYS}
+    if safe["line"] == "":
+        safe["line"] = None
+    safe["severity"] = safe["severity"] or "error"
+    safe["national_number_masked"] = mask_national_number(str(safe["national_number_masked"] or ""))
+    return safe
+
+
+def sorted_findings(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors first, then warnings; within each by file and line as the secretary reads them."""
+    safe = [safe_finding(f) for f in findings]
+    return sorted(
+        safe,
+        key=lambda f: (
+            SEVERITY_ORDER.get(f["severity"], 9),
+            f["file"] or "",
+            f["line"] if isinstance(f["line"], int) else 0,
+        ),
+    )
+
+
+def finding_summary(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per finding code: severity, message and how often, most frequent first."""
+    counted: Counter[tuple[str, str]] = Counter()
+    example: dict[tuple[str, str], dict] = {}
+    for finding in findings:
+        safe = safe_finding(finding)
+        key = (safe["severity"], safe["code"])
+        counted[key] += 1
+        example.setdefault(key, safe)
+    return [
+        {
+            "severity": severity,
+            "severity_label": str(SEVERITY_SINGULAR.get(severity, severity)),
+            "code": code,
+            "message": example[(severity, code)]["message"],
+            "hint": example[(severity, code)]["hint"],
+            "count": count,
+        }
+        for (severity, code), count in sorted(
+            counted.items(), key=lambda item: (SEVERITY_ORDER.get(item[0][0], 9), -item[1])
+        )
+    ]
+
+
+def severity_counts(findings: Iterable[dict[str, Any]]) -> dict[str, int]:
+    counted = Counter(safe_finding(f)["severity"] for f in findings)
+    return {"error": counted.get("error", 0), "warning": counted.get("warning", 0)}
+
+
+def run_report(run: SyncRun) -> dict[str, Any]:
+    """The sync report of a stored run: the same keys as the sync command's JSON report."""
+    dry_run = run.status == SyncRun.Status.DRY_RUN or bool(run.options.get("dry_run"))
+    return {
+        "run_id": run.pk,
+        "institution": run.institution_number,
+        "source": run.source,
+        "status": run.status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "started_by": run.started_by,
+        "dry_run": dry_run,
+        "applied": run.status == SyncRun.Status.APPLIED,
+        "counts": dict(run.counts),
+        "findings": [safe_finding(f) for f in run.findings],
+    }
+
+
+def _masked_value(name: str, value: Any) -> Any:
+    if name == "national_number" and value:
+        return mask_national_number(str(value))
+    return value
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def change_rows(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(Dutch field name, old, new) per changed field, national numbers masked."""
+    rows = []
+    for name, pair in (changes or {}).items():
+        old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        rows.append(
+            (
+                str(FIELD_LABELS.get(name, name)),
+                _display(_masked_value(name, old)),
+                _display(_masked_value(name, new)),
+            )
+        )
+    return rows
+
+
+def contact_rows(contacts: dict[str, dict[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(Dutch role, [(Dutch field, value)]) per contact, in a fixed order."""
+    rows = []
+    for role in (*CONTACT_ROLE_LABELS, *sorted(set(contacts or {}) - set(CONTACT_ROLE_LABELS))):
+        contact = (contacts or {}).get(role)
+        if not contact:
+            continue
+        fields = [
+            (str(CONTACT_FIELD_LABELS.get(name, name)), str(value))
+            for name, value in contact.items()
+            if value
+        ]
+        rows.append((str(CONTACT_ROLE_LABELS.get(role, role)), fields))
+    return rows
+
+
+AUDIT_CSV_HEADER = (
+    "tijdstip",
+    "door",
+    "reden",
+    "synchronisatie",
+    "instelling",
+    "entiteit",
+    "id",
+    "actie",
+    "wijzigingen",
+)
+
+
+def audit_csv_rows(entries: Iterable[AuditEntry]) -> Iterator[list[str]]:
+    """The audit log as CSV rows (header first); changes as JSON, national numbers masked."""
+    yield [_(h) for h in AUDIT_CSV_HEADER]
+    for entry in entries:
+        changes = {
+            name: [_masked_value(name, v) for v in pair] if isinstance(pair, list) else pair
+            for name, pair in (entry.changes or {}).items()
+        }
+        yield [
+            entry.at.isoformat(),
+            entry.actor,
+            entry.reason,
+            str(entry.sync_run_id or ""),
+            entry.institution_number,
+            entry.entity,
+            str(entry.entity_sourced_id),
+            entry.get_action_display(),
+            json.dumps(changes, ensure_ascii=False, sort_keys=True),
+        ]

@@ -1,0 +1,69 @@
+"""`schoolbrug demo`: data, a login and the address, and never a demo login in real data."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from schoolbrug.registry.models import Institution
+from schoolbrug.sync.models import SyncRun
+
+from .conftest import make_school
+
+pytestmark = pytest.mark.django_db
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def test_demo_reuses_a_database_that_holds_demo_data(monkeypatch):
+    SyncRun.objects.create(
+        started_at=timezone.now(),
+        started_by="demo",
+        source="wisa",
+        institution_number="012345",
+        status=SyncRun.Status.APPLIED,
+    )
+    monkeypatch.setattr(
+        "schoolbrug.web.management.commands.demo.Command._build_region",
+        lambda *a: pytest.fail("the demo data must be reused, not made again"),
+    )
+    out = run_demo("--port", "8123")
+    assert "hergebruikt" in out
+    assert "http://127.0.0.1:8123/" in out
+    assert "Gebruikersnaam: demo" in out and "Wachtwoord:     demo" in out
+    assert "alleen voor de demo" in out
+    assert authenticate(username="demo", password="demo") is not None
+
+
+def test_demo_refuses_a_database_with_real_data():
+    make_school()
+    with pytest.raises(CommandError, match="niet van de demo"):
+        run_demo()
+    assert not authenticate(username="demo", password="demo")
+
+
+def test_demo_makes_a_synced_region_with_a_login(var_dir):
+    pytest.importorskip("schoolbrug.registry.institutions_file")
+    out = run_demo("--pupils", "120")
+    assert (var_dir / "demo" / "nacht-1" / "instellingen.csv").exists()
+    assert (var_dir / "demo" / "nacht-2" / "instellingen.csv").exists()
+    assert Institution.objects.exists()
+    runs = SyncRun.objects.filter(started_by="demo")
+    assert runs.exists() and all(run.status == SyncRun.Status.APPLIED for run in runs)
+    assert "gesynchroniseerd" in out and "http://127.0.0.1:8000/" in out
+    assert authenticate(username="demo", password="demo") is not None
