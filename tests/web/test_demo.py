@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Institution
 from schoolbrug.sync.models import SyncRun
 
@@ -58,12 +59,13 @@ def test_demo_refuses_a_database_with_real_data():
 
 
 def test_demo_makes_a_synced_region_with_a_login(var_dir):
-    pytest.importorskip("schoolbrug.registry.institutions_file")
     out = run_demo("--pupils", "120")
     assert (var_dir / "demo" / "nacht-1" / "instellingen.csv").exists()
     assert (var_dir / "demo" / "nacht-2" / "instellingen.csv").exists()
-    assert Institution.objects.exists()
     runs = SyncRun.objects.filter(started_by="demo")
-    assert runs.exists() and all(run.status == SyncRun.Status.APPLIED for run in runs)
-    assert "gesynchroniseerd" in out and "http://127.0.0.1:8000/" in out
+    # Two nights: every institution synced twice, the second night with changes.
+    assert runs.count() == 2 * Institution.objects.count() > 0
+    assert all(run.status == SyncRun.Status.APPLIED for run in runs)
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.MOVE).exists()
+    assert "Synchronisatie, nacht 2" in out and "http://127.0.0.1:8000/" in out
     assert authenticate(username="demo", password="demo") is not None
