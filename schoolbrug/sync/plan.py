@@ -144,7 +144,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
                     "CLASS_NUMBER_CHANGED",
                     file=snapshot.files.get("pupils", ""),
                     line=record.line,
-                    field="class_number",
+                    field=snapshot.columns.get("class_number", "class_number"),
                     national_number=record.national_number,
                     class_code=record.class_code,
                     pupil_name=f"{record.given_name} {record.family_name}",
