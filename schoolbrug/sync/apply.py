@@ -262,6 +262,7 @@ class _Context:
     def _alias(self, sourced_id: uuid.UUID, external_id: str) -> SourceAlias:
         return SourceAlias(
             source=self.plan.source,
+            scope=self.plan.institution_number,
             kind=SourceAlias.Kind.PUPIL,
             external_id=external_id,
             sourced_id=sourced_id,

@@ -320,3 +320,17 @@ def test_the_school_year_defaults_to_today(tmp_path):
 
     assert SchoolYear.start_year_for(datetime.date(2026, 8, 31)) == 2025
     assert SchoolYear.start_year_for(datetime.date(2026, 9, 1)) == 2026
+
+
+def test_two_schools_may_use_the_same_wisa_ids():
+    from schoolbrug.sync.service import sync_snapshot
+    from tests.factories import snapshot
+
+    first = [pupil(i, source_id=f"W{i}") for i in range(1, 4)]
+    second = [pupil(i + 50, source_id=f"W{i}") for i in range(1, 4)]
+    sync_snapshot(snapshot(first, institution="011111"), started_by="test", school_year=2026)
+    report = sync_snapshot(
+        snapshot(second, institution="022222"), started_by="test", school_year=2026
+    )
+    assert report.counts["created"] == 3
+    assert SourceAlias.objects.filter(external_id="W1").count() == 2

@@ -11,7 +11,10 @@ class SourceAlias(models.Model):
         STAFF = "staff"
         INSTITUTION = "institution"
 
-    source = models.CharField(max_length=20)  # "wisa", "informat", "oneroster:<name>"
+    source = models.CharField(max_length=20)  # "wisa", "informat", "oneroster"
+    # Where the id is unique: a WISA id only within one school's database, so a pupil
+    # alias is scoped by institution number; staff aliases are not scoped ("").
+    scope = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     external_id = models.CharField(max_length=100)
     sourced_id = models.UUIDField(db_index=True)
@@ -19,7 +22,8 @@ class SourceAlias(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "kind", "external_id"], name="alias_unique_per_source"
+                fields=["source", "scope", "kind", "external_id"],
+                name="alias_unique_per_source_scope",
             )
         ]
         verbose_name_plural = "source aliases"
