@@ -51,7 +51,8 @@ RULES: dict[str, Rule] = {
         Severity.ERROR,
         Outcome.REJECT,
         "Het rijksregisternummer is ongeldig (controlegetal klopt niet).",
-        "Controleer het rijksregisternummer op de leerlingfiche (11 cijfers, zie identiteitskaart).",
+        "Controleer het rijksregisternummer op de leerlingfiche (11 cijfers, zie "
+        "identiteitskaart).",
         "national number fails its check digits",
     ),
     "PUPIL_NATIONAL_NUMBER_DUPLICATE": Rule(
