@@ -20,6 +20,7 @@ from schoolbrug.registry.models import (
 )
 from schoolbrug.sources.findings import mask_national_number
 
+from . import bulk
 from .models import SyncRun
 from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
@@ -71,7 +72,7 @@ def apply_plan(
         class_pks=context.class_pks,
         record_audit=context.record,
     )
-    AuditEntry.objects.bulk_create(context.audit, batch_size=BATCH)
+    bulk.insert(context.audit)
 
 
 def _institution(plan: Plan, name: str, source_id: str) -> Institution:
@@ -183,7 +184,7 @@ class _Context:
                 )
             )
         _keep_source_uuids(Pupil, pupils, [a.record.source_id for a in actions])
-        Pupil.objects.bulk_create(pupils, batch_size=BATCH)
+        bulk.insert(pupils)
         enrolments = []
         aliases = []
         for action, pupil in zip(actions, pupils, strict=True):
@@ -197,8 +198,8 @@ class _Context:
                 AuditEntry.Action.CREATE,
                 {"class": (None, record.class_code), "class_number": (None, record.class_number)},
             )
-        Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
-        SourceAlias.objects.bulk_create(aliases, batch_size=BATCH)
+        bulk.insert(enrolments)
+        bulk.insert(aliases)
 
     def _change_pupils(self, actions: list[PupilAction]) -> None:
         contact_source = self.institution.contact_source

@@ -111,14 +111,14 @@ def registry(db):
 
     def pupil(key, institution, school_class, number, *, leaver=False, **extra):
         birth = extra.pop("birth_date", datetime.date(2018, 2, 1 + len(pupils)))
-        number = national_number(birth, 2 * len(pupils) + 2) if birth else None
+        nn = national_number(birth, 2 * len(pupils) + 2) if birth else None
         pupils[key] = Pupil.objects.create(
             institution=institution,
             family_name=extra.pop("family_name", key.title()),
             given_name=extra.pop("given_name", "Kim"),
             gender=extra.pop("gender", "F"),
             birth_date=birth,
-            national_number=number,
+            national_number=nn,
             is_leaver=leaver,
             **extra,
         )
