@@ -138,8 +138,7 @@ RULES: dict[str, Rule] = {
     "CLASS_CURRICULUM_MISSING": Rule(
         Severity.ERROR,
         Outcome.REJECT,
-        "Klas '{class_code}' heeft geen vakkenpakket; de leerlingen worden niet "
-        "gesynchroniseerd.",
+        "Klas '{class_code}' heeft geen vakkenpakket; de leerlingen worden niet gesynchroniseerd.",
         "Wijs de klas een vakkenpakket toe in het administratiepakket.",
         "class has no curriculum: its pupils are rejected",
     ),
