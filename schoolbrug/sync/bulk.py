@@ -76,9 +76,31 @@ def _reserve_ids(table: str, pk_column: str, count: int) -> range | list[int]:
 def _converter(field) -> Callable:
     kind = field.get_internal_type()
     if kind == "JSONField":
-        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+        return _empty_json_fast
     if kind == "UUIDField" and connection.vendor != "postgresql":
         return lambda value: None if value is None else value.hex
     if kind in ("DateTimeField", "DateField", "BooleanField", "DecimalField"):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return lambda value: value
+        # A sync's rows share a handful of timestamps and dates: convert each once.
+        cache: dict = {}
+
+        def convert(value):
+            try:
+                return cache[value]
+            except KeyError:
+                cache[value] = result = field.get_db_prep_save(value, connection)
+                return result
+
+        return convert
+    return _same
+
+
+def _same(value):
+    return value
+
+
+def _empty_json_fast(value) -> str | None:
+    if value is None:
+        return None
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value, ensure_ascii=False)
