@@ -36,7 +36,11 @@ def pupil(
         given_name=given_name,
         gender=extra.pop("gender", gender),
         birth_date=birth,
-        national_number=extra.pop("national_number", national_number(birth, sequence)),
+        national_number=(
+            extra.pop("national_number")
+            if "national_number" in extra
+            else national_number(birth, sequence)
+        ),
         **extra,
     )
 

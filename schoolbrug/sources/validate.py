@@ -196,9 +196,11 @@ class _PupilChecks:
             problems.append(("PUPIL_FAMILY_NAME_MISSING", "family_name", ""))
         if not pupil.given_name:
             problems.append(("PUPIL_GIVEN_NAME_MISSING", "given_name", ""))
-        if not pupil.gender:
+        # OneRoster keeps gender and birth date in an optional demographics file: a set
+        # without it is normal there, unlike a WISA pupil record without them.
+        if not pupil.gender and not self.by_source_id:
             problems.append(("PUPIL_GENDER_MISSING", "gender", pupil.raw_gender))
-        if pupil.birth_date is None:
+        if pupil.birth_date is None and not self.by_source_id:
             problems.append(("PUPIL_BIRTH_DATE_MISSING", "birth_date", pupil.raw_birth_date))
         if not pupil.class_code:  # then a class number means nothing either
             problems.append(("PUPIL_CLASS_MISSING", "class_code", ""))

@@ -404,3 +404,11 @@ def test_outcomes_are_exclusive_and_complete():
     result = validate(snapshot(pupils))
     outcome_ids = [id(p) for p in result.accepted + result.deferred + result.rejected]
     assert sorted(outcome_ids) == sorted(id(p) for p in pupils)
+
+
+def test_a_oneroster_pupil_without_demographics_is_accepted():
+    from tests.factories import pupil, snapshot
+
+    record = pupil(1, national_number="", gender="", birth=None, source_id="u-1")
+    result = validate(snapshot([record], key="source_id", source="oneroster"))
+    assert result.accepted == [record] and result.findings == []
