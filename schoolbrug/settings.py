@@ -6,7 +6,9 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("SCHOOLBRUG_VAR_DIR", BASE_DIR / "var"))
+# Data (the SQLite file, the demo's exports) lives in var/ under the folder Schoolbrug is
+# started from, not inside the installed package.
+VAR_DIR = Path(os.environ.get("SCHOOLBRUG_VAR_DIR", Path.cwd() / "var"))
 
 SECRET_KEY = os.environ.get("SCHOOLBRUG_SECRET_KEY", "insecure-dev-key-set-SCHOOLBRUG_SECRET_KEY")
 DEBUG = os.environ.get("SCHOOLBRUG_DEBUG", "0") == "1"
