@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from .models import SyncRun
 from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
 from .staff import apply_staff
-from .state import CLASS_FIELDS, PUPIL_FIELDS
+from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
 
 Kind = PupilActionKind
 AUDIT_ACTION = {
@@ -35,7 +36,6 @@ AUDIT_ACTION = {
     Kind.LEAVE: AuditEntry.Action.LEAVE,
     Kind.RETURN: AuditEntry.Action.RETURN,
 }
-BATCH = 2000
 SCHOOL_YEAR_NAMESPACE = uuid.UUID("0b5d8e0e-6f0a-4c59-9a55-6d2f3b1f8a11")
 
 
@@ -49,60 +49,108 @@ def school_year_for(start_year: int) -> SchoolYear:
     return school_year
 
 
-def apply_plan(
-    plan: Plan,
-    run: SyncRun,
-    school_year: SchoolYear,
-    *,
-    institution_name: str = "",
-    institution_source_id: str = "",
-) -> None:
-    """Write the plan. The caller holds the transaction: all of it or nothing."""
-    assert transaction.get_connection().in_atomic_block, "apply_plan needs a transaction"
-    context = _Context(
-        plan, run, school_year, _institution(plan, institution_name, institution_source_id)
-    )
-    context.apply_classes()
-    context.apply_pupils()
-    apply_staff(
-        plan.staff,
-        source=plan.source,
-        institution=context.institution,
-        school_year=school_year,
-        class_pks=context.class_pks,
-        record_audit=context.record,
-    )
-    bulk.insert(context.audit)
+@dataclass(slots=True)
+class PlanToApply:
+    plan: Plan
+    run: SyncRun  # saved: its id is the audit entries' reason
+    state: InstitutionState  # what the plan was made from (ids of institution and classes)
+    institution_name: str = ""
+    institution_source_id: str = ""
 
 
-def _institution(plan: Plan, name: str, source_id: str) -> Institution:
-    institution = Institution.objects.filter(number=plan.institution_number).first()
-    if institution is None:
-        institution = Institution(
-            number=plan.institution_number, name=name or f"Instelling {plan.institution_number}"
+def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
+    """Write many institutions' plans with one bulk statement per table, not per institution.
+
+    A region night is thousands of small plans: per-institution statements would cost more
+    than the changes themselves. The caller holds the transaction: all of it or nothing.
+    """
+    assert transaction.get_connection().in_atomic_block, "apply_plans needs a transaction"
+    if not items:
+        return
+    contexts = [_Context(item, school_year) for item in items]
+    _create_institutions(contexts)
+    bulk.insert([row for c in contexts for row in c.new_classes()])
+    bulk.update([row for c in contexts for row in c.changed_classes()], _CLASS_UPDATE)
+    new_pupils = [(c, c.new_pupils()) for c in contexts]
+    bulk.insert([pupil for _, pupils in new_pupils for pupil, _ in pupils])
+    enrolments, aliases = [], []
+    for context, pupils in new_pupils:
+        context.link_new_pupils(pupils, enrolments, aliases)
+    changed = [c.changed_pupils() for c in contexts]
+    bulk.update([p for rows in changed for p in rows.pupils], _PUPIL_UPDATE)
+    bulk.update([e for rows in changed for e in rows.moved_enrolments], _ENROLMENT_UPDATE)
+    enrolments += [e for rows in changed for e in rows.new_enrolments]
+    bulk.insert(enrolments)
+    replaced = [a for rows in changed for a in rows.new_aliases]
+    if replaced:
+        for source in {a.source for a in replaced}:
+            SourceAlias.objects.filter(
+                source=source,
+                kind=SourceAlias.Kind.PUPIL,
+                sourced_id__in=[a.sourced_id for a in replaced if a.source == source],
+            ).delete()
+    bulk.insert(aliases + replaced)
+    for context in contexts:
+        context.apply_staff()
+    bulk.insert([entry for c in contexts for entry in c.audit])
+
+
+_CLASS_UPDATE = (*CLASS_FIELDS, "is_active")
+_PUPIL_UPDATE = (*PUPIL_FIELDS, "is_leaver", "origin", "national_number")
+_ENROLMENT_UPDATE = ("school_class", "class_number")
+
+
+def _create_institutions(contexts: list[_Context]) -> None:
+    new = [c for c in contexts if c.institution_pk is None]
+    if not new:
+        return
+    rows = [
+        Institution(
+            number=c.plan.institution_number,
+            name=c.item.institution_name or f"Instelling {c.plan.institution_number}",
         )
-        _keep_source_uuids(Institution, [institution], [source_id])
-        institution.save()
-    return institution
+        for c in new
+    ]
+    _keep_source_uuids(Institution, rows, [c.item.institution_source_id for c in new])
+    bulk.insert(rows)
+    for context, row in zip(new, rows, strict=True):
+        context.institution_pk = row.pk
+        context.institution_sourced_id = row.sourced_id
+
+
+@dataclass(slots=True)
+class _ChangedPupils:
+    pupils: list[Pupil]
+    moved_enrolments: list[Enrolment]
+    new_enrolments: list[Enrolment]
+    new_aliases: list[SourceAlias]
 
 
 class _Context:
-    def __init__(self, plan: Plan, run: SyncRun, school_year: SchoolYear, institution):
-        self.plan = plan
-        self.run = run
+    """One institution's plan turned into rows; apply_plans writes them for all at once."""
+
+    def __init__(self, item: PlanToApply, school_year: SchoolYear):
+        self.item = item
+        self.plan = item.plan
+        self.state = item.state
+        self.run = item.run
         self.school_year = school_year
-        self.institution = institution
+        # Not written back to the state: should the transaction roll back, it stays true.
+        self.institution_pk = item.state.pk
+        self.institution_sourced_id = item.state.sourced_id
         self.now = timezone.now()
         self.audit: list[AuditEntry] = []
-        self.class_pks: dict[str, int] = {}
+        self.class_pks = {code: c.pk for code, c in item.state.classes.items()}
+        self.reason = f"synchronisatie {self.run.pk} ({self.plan.source})"
+        self._new_classes: list[SchoolClass] = []
 
     def record(self, entity: str, sourced_id, action: str, changes: dict) -> None:
         self.audit.append(
             AuditEntry(
                 at=self.now,
                 actor=self.run.started_by,
-                reason=f"synchronisatie {self.run.pk} ({self.plan.source})",
-                sync_run=self.run,
+                reason=self.reason,
+                sync_run_id=self.run.pk,
                 institution_number=self.plan.institution_number,
                 entity=entity,
                 entity_sourced_id=sourced_id,
@@ -113,81 +161,69 @@ class _Context:
 
     # Classes -------------------------------------------------------------------------
 
-    def apply_classes(self) -> None:
-        existing = SchoolClass.objects.filter(
-            institution=self.institution, school_year=self.school_year
-        )
-        self.class_pks = dict(existing.values_list("code", "pk"))
-        new = []
-        new_source_ids = []
-        changed = []
+    def new_classes(self) -> list[SchoolClass]:
+        new, source_ids = [], []
         for action in self.plan.class_actions:
-            values = dict(zip(CLASS_FIELDS, action.values, strict=True))
-            values["years"] = list(values["years"])
             if action.kind is ClassActionKind.CREATE:
-                new.append(
-                    SchoolClass(
-                        institution=self.institution,
-                        school_year=self.school_year,
-                        code=action.code,
-                        **values,
-                    )
-                )
-                new_source_ids.append(action.source_id)
-            else:
-                row = SchoolClass(pk=action.state.pk, **values)
-                row.is_active = action.kind is not ClassActionKind.DEACTIVATE
-                changed.append(row)
-                self.record(
-                    "class", action.state.sourced_id, AuditEntry.Action.UPDATE, action.changes
-                )
+                new.append(self._class(code=action.code, **_class_values(action.values)))
+                source_ids.append(action.source_id)
         # Every institution has a leavers class (seed 000: "de klas Schoolverlaters").
         if LEAVERS_CLASS_CODE not in self.class_pks:
             new.append(
-                SchoolClass(
-                    institution=self.institution,
-                    school_year=self.school_year,
+                self._class(
                     code=LEAVERS_CLASS_CODE,
                     is_leavers=True,
-                    sourced_id=leavers_class_id(self.institution, self.school_year),
+                    sourced_id=leavers_class_id(self.institution_sourced_id, self.school_year),
                 )
             )
-            new_source_ids.append("")
-        _keep_source_uuids(SchoolClass, new, new_source_ids)
-        SchoolClass.objects.bulk_create(new, batch_size=BATCH)
+            source_ids.append("")
+        _keep_source_uuids(SchoolClass, new, source_ids)
         for row in new:
             self.record(
                 "class", row.sourced_id, AuditEntry.Action.CREATE, {"code": (None, row.code)}
             )
-        SchoolClass.objects.bulk_update(changed, [*CLASS_FIELDS, "is_active"], batch_size=BATCH)
-        self.class_pks.update({c.code: c.pk for c in new})
+        self._new_classes = new
+        return new
+
+    def _class(self, **values) -> SchoolClass:
+        return SchoolClass(
+            institution_id=self.institution_pk, school_year_id=self.school_year.pk, **values
+        )
+
+    def changed_classes(self) -> list[SchoolClass]:
+        self.class_pks.update({c.code: c.pk for c in self._new_classes})
+        changed = []
+        for action in self.plan.class_actions:
+            if action.kind is ClassActionKind.CREATE:
+                continue
+            row = SchoolClass(pk=action.state.pk, **_class_values(action.values))
+            row.is_active = action.kind is not ClassActionKind.DEACTIVATE
+            changed.append(row)
+            self.record("class", action.state.sourced_id, AuditEntry.Action.UPDATE, action.changes)
+        return changed
 
     # Pupils --------------------------------------------------------------------------
 
-    def apply_pupils(self) -> None:
-        actions = [a for a in self.plan.pupil_actions if a.kind in AUDIT_ACTION]
-        self._create_pupils([a for a in actions if a.kind is Kind.CREATE])
-        self._change_pupils([a for a in actions if a.kind is not Kind.CREATE])
-
-    def _create_pupils(self, actions: list[PupilAction]) -> None:
-        contact_source = self.institution.contact_source
-        pupils = []
-        for action in actions:
-            record = action.record
-            values = dict(zip(PUPIL_FIELDS, record_values(record, contact_source), strict=True))
-            pupils.append(
-                Pupil(
-                    institution=self.institution,
-                    national_number=record.national_number or None,
-                    origin=self.plan.source,
-                    **values,
-                )
+    def new_pupils(self) -> list[tuple[Pupil, PupilAction]]:
+        actions = [a for a in self.plan.pupil_actions if a.kind is Kind.CREATE]
+        contact_source = self.state.contact_source
+        pupils = [
+            Pupil(
+                institution_id=self.institution_pk,
+                national_number=action.record.national_number or None,
+                origin=self.plan.source,
+                **dict(
+                    zip(PUPIL_FIELDS, record_values(action.record, contact_source), strict=True)
+                ),
             )
+            for action in actions
+        ]
         _keep_source_uuids(Pupil, pupils, [a.record.source_id for a in actions])
-        bulk.insert(pupils)
-        enrolments = []
-        aliases = []
-        for action, pupil in zip(actions, pupils, strict=True):
+        return list(zip(pupils, actions, strict=True))
+
+    def link_new_pupils(self, pupils, enrolments: list, aliases: list) -> None:
+        """Enrolments, aliases and audit of the pupils just inserted (their ids are known)."""
+        for pupil, action in pupils:
             record = action.record
             enrolments.append(self._enrolment(pupil.pk, action.class_code, action.class_number))
             if record.source_id:
@@ -198,23 +234,19 @@ class _Context:
                 AuditEntry.Action.CREATE,
                 {"class": (None, record.class_code), "class_number": (None, record.class_number)},
             )
-        bulk.insert(enrolments)
-        bulk.insert(aliases)
 
-    def _change_pupils(self, actions: list[PupilAction]) -> None:
-        contact_source = self.institution.contact_source
-        pupils = []
-        new_enrolments = []
-        moved_enrolments = []
-        new_aliases = []
-        for action in actions:
+    def changed_pupils(self) -> _ChangedPupils:
+        contact_source = self.state.contact_source
+        result = _ChangedPupils([], [], [], [])
+        for action in self.plan.pupil_actions:
+            if action.kind not in AUDIT_ACTION or action.kind is Kind.CREATE:
+                continue
             state = action.state
             pupil = Pupil(
                 pk=state.pk,
                 sourced_id=state.sourced_id,
                 origin=state.origin,
                 national_number=state.national_number,
-                is_leaver=state.is_leaver,
             )
             values = record_values(action.record, contact_source) if action.record else state.values
             for name, value in zip(PUPIL_FIELDS, values, strict=True):
@@ -224,39 +256,38 @@ class _Context:
                 pupil.origin = self.plan.source
             if "national_number" in action.changes:
                 pupil.national_number = action.record.national_number
-            pupils.append(pupil)
+            result.pupils.append(pupil)
             enrolment = self._enrolment(pupil.pk, action.class_code, action.class_number)
             if state.enrolment_pk is None:
-                new_enrolments.append(enrolment)
+                result.new_enrolments.append(enrolment)
             else:
                 enrolment.pk = state.enrolment_pk
-                moved_enrolments.append(enrolment)
+                result.moved_enrolments.append(enrolment)
             if "source_id" in action.changes and action.record.source_id:
-                new_aliases.append(self._alias(state.sourced_id, action.record.source_id))
+                result.new_aliases.append(self._alias(state.sourced_id, action.record.source_id))
             changes = dict(action.changes)
             if action.adopt:
                 changes["origin"] = (state.origin, self.plan.source)
             self.record("pupil", state.sourced_id, AUDIT_ACTION[action.kind], changes)
-        Pupil.objects.bulk_update(
-            pupils, [*PUPIL_FIELDS, "is_leaver", "origin", "national_number"], batch_size=BATCH
+        return result
+
+    def apply_staff(self) -> None:
+        if not self.plan.staff:
+            return
+        apply_staff(
+            self.plan.staff,
+            source=self.plan.source,
+            institution=Institution.objects.get(pk=self.institution_pk),
+            school_year=self.school_year,
+            class_pks=self.class_pks,
+            record_audit=self.record,
         )
-        Enrolment.objects.bulk_update(
-            moved_enrolments, ["school_class", "class_number"], batch_size=BATCH
-        )
-        Enrolment.objects.bulk_create(new_enrolments, batch_size=BATCH)
-        if new_aliases:
-            SourceAlias.objects.filter(
-                source=self.plan.source,
-                kind=SourceAlias.Kind.PUPIL,
-                sourced_id__in=[a.sourced_id for a in new_aliases],
-            ).delete()
-            SourceAlias.objects.bulk_create(new_aliases, batch_size=BATCH)
 
     def _enrolment(self, pupil_pk: int, class_code: str, class_number: int | None) -> Enrolment:
         return Enrolment(
             pupil_id=pupil_pk,
             school_class_id=self.class_pks[class_code],
-            school_year=self.school_year,
+            school_year_id=self.school_year.pk,
             class_number=class_number,
         )
 
@@ -270,10 +301,16 @@ class _Context:
         )
 
 
-def leavers_class_id(institution: Institution, school_year: SchoolYear) -> uuid.UUID:
+def _class_values(values: tuple) -> dict:
+    result = dict(zip(CLASS_FIELDS, values, strict=True))
+    result["years"] = list(result["years"])
+    return result
+
+
+def leavers_class_id(institution_sourced_id: uuid.UUID, school_year: SchoolYear) -> uuid.UUID:
     """Derived, like the id an export gives a leavers class not yet in the registry, so
     that a OneRoster set read back names the same class."""
-    return uuid.UUID(leavers_export_id(str(institution.sourced_id), str(school_year.sourced_id)))
+    return uuid.UUID(leavers_export_id(str(institution_sourced_id), str(school_year.sourced_id)))
 
 
 def _keep_source_uuids(model, rows: list, source_ids: list[str]) -> None:

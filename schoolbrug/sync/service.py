@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import datetime
+import gc
 import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from schoolbrug.registry.models import SchoolYear
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import Snapshot
+from schoolbrug.sources.tabular import gc_paused
 from schoolbrug.sources.validate import validate
 
-from .apply import apply_plan, school_year_for
+from . import bulk
+from .apply import PlanToApply, apply_plans, school_year_for
 from .models import SyncRun
 from .plan import Plan, plan_sync
 from .report import SyncReport, class_counts, describe_actions
 from .safety import check_safety
-from .state import InstitutionState, load_states
+from .state import InstitutionState, load_states, refresh_statistics
 
 log = logging.getLogger("schoolbrug.sync")
 
@@ -55,70 +59,166 @@ def sync_snapshot(
     return sync_snapshots([snapshot], options=options or SyncOptions(**kwargs))[0]
 
 
+# A region night is applied in batches of institutions, each batch one transaction with
+# one statement per table; small enough that a retry one by one (below) stays cheap.
+BATCH_PUPILS = 20_000
+BATCH_INSTITUTIONS = 200
+
+
 def sync_snapshots(snapshots: Iterable[Snapshot], *, options: SyncOptions) -> list[SyncReport]:
     """Sync many institutions (a region night): registry state is read in bulk once,
-    then each institution is planned and applied in a transaction of its own."""
+    each institution is planned on its own, and the plans are written in batches.
+
+    Each institution's changes are all or nothing: a batch is one transaction, and should
+    it fail, its institutions are written again one transaction each, so one institution's
+    error cannot take another's changes with it.
+    """
     snapshots = list(snapshots)
     school_year = school_year_for(options.resolved_school_year())
-    sources = {s.source for s in snapshots}
-    states: dict[str, InstitutionState] = {}
     started = time.perf_counter()
-    for source in sources:
-        numbers = [s.institution_number for s in snapshots if s.source == source]
-        states.update(load_states(numbers, school_year.pk, source))
+    with gc_paused():
+        states = _load_states(snapshots, school_year)
     if options.timings is not None:
         options.timings["read registry"] = time.perf_counter() - started
-    return [
-        _sync_one(snapshot, states[snapshot.institution_number], school_year, options)
-        for snapshot in snapshots
-    ]
+    # The snapshots and states are millions of long-lived objects for a region: frozen, the
+    # collector stops walking them again and again while the run makes its small garbage.
+    gc.freeze()
+    try:
+        reports = []
+        for batch in _batches(snapshots):
+            if any(states[s.institution_number] is None for s in batch):
+                # Named twice in one call: read again what the first one wrote.
+                states.update(_load_states(batch, school_year))
+            reports += _sync_batch(batch, states, school_year, options)
+            for snapshot in batch:
+                states[snapshot.institution_number] = None
+    finally:
+        gc.unfreeze()
+    if sum(r.counts.get("created", 0) for r in reports) >= REFRESH_STATISTICS_AFTER:
+        refresh_statistics()
+    return reports
 
 
-def _sync_one(
-    snapshot: Snapshot, state: InstitutionState, school_year: SchoolYear, options: SyncOptions
-) -> SyncReport:
-    started_at = timezone.now()
+# After a first load the database's planner statistics still describe empty tables, and
+# the next read of the state would scan where it should look up: refresh them.
+REFRESH_STATISTICS_AFTER = 50_000
+
+
+def _load_states(snapshots: list[Snapshot], school_year: SchoolYear) -> dict:
+    states: dict[str, InstitutionState | None] = {}
+    for source in {s.source for s in snapshots}:
+        numbers = [s.institution_number for s in snapshots if s.source == source]
+        states.update(load_states(numbers, school_year.pk, source))
+    return states
+
+
+def _batches(snapshots: list[Snapshot]):
+    batch: list[Snapshot] = []
+    pupils = 0
+    numbers: set[str] = set()
+    for snapshot in snapshots:
+        if batch and (
+            pupils + len(snapshot.pupils) > BATCH_PUPILS
+            or len(batch) >= BATCH_INSTITUTIONS
+            or snapshot.institution_number in numbers
+        ):
+            yield batch
+            batch, pupils, numbers = [], 0, set()
+        batch.append(snapshot)
+        pupils += len(snapshot.pupils)
+        numbers.add(snapshot.institution_number)
+    if batch:
+        yield batch
+
+
+@dataclass(slots=True)
+class _Planned:
+    snapshot: Snapshot
+    state: InstitutionState
+    plan: Plan
+    report: SyncReport
+    status: str
+    started_at: datetime.datetime
+
+
+def _sync_batch(
+    batch: list[Snapshot], states: dict, school_year: SchoolYear, options: SyncOptions
+) -> list[SyncReport]:
     clock = _PhaseClock(options.timings)
+    planned = [
+        _plan_one(snapshot, states[snapshot.institution_number], options, clock)
+        for snapshot in batch
+    ]
+    try:
+        with transaction.atomic():
+            _write(planned, school_year, options)
+    except DatabaseError:
+        if len(planned) == 1:
+            raise
+        log.warning("sync batch of %d institutions failed; writing them one by one", len(batch))
+        for one in planned:
+            with transaction.atomic():
+                _write([one], school_year, options)
+    clock.lap("apply")
+    for one in planned:
+        _log(one.plan, one.status)
+    return [one.report for one in planned]
+
+
+def _plan_one(
+    snapshot: Snapshot, state: InstitutionState, options: SyncOptions, clock: _PhaseClock
+) -> _Planned:
+    started_at = timezone.now()
     known = frozenset(p.national_number for p in state.pupils if p.national_number)
     validation = validate(snapshot, known_national_numbers=known)
     clock.lap("validate")
     plan = plan_sync(snapshot, validation, state)
     plan.stop_reason = check_safety(plan, snapshot, options.threshold(), options.force)
     clock.lap("plan")
-    report = _report(plan, options)
     if options.dry_run:
         status = SyncRun.Status.DRY_RUN
     elif plan.stop_reason:
         status = SyncRun.Status.STOPPED
     else:
         status = SyncRun.Status.APPLIED
-    with transaction.atomic():
-        run = SyncRun.objects.create(
-            started_at=started_at,
+    return _Planned(snapshot, state, plan, _report(plan, options), status, started_at)
+
+
+def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOptions) -> None:
+    """Store every run of the batch, then write the plans of those that apply."""
+    runs = [
+        SyncRun(
+            started_at=one.started_at,
             started_by=options.started_by,
-            source=snapshot.source,
-            institution_number=snapshot.institution_number,
-            source_hash=snapshot.source_hash,
+            source=one.snapshot.source,
+            institution_number=one.snapshot.institution_number,
+            source_hash=one.snapshot.source_hash,
             options=_options_json(options, school_year),
-            status=status,
-            counts=plan.counts,
-            findings=report.findings,
+            status=one.status,
+            counts=one.plan.counts,
+            findings=one.report.findings,
         )
-        if status is SyncRun.Status.APPLIED and plan.has_changes:
-            apply_plan(
-                plan,
+        for one in planned
+    ]
+    bulk.insert(runs)
+    apply_plans(
+        [
+            PlanToApply(
+                one.plan,
                 run,
-                school_year,
-                institution_name=snapshot.institution_name,
-                institution_source_id=snapshot.institution_source_id,
+                one.state,
+                one.snapshot.institution_name,
+                one.snapshot.institution_source_id,
             )
-        run.finished_at = timezone.now()
-        run.save(update_fields=["finished_at"])
-    clock.lap("apply")
-    report.run_id = run.pk
-    report.applied = status is SyncRun.Status.APPLIED
-    _log(plan, status)
-    return report
+            for one, run in zip(planned, runs, strict=True)
+            if one.status == SyncRun.Status.APPLIED and one.plan.has_changes
+        ],
+        school_year,
+    )
+    SyncRun.objects.filter(pk__in=[run.pk for run in runs]).update(finished_at=timezone.now())
+    for one, run in zip(planned, runs, strict=True):
+        one.report.run_id = run.pk
+        one.report.applied = one.status == SyncRun.Status.APPLIED
 
 
 def record_bad_input(
