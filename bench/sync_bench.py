@@ -20,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/schoolbrug_bench"
+# Processes per region run: PostgreSQL takes a writer per core (this machine has 2);
+# SQLite one writer at a time.
+JOBS = {"postgres": os.cpu_count() or 1, "sqlite": 1}
 
 
 def main() -> None:
@@ -36,9 +39,18 @@ def main() -> None:
     if not (data / "night2").exists():
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "schoolbrug.cli", "generate", "--pupils", str(args.pupils),
-             "--out", str(data)],
-            check=True, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "schoolbrug.cli",
+                "generate",
+                "--pupils",
+                str(args.pupils),
+                "--out",
+                str(data),
+            ],
+            check=True,
+            cwd=ROOT,
         )
         print(f"generated {args.pupils:,} pupils in {time.perf_counter() - started:.1f} s")
     for database in args.database or ["sqlite", "postgres"]:
@@ -46,7 +58,9 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "SCHOOLBRUG_LOG_LEVEL": "WARNING"}
         subprocess.run(
             [sys.executable, __file__, "--worker", database, "--data", str(data)],
-            check=True, env=env, cwd=ROOT,
+            check=True,
+            env=env,
+            cwd=ROOT,
         )
 
 
@@ -79,27 +93,30 @@ def worker(database: str, data: Path) -> None:
 
 
 def region_run(database: str, title: str, folder: Path, only: list[str] | None = None) -> dict:
-    from schoolbrug.sources.wisa import parse_wisa
-    from schoolbrug.sync.service import SyncOptions, sync_snapshots
+    from schoolbrug.sources.wisa import parse_wisa_folder
+    from schoolbrug.sync.parallel import sync_folders
+    from schoolbrug.sync.service import SyncOptions
 
-    started = time.perf_counter()
     folders = sorted(p for p in folder.iterdir() if p.is_dir())
     if only:
         folders = [p for p in folders if p.name in only]
-    snapshots = [
-        parse_wisa(p / "leerlingen.csv", p / "klassen.csv", p.name) for p in folders
-    ]
-    timings = {"parse": time.perf_counter() - started}
+    jobs = JOBS[database] if len(folders) > 1 else 1
+    timings: dict[str, float] = {}
     options = SyncOptions(force=True, started_by="bench", timings=timings, with_actions=False)
-    reports = sync_snapshots(snapshots, options=options)
+    started = time.perf_counter()
+    reports = sync_folders(folders, parse_wisa_folder, options=options, jobs=jobs)
     wall = time.perf_counter() - started
-    pupils = sum(len(s.pupils) for s in snapshots)
+    pupils = sum(sum(r.counts.values()) for r in reports)
     counts: dict[str, int] = {}
     for report in reports:
         for key, value in report.counts.items():
             counts[key] = counts.get(key, 0) + value
-    print(f"\n[{database}] {title}: {len(snapshots):,} institutions, {pupils:,} pupils, "
-          f"{wall:.2f} s end to end ({pupils / wall:,.0f} pupils/s)")
+    print(
+        f"\n[{database}] {title}: {len(folders):,} institutions, {pupils:,} pupils, "
+        f"{wall:.2f} s end to end ({pupils / wall:,.0f} pupils/s), {jobs} process(es)"
+    )
+    if jobs > 1:
+        print("  phases: seconds summed over the processes")
     for phase, seconds in timings.items():
         rate = f"{pupils / seconds:,.0f} pupils/s" if seconds else "-"
         print(f"  {phase:<14} {seconds:7.2f} s  {rate}")
@@ -120,7 +137,8 @@ def one_school(database: str, data: Path) -> None:
 def _count_pupils(data: Path) -> int:
     return sum(
         sum(1 for _ in open(p / "leerlingen.csv", "rb")) - 1
-        for p in (data / "night2").iterdir() if p.is_dir()
+        for p in (data / "night2").iterdir()
+        if p.is_dir()
     )
 
 

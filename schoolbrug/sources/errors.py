@@ -22,6 +22,11 @@ class BadInput(Exception):
         self.field = field
         super().__init__(self.log_text())
 
+    def __reduce__(self):
+        # Crosses process boundaries (a region synced in parallel): rebuilt with its fields.
+        fields = {"file": self.file, "line": self.line, "field": self.field}
+        return (_rebuild, (self.reason_nl, self.reason_en, fields))
+
     def _where(self, line_word: str, field_word: str) -> str:
         parts = [self.file] if self.file else []
         if self.line is not None:
@@ -46,3 +51,7 @@ class BadInput(Exception):
             "message": self.reason_nl,
             "message_en": self.reason_en,
         }
+
+
+def _rebuild(reason_nl: str, reason_en: str, fields: dict) -> BadInput:
+    return BadInput(reason_nl, reason_en, **fields)

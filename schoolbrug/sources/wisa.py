@@ -134,6 +134,17 @@ def parse_wisa(
     )
 
 
+PUPILS_FILE = "leerlingen.csv"
+CLASSES_FILE = "klassen.csv"
+
+
+def parse_wisa_folder(folder: Path, mapping: dict[str, str] | None = None) -> Snapshot:
+    """One institution's folder of a region export: named by its institution number,
+    holding leerlingen.csv and klassen.csv."""
+    folder = Path(folder)
+    return parse_wisa(folder / PUPILS_FILE, folder / CLASSES_FILE, folder.name, mapping=mapping)
+
+
 def load_mapping(path: str | Path) -> dict[str, str]:
     """Read a column mapping: our column name → the school's column name.
 

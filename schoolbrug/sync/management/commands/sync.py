@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from schoolbrug.sources.errors import BadInput
+from schoolbrug.sources.wisa import PUPILS_FILE as WISA_PUPILS_FILE
 from schoolbrug.sync.report import EXIT_BAD_INPUT, SyncReport
 from schoolbrug.sync.service import SyncOptions, record_bad_input, sync_snapshots
-
-WISA_PUPILS_FILE = "leerlingen.csv"
-WISA_CLASSES_FILE = "klassen.csv"
 
 
 class Command(BaseCommand):
@@ -31,6 +30,12 @@ class Command(BaseCommand):
             "--dir",
             type=Path,
             help="map met per instellingsnummer een map met leerlingen.csv en klassen.csv",
+        )
+        wisa.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="met --dir: aantal processen (PostgreSQL; bv. het aantal processorkernen)",
         )
         informat = sources.add_parser("informat", help="Informat leerlingen (JSON)")
         informat.add_argument("path", type=Path)
@@ -57,7 +62,10 @@ class Command(BaseCommand):
         )
         institution = opts.get("institution") or ""
         try:
-            snapshots = list(self._read(opts))
+            if opts["source"] == "wisa" and opts["dir"]:
+                reports = _sync_wisa_dir(opts, options)
+            else:
+                reports = sync_snapshots(list(self._read(opts)), options=options)
         except BadInput as error:
             report = record_bad_input(
                 error, source=opts["source"], institution_number=institution, options=options
@@ -65,7 +73,6 @@ class Command(BaseCommand):
             self.stderr.write(f"Onleesbare export: {error.user_text()}")
             self._emit([report], opts)
             sys.exit(EXIT_BAD_INPUT)
-        reports = sync_snapshots(snapshots, options=options)
         self._emit(reports, opts)
         code = max((r.exit_code for r in reports), default=0)
         if code:
@@ -101,23 +108,32 @@ class Command(BaseCommand):
             self.stdout.write(_summary(report))
 
 
+def _sync_wisa_dir(opts, options: SyncOptions) -> list[SyncReport]:
+    from schoolbrug.sources.wisa import load_mapping, parse_wisa_folder
+    from schoolbrug.sync.parallel import sync_folders
+
+    mapping = load_mapping(opts["mapping"]) if opts["mapping"] else None
+    folders = wisa_folders(opts["dir"])
+    parse = partial(parse_wisa_folder, mapping=mapping)
+    return sync_folders(folders, parse, options=options, jobs=opts["jobs"])
+
+
+def wisa_folders(region: Path) -> list[Path]:
+    """The institution folders of a region export (each named by its institution number)."""
+    folders = sorted(p for p in region.iterdir() if (p / WISA_PUPILS_FILE).exists())
+    if not folders:
+        raise BadInput(
+            f"geen mappen met {WISA_PUPILS_FILE} gevonden",
+            f"no folders with {WISA_PUPILS_FILE} found",
+            file=str(region),
+        )
+    return folders
+
+
 def _read_wisa(opts):
     from schoolbrug.sources.wisa import load_mapping, parse_wisa
 
     mapping = load_mapping(opts["mapping"]) if opts["mapping"] else None
-    if opts["dir"]:
-        folders = sorted(p for p in opts["dir"].iterdir() if (p / WISA_PUPILS_FILE).exists())
-        if not folders:
-            raise BadInput(
-                f"geen mappen met {WISA_PUPILS_FILE} gevonden",
-                f"no folders with {WISA_PUPILS_FILE} found",
-                file=str(opts["dir"]),
-            )
-        for folder in folders:
-            yield parse_wisa(
-                folder / WISA_PUPILS_FILE, folder / WISA_CLASSES_FILE, folder.name, mapping=mapping
-            )
-        return
     missing = [name for name in ("institution", "pupils", "classes") if not opts[name]]
     if missing:
         raise CommandError(
