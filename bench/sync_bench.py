@@ -106,7 +106,8 @@ def region_run(database: str, title: str, folder: Path, only: list[str] | None =
     started = time.perf_counter()
     reports = sync_folders(folders, parse_wisa_folder, options=options, jobs=jobs)
     wall = time.perf_counter() - started
-    pupils = sum(sum(r.counts.values()) for r in reports)
+    # Every row of the exports has a count; leavers are pupils no longer in them.
+    pupils = sum(sum(r.counts.values()) - r.counts.get("left", 0) for r in reports)
     counts: dict[str, int] = {}
     for report in reports:
         for key, value in report.counts.items():

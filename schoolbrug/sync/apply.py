@@ -139,14 +139,15 @@ class _Context:
         self.institution_pk = item.state.pk
         self.institution_sourced_id = item.state.sourced_id
         self.now = timezone.now()
-        self.audit: list[AuditEntry] = []
+        self.audit: list = []  # bulk.new_row(AuditEntry)s
         self.class_pks = {code: c.pk for code, c in item.state.classes.items()}
         self.reason = f"synchronisatie {self.run.pk} ({self.plan.source})"
         self._new_classes: list[SchoolClass] = []
 
     def record(self, entity: str, sourced_id, action: str, changes: dict) -> None:
         self.audit.append(
-            AuditEntry(
+            bulk.new_row(
+                AuditEntry,
                 at=self.now,
                 actor=self.run.started_by,
                 reason=self.reason,
@@ -208,7 +209,8 @@ class _Context:
         actions = [a for a in self.plan.pupil_actions if a.kind is Kind.CREATE]
         contact_source = self.state.contact_source
         pupils = [
-            Pupil(
+            bulk.new_row(
+                Pupil,
                 institution_id=self.institution_pk,
                 national_number=action.record.national_number or None,
                 origin=self.plan.source,
@@ -284,7 +286,8 @@ class _Context:
         )
 
     def _enrolment(self, pupil_pk: int, class_code: str, class_number: int | None) -> Enrolment:
-        return Enrolment(
+        return bulk.new_row(
+            Enrolment,
             pupil_id=pupil_pk,
             school_class_id=self.class_pks[class_code],
             school_year_id=self.school_year.pk,
@@ -292,7 +295,8 @@ class _Context:
         )
 
     def _alias(self, sourced_id: uuid.UUID, external_id: str) -> SourceAlias:
-        return SourceAlias(
+        return bulk.new_row(
+            SourceAlias,
             source=self.plan.source,
             scope=self.plan.institution_number,
             kind=SourceAlias.Kind.PUPIL,
