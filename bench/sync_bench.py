@@ -10,6 +10,7 @@ starts from an empty registry and prints, per run, pupils per second per phase
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+print = functools.partial(print, flush=True)  # noqa: A001 - figures appear as they come
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/schoolbrug_bench"
 # Processes per region run: PostgreSQL takes a writer per core (this machine has 2);
