@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from schoolbrug.sync.management.school_year import start_year_argument
 from schoolbrug.sync.oneroster_export import export_oneroster
 
 EXIT_USAGE = 2
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                 opts["out_dir"],
                 institution_numbers=opts["institutions"],
                 with_national_number=opts["with_national_number"],
-                school_year=_start_year(opts["school_year"]),
+                school_year=start_year_argument(opts["school_year"], returncode=EXIT_USAGE),
             )
         except LookupError as error:
             raise CommandError(f"Niets geëxporteerd: {error}", returncode=EXIT_USAGE) from None
@@ -53,15 +54,3 @@ class Command(BaseCommand):
                 "Let op: users.csv bevat rijksregisternummers. Bewaar en verstuur de export "
                 "beveiligd."
             )
-
-
-def _start_year(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value.split("-")[0])
-    except ValueError:
-        raise CommandError(
-            f"Schooljaar '{value}' is onleesbaar; schrijf het als 2026-2027.",
-            returncode=EXIT_USAGE,
-        ) from None

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.wisa import PUPILS_FILE as WISA_PUPILS_FILE
+from schoolbrug.sync.management.school_year import start_year_argument
 from schoolbrug.sync.report import EXIT_BAD_INPUT, SyncReport
 from schoolbrug.sync.service import SyncOptions, record_bad_input, sync_snapshots
 
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             dry_run=opts["dry_run"],
             force=opts["force"],
             started_by=opts["started_by"],
-            school_year=_start_year(opts["school_year"]),
+            school_year=start_year_argument(opts["school_year"], returncode=EXIT_BAD_INPUT),
         )
         institution = opts.get("institution") or ""
         try:
@@ -142,18 +143,6 @@ def _read_wisa(opts):
             returncode=EXIT_BAD_INPUT,
         )
     yield parse_wisa(opts["pupils"], opts["classes"], opts["institution"], mapping=mapping)
-
-
-def _start_year(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value.split("-")[0])
-    except ValueError:
-        raise CommandError(
-            f"Schooljaar '{value}' is onleesbaar; schrijf het als 2026-2027.",
-            returncode=EXIT_BAD_INPUT,
-        ) from None
 
 
 def _summary(report: SyncReport) -> str:
