@@ -21,10 +21,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "oauth2_provider",
+    "rest_framework",
+    "drf_spectacular",
     "schoolbrug.registry",
     "schoolbrug.audit",
     "schoolbrug.sources",
     "schoolbrug.sync",
+    "schoolbrug.sharing",
     "schoolbrug.web",
 ]
 
@@ -101,4 +105,28 @@ LOGGING = {
             "level": os.environ.get("SCHOOLBRUG_LOG_LEVEL", "WARNING"),
         }
     },
+}
+
+# OneRoster 1.2 API: OAuth2 client credentials (django-oauth-toolkit), answered by DRF.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "OAUTH2_VALIDATOR_CLASS": "schoolbrug.sharing.api.tokens.RosterValidator",
+    "SCOPES_BACKEND_CLASS": "schoolbrug.sharing.api.tokens.RosterScopes",
+    "PKCE_REQUIRED": False,
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Schoolbrug OneRoster 1.2 rostering API",
+    "VERSION": "1.2",
+    "SERVE_INCLUDE_SCHEMA": False,
 }

@@ -11,6 +11,11 @@ class AuditEntry(models.Model):
         LEAVE = "leave", "naar Schoolverlaters"
         RETURN = "return", "teruggekeerd"
         ADOPT = "adopt", "overgenomen"
+        END = "end", "beëindigd"
+        ACTIVATE = "activate", "delen geactiveerd"
+        DEACTIVATE = "deactivate", "delen gestopt"
+        GRANT = "grant", "toegang gegeven"
+        REVOKE = "revoke", "toegang ingetrokken"
 
     at = models.DateTimeField(db_index=True)
     # A person's e-mail/username, or "sync" for unattended runs.

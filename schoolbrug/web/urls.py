@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import urls_links, urls_sharing, views
 
 pages = [
     path("", views.home, name="home"),
@@ -14,6 +14,10 @@ pages = [
     path("synchronisaties/<int:pk>/rapport.json", views.run_report, name="run_report"),
     path("audit/", views.audit_list, name="audit"),
     path("audit/audit.csv", views.audit_csv, name="audit_csv"),
+    # Consent, app access and account lists (seed 001).
+    *urls_sharing.urlpatterns,
+    # The SIS link of an institution and the upload endpoint.
+    *urls_links.urlpatterns,
 ]
 
 # Django's auth views stay outside the "web" namespace: they reverse their own names

@@ -1,0 +1,127 @@
+"""Apps and what schools grant them: registering an app (OAuth2 client credentials) and
+granting or revoking its access to all or chosen classes of an institution."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import Application
+
+from schoolbrug.audit.models import AuditEntry
+from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
+
+from .consent import RefusedError
+from .models import SCOPE_ROSTER, SCOPE_ROSTER_CORE, App, AppGrant
+
+
+def create_app(name: str, scopes: list[str] | None = None) -> tuple[App, str]:
+    """Register an app; returns it and its client secret, which is shown this once only
+    (the database keeps a hash)."""
+    name = name.strip()
+    if not name:
+        raise RefusedError("Geef de applicatie een naam.", "an app needs a name")
+    if App.objects.filter(name__iexact=name).exists():
+        raise RefusedError(f"Er is al een applicatie '{name}'.", f"app {name!r} exists")
+    secret = generate_client_secret()
+    with transaction.atomic():
+        application = Application.objects.create(
+            name=name,
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,
+            hash_client_secret=True,
+        )
+        app = App.objects.create(
+            application=application,
+            name=name,
+            allowed_scopes=" ".join(scopes or [SCOPE_ROSTER_CORE, SCOPE_ROSTER]),
+        )
+    return app, secret
+
+
+def find_app(name_or_client_id: str) -> App:
+    value = name_or_client_id.strip()
+    app = (
+        App.objects.select_related("application")
+        .filter(Q(name__iexact=value) | Q(application__client_id=value))
+        .first()
+    )
+    if app is None:
+        raise RefusedError(f"Geen applicatie met naam of client id '{value}'.", f"no app {value!r}")
+    return app
+
+
+def grant(app: App, institution: Institution, class_codes: list[str] | None, by: str) -> AppGrant:
+    """Give `app` access to all classes (no codes) or to exactly the classes named, in the
+    current school year. Replaces an earlier grant of the same app and institution."""
+    classes = _classes(institution, class_codes or [])
+    with transaction.atomic():
+        existing = AppGrant.objects.filter(app=app, institution=institution).first()
+        before = _describe(existing) if existing else None
+        grant_row, _ = AppGrant.objects.update_or_create(
+            app=app,
+            institution=institution,
+            defaults={"all_classes": not classes, "granted_at": timezone.now(), "granted_by": by},
+        )
+        grant_row.classes.set(classes)
+        _audit(
+            app,
+            institution,
+            AuditEntry.Action.GRANT,
+            by,
+            {"access": [before, _describe(grant_row)]},
+        )
+    return grant_row
+
+
+def revoke(app: App, institution: Institution, by: str) -> None:
+    with transaction.atomic():
+        existing = AppGrant.objects.filter(app=app, institution=institution).first()
+        if existing is None:
+            raise RefusedError(
+                f"{app.name} heeft geen toegang tot {institution.number}.",
+                f"{app.name} has no access to {institution.number}",
+            )
+        before = _describe(existing)
+        existing.delete()
+        _audit(app, institution, AuditEntry.Action.REVOKE, by, {"access": [before, None]})
+
+
+def _classes(institution: Institution, codes: list[str]) -> list[SchoolClass]:
+    if not codes:
+        return []
+    year = SchoolYear.start_year_for(timezone.localdate())
+    found = {
+        c.code: c
+        for c in SchoolClass.objects.filter(
+            institution=institution, school_year__start_year=year, code__in=codes
+        )
+    }
+    if missing := [code for code in codes if code not in found]:
+        raise RefusedError(
+            f"Onbekende klas in {institution.number}: {', '.join(missing)}. "
+            "De klascode moet exact overeenkomen, ook hoofdletters en spaties.",
+            f"unknown class in {institution.number}: {', '.join(missing)}",
+        )
+    return [found[code] for code in dict.fromkeys(codes)]
+
+
+def _describe(grant_row: AppGrant) -> str:
+    if grant_row.all_classes:
+        return "alle klassen"
+    return ", ".join(sorted(grant_row.classes.values_list("code", flat=True)))
+
+
+def _audit(app: App, institution: Institution, action: str, by: str, changes: dict) -> None:
+    AuditEntry.objects.create(
+        at=timezone.now(),
+        actor=by,
+        reason=f"toegang applicatie {app.name}",
+        institution_number=institution.number,
+        entity="app_access",
+        entity_sourced_id=institution.sourced_id,
+        action=action,
+        changes=changes,
+    )

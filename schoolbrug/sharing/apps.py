@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SharingConfig(AppConfig):
+    name = "schoolbrug.sharing"
+    label = "sharing"
+    verbose_name = "Delen van klasinformatie"

@@ -1,0 +1,3 @@
+"""Pages of the sharing context, part of the "web" namespace (see urls.py)."""
+
+urlpatterns: list = []
