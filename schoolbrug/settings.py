@@ -124,9 +124,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "schoolbrug.sharing.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Schoolbrug OneRoster 1.2 rostering API",
     "VERSION": "1.2",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Background work (the sync of an upload, the scheduler's runs): Celery workers fed by this
+# broker, e.g. redis://127.0.0.1:6379/0. Empty: the work runs in the process that asks for it,
+# so the demo needs nothing. No result backend: an upload's state is kept in the database.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -22,6 +22,7 @@ from .models import (
     Site,
     SourceAlias,
     Staff,
+    Teaching,
 )
 
 
@@ -145,6 +146,13 @@ class StaffAdmin(admin.ModelAdmin):
     inlines = [AssignmentInline]
 
 
+class TeachingInline(admin.TabularInline):
+    model = Teaching
+    extra = 0
+    autocomplete_fields = ("schoolclass",)
+    readonly_fields = ("sourced_id",)
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ("staff", "institution", "role", "start_date", "end_date")
@@ -152,4 +160,4 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ("staff__family_name", "staff__given_name", "staff__email")
     list_select_related = ("staff", "institution")
     autocomplete_fields = ("staff", "institution")
-    filter_horizontal = ("classes",)
+    inlines = [TeachingInline]

@@ -284,6 +284,16 @@ def leavers_export_id(institution_id: str, school_year_id: str) -> str:
     return _derived_id("leavers", institution_id, school_year_id)
 
 
+def course_export_id(
+    institution_id: str, school_year_id: str, curriculum: str, class_id: str
+) -> str:
+    """The course of a class: one per curriculum per institution and year; a class without
+    curriculum (the leavers class) has a course of its own."""
+    if curriculum:
+        return _derived_id("course", institution_id, school_year_id, curriculum)
+    return _derived_id("class-course", class_id)
+
+
 def grades_for(stage: str, year: int | None, years: Sequence[int] = ()) -> str:
     """The CEDS grades of a class: the inverse of sources.oneroster.levels_from_grades."""
     stage = (stage or "").strip().upper()
@@ -416,12 +426,8 @@ class _Export:
 
     def _course(self, klass: _Class, curriculum: str, code: str) -> str:
         """The course of a class (written at first use): per curriculum, else per class."""
-        if curriculum:
-            course_id = _derived_id("course", klass.institution, self.year_id, curriculum)
-            title, course_code = curriculum, curriculum
-        else:
-            course_id = _derived_id("class-course", klass.sourced_id)
-            title, course_code = code, ""
+        course_id = course_export_id(klass.institution, self.year_id, curriculum, klass.sourced_id)
+        title, course_code = (curriculum, curriculum) if curriculum else (code, "")
         if course_id not in self.courses:
             self.courses.add(course_id)
             self.row(

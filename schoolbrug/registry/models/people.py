@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 
 from .base import SourcedModel
@@ -99,7 +101,30 @@ class Assignment(SourcedModel):
     role = models.CharField(max_length=20, choices=Role.choices)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
-    classes = models.ManyToManyField(SchoolClass, blank=True, related_name="teachers")
+    classes = models.ManyToManyField(
+        SchoolClass, through="Teaching", blank=True, related_name="teachers"
+    )
+    # Who created it: "staff_upload" for the weekly staff upload (which ends the ones it no
+    # longer names), "" for a source sync (OneRoster teachers) or by hand: never ended by it.
+    origin = models.CharField(max_length=20, blank=True)
 
     def __str__(self) -> str:
         return f"{self.staff} {self.role} @ {self.institution.number}"
+
+
+class Teaching(models.Model):
+    """A teacher assignment's class: the teacher's enrollment in OneRoster, with a public id
+    of its own like every entity apps can read."""
+
+    sourced_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE)
+    schoolclass = models.ForeignKey(SchoolClass, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "registry_assignment_classes"
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "schoolclass"], name="teaching_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} teaches {self.schoolclass}"

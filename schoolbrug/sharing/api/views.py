@@ -1,0 +1,169 @@
+"""The OneRoster 1.2 rostering endpoints. Each view names its resource and the segments the
+app may see; the shared machinery reads parameters, pages, shapes and answers."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+import orjson
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.views import APIView
+
+from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
+from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS
+from schoolbrug.sharing.visibility import Visibility, current_school_year_id
+
+from . import people, resources
+from .auth import BearerTokenAuthentication, RosterScope
+from .collection import Resource, read_one, read_page, select_fields
+from .errors import not_found
+from .params import parse_list_params
+
+LIST_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="page size, 1..5000 (100)"),
+    OpenApiParameter("offset", OpenApiTypes.INT, description="rows to skip (0)"),
+    OpenApiParameter("sort", OpenApiTypes.STR, description="field to sort on"),
+    OpenApiParameter("orderBy", OpenApiTypes.STR, enum=["asc", "desc"]),
+    OpenApiParameter("filter", OpenApiTypes.STR, description="e.g. status='active'"),
+    OpenApiParameter("fields", OpenApiTypes.STR, description="comma-separated field names"),
+]
+
+
+class RosterView(APIView):
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [RosterScope]
+    http_method_names = ["get"]
+
+    def visibility(self) -> Visibility:
+        year = current_school_year_id()
+        return Visibility(
+            app_id=self.request.user.app_id,
+            school_year_id=year if year is not None else -1,
+            may_read_national_number=SCOPE_DEMOGRAPHICS in self.request.user.scopes,
+        )
+
+    def context(self) -> resources.Context:
+        return resources.Context(self.request.build_absolute_uri(BASE_PATH).rstrip("/"))
+
+
+BASE_PATH = "/ims/oneroster/rostering/v1p2/"
+
+
+def _json(payload: dict, headers: dict | None = None) -> HttpResponse:
+    response = HttpResponse(orjson.dumps(payload), content_type="application/json")
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _sourced_id(value: str, kind: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise not_found(kind, value) from None
+
+
+class CollectionView(RosterView):
+    """GET a collection: subclasses say which resource and which segments."""
+
+    resource: Resource
+
+    def segments(self, vis: Visibility, **kwargs) -> list:
+        raise NotImplementedError
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request, **kwargs):
+        params = parse_list_params(request.query_params)
+        select_fields([], self.resource, params.fields)  # a bad field is a 400 before any query
+        vis = self.visibility()
+        page = read_page(self.resource, self.segments(vis, **kwargs), params)
+        ctx = self.context()
+        objects = [self.resource.to_json(row, ctx) for row in page.rows]
+        body = {self.resource.collection: select_fields(objects, self.resource, params.fields)}
+        headers = {"X-Total-Count": str(page.total), "Link": _links(request, params, page.total)}
+        return _json(body, headers)
+
+
+class ObjectView(RosterView):
+    resource: Resource
+
+    def segments(self, vis: Visibility) -> list:
+        raise NotImplementedError
+
+    @extend_schema(
+        parameters=[LIST_PARAMETERS[-1]], responses={200: OpenApiTypes.OBJECT, 404: None}
+    )
+    def get(self, request, sourced_id: str):
+        params = parse_list_params(request.query_params)
+        wanted = _sourced_id(sourced_id, self.resource.reference_type)
+        row = read_one(self.resource, self.segments(self.visibility()), {"o_id": wanted})
+        if row is None:
+            raise not_found(self.resource.reference_type, sourced_id)
+        obj = self.resource.to_json(row, self.context())
+        return _json(
+            {self.resource.singular: select_fields([obj], self.resource, params.fields)[0]}
+        )
+
+
+def _links(request, params, total: int) -> str:
+    def url(offset: int) -> str:
+        query = request.query_params.copy()
+        query["limit"], query["offset"] = str(params.limit), str(offset)
+        return f"<{request.build_absolute_uri(request.path)}?{urlencode(query, doseq=True)}>"
+
+    last = max(0, (total - 1) // params.limit * params.limit)
+    links = [f'{url(0)}; rel="first"', f'{url(last)}; rel="last"']
+    if params.offset + params.limit < total:
+        links.append(f'{url(params.offset + params.limit)}; rel="next"')
+    if params.offset > 0:
+        links.append(f'{url(max(0, params.offset - params.limit))}; rel="prev"')
+    return ", ".join(links)
+
+
+# --- parents of nested routes: 404 unless the app may see them -----------------------------
+
+
+def visible_school(vis: Visibility, sourced_id: str) -> Institution:
+    school = Institution.objects.filter(
+        sourced_id=_sourced_id(sourced_id, "org"), pk__in=vis.institution_ids()
+    ).first()
+    if school is None:
+        raise not_found("school", sourced_id)
+    return school
+
+
+def visible_class(vis: Visibility, sourced_id: str, school: Institution | None = None):
+    classes = SchoolClass.objects.filter(
+        vis.classes_q(), sourced_id=_sourced_id(sourced_id, "class")
+    )
+    if school is not None:
+        classes = classes.filter(institution=school)
+    klass = classes.first()
+    if klass is None:
+        raise not_found("class", sourced_id)
+    return klass
+
+
+def visible_session(vis: Visibility, sourced_id: str) -> SchoolYear:
+    segment = resources.session_segments(vis)[0]
+    year = segment.filter(sourced_id=_sourced_id(sourced_id, "academicSession")).first()
+    if year is None:
+        raise not_found("academicSession", sourced_id)
+    return year
+
+
+def visible_user_pk(vis: Visibility, sourced_id: str, role: str | None) -> tuple[str, int]:
+    """("student", enrolment pk) or ("teacher", staff pk) of a user the app may see."""
+    wanted = _sourced_id(sourced_id, "user")
+    if role in (None, "student"):
+        pk = people.pupil_segment(vis, False).filter(o_id=wanted).values_list("pk", flat=True)
+        if found := pk.first():
+            return "student", found
+    if role in (None, "teacher"):
+        pk = people.teacher_segment(vis).filter(o_id=wanted).values_list("pk", flat=True)
+        if found := pk.first():
+            return "teacher", found
+    raise not_found(role or "user", sourced_id)
