@@ -33,9 +33,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="folder from `schoolbrug generate` to reuse")
     parser.add_argument("--database", action="append", choices=["sqlite", "postgres"])
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one database's runs
+    # internal, for bench/api_bench.py: the first sync of a region into DATABASE_URL
+    parser.add_argument("--worker-fill", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker, args.data)
+    if args.worker_fill:
+        return fill(args.worker_fill)
 
     data = args.data or Path(tempfile.gettempdir()) / f"schoolbrug-bench-{args.pupils}"
     if not (data / "night2").exists():
@@ -92,6 +96,21 @@ def worker(database: str, data: Path) -> None:
     region_run(database, "next night, region", data / "night2")
     region_run(database, "same night again (idempotent)", data / "night2")
     one_school(database, data)
+
+
+def fill(data: Path) -> None:
+    """Migrate the database in DATABASE_URL and sync night 1 of the region into it."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolbrug.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from schoolbrug.registry.institutions_file import load_institutions
+
+    call_command("migrate", verbosity=0)
+    load_institutions(data / "night1" / "instellingen.csv")
+    region_run("postgres", "first sync, region", data / "night1")
 
 
 def region_run(database: str, title: str, folder: Path, only: list[str] | None = None) -> dict:

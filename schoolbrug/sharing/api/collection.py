@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from .counts import Counter
 from .errors import bad_request
 from .params import Column, ListParams, filter_q
 
@@ -35,13 +36,15 @@ class Page:
     total: int
 
 
-def read_page(resource: Resource, segments: Sequence[QuerySet], params: ListParams) -> Page:
+def read_page(
+    resource: Resource, segments: Sequence[QuerySet], params: ListParams, counter: Counter
+) -> Page:
     if params.filter:
         condition = filter_q(params.filter, resource.columns)
         segments = [segment.filter(condition) for segment in segments]
     if params.sort is not None:
-        return _sorted_page(resource, segments, params)
-    return _segmented_page(resource, segments, params)
+        return _sorted_page(resource, segments, params, counter)
+    return _segmented_page(resource, segments, params, counter)
 
 
 def read_one(resource: Resource, segments: Iterable[QuerySet], lookup: dict) -> dict | None:
@@ -52,21 +55,29 @@ def read_one(resource: Resource, segments: Iterable[QuerySet], lookup: dict) -> 
     return None
 
 
-def _segmented_page(resource: Resource, segments: Sequence[QuerySet], params: ListParams) -> Page:
+def _segmented_page(
+    resource: Resource, segments: Sequence[QuerySet], params: ListParams, counter: Counter
+) -> Page:
     rows: list[dict] = []
     total = 0
-    start, wanted = params.offset, params.limit
     for segment in segments:
-        count = segment.count()
-        if wanted > 0 and start < total + count:
-            skip = max(0, start - total)
-            rows += segment.values(*resource.aliases)[skip : skip + wanted]
-            wanted = params.limit - len(rows)
-        total += count
+        wanted = params.limit - len(rows)
+        if wanted <= 0:
+            total += counter.count(segment)
+            continue
+        skip = max(0, params.offset - total)
+        got = list(segment.values(*resource.aliases)[skip : skip + wanted])
+        rows += got
+        if got and len(got) < wanted or not got and skip == 0:
+            total += skip + len(got)  # a short page is the end of the segment: its count
+        else:
+            total += counter.count(segment)
     return Page(rows, total)
 
 
-def _sorted_page(resource: Resource, segments: Sequence[QuerySet], params: ListParams) -> Page:
+def _sorted_page(
+    resource: Resource, segments: Sequence[QuerySet], params: ListParams, counter: Counter
+) -> Page:
     column = resource.columns.get(params.sort)
     if column is None:
         raise bad_request(
@@ -78,7 +89,7 @@ def _sorted_page(resource: Resource, segments: Sequence[QuerySet], params: ListP
     key = f"-{column.alias}" if params.descending else column.alias
     tie = "-o_id" if params.descending else "o_id"
     ordered = combined.order_by(key, tie)
-    total = sum(segment.count() for segment in segments)
+    total = sum(counter.count(segment) for segment in segments)
     return Page(list(ordered[params.offset : params.offset + params.limit]), total)
 
 

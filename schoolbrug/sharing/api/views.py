@@ -19,6 +19,7 @@ from schoolbrug.sharing.visibility import Visibility, current_school_year_id
 from . import people, resources
 from .auth import BearerTokenAuthentication, RosterScope
 from .collection import Resource, read_one, read_page, select_fields
+from .counts import Counter
 from .errors import not_found
 from .params import parse_list_params
 
@@ -79,7 +80,7 @@ class CollectionView(RosterView):
         params = parse_list_params(request.query_params)
         select_fields([], self.resource, params.fields)  # a bad field is a 400 before any query
         vis = self.visibility()
-        page = read_page(self.resource, self.segments(vis, **kwargs), params)
+        page = read_page(self.resource, self.segments(vis, **kwargs), params, Counter(vis))
         ctx = self.context()
         objects = [self.resource.to_json(row, ctx) for row in page.rows]
         body = {self.resource.collection: select_fields(objects, self.resource, params.fields)}

@@ -1,0 +1,195 @@
+"""OneRoster API benchmark (not a test): the users endpoint over 1.2 M pupils on PostgreSQL,
+served by gunicorn with 2 worker processes, load from a second process on loopback.
+
+    uv run python bench/api_bench.py                 # generate, sync, serve, measure
+    uv run python bench/api_bench.py --reuse         # the database of an earlier run
+
+Fills the database `schoolbrug_apibench` with a generated region through the real sync (as
+bench/sync_bench.py does), lets every institution share class information with one app that
+they all granted all classes (the worst case: the app sees all 1.2 M pupils), then measures
+requests/s and latency percentiles per scenario: pages of 100 near the start, pages of 100
+anywhere, an incremental `dateLastModified>` page, one school's pupils, and pages of 5000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import functools
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import get_context
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load import run_load  # noqa: E402
+
+print = functools.partial(print, flush=True)  # noqa: A001 - figures appear as they come
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "schoolbrug_apibench"
+URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+API = "/ims/oneroster/rostering/v1p2"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pupils", type=int, default=1_200_000)
+    parser.add_argument("--reuse", action="store_true", help="keep the filled database")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolbrug.settings")
+    if not args.reuse:
+        fill(args.pupils)
+    token, samples = prepare()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "schoolbrug.wsgi", "-w", str(args.workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, "SCHOOLBRUG_ALLOWED_HOSTS": "127.0.0.1"},
+    )  # fmt: skip
+    try:
+        _wait_for(port)
+        headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
+        print(
+            f"gunicorn {args.workers} sync workers, {args.concurrency} connections from a "
+            f"second process, {args.seconds:.0f} s per scenario, {os.cpu_count()} cores"
+        )
+        for title, paths in scenarios(samples).items():
+            figures = _in_second_process(port, paths, headers, args)
+            print(
+                f"{title:<48} {figures['requests_per_s']:7.0f} req/s  "
+                f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
+                f"max {figures['max_ms']:6.0f} ms  errors {figures['errors']}"
+                + (f" {figures['first_errors']}" if figures["errors"] else "")
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def fill(pupils: int) -> None:
+    for sql in (f"DROP DATABASE IF EXISTS {DATABASE}", f"CREATE DATABASE {DATABASE}"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
+    data = Path(tempfile.gettempdir()) / f"schoolbrug-bench-{pupils}"
+    if not (data / "night1").exists():
+        subprocess.run(
+            [sys.executable, "-m", "schoolbrug.cli", "generate", "--pupils", str(pupils),
+             "--out", str(data)],
+            check=True,
+            cwd=ROOT,
+        )  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "sync_bench.py"), "--worker-fill", str(data)],
+        check=True,
+        cwd=ROOT,
+    )
+
+
+def prepare() -> tuple[str, dict]:
+    """Every institution shares and grants the bench app all classes; returns a token and
+    sample ids for the scenarios."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken
+
+    from schoolbrug.registry.models import Enrolment, Institution
+    from schoolbrug.sharing import access
+    from schoolbrug.sharing.models import App, AppGrant, ProtocolVersion, Sharing
+
+    now = timezone.now()
+    app = App.objects.filter(name="bench").first() or access.create_app("bench")[0]
+    protocol = ProtocolVersion.current()
+    sharing_done = set(
+        Sharing.objects.filter(deactivated_at__isnull=True).values_list("institution_id", flat=True)
+    )
+    institutions = list(Institution.objects.values_list("pk", flat=True))
+    Sharing.objects.bulk_create(
+        Sharing(institution_id=pk, protocol=protocol, activated_at=now, activated_by="bench")
+        for pk in institutions
+        if pk not in sharing_done
+    )
+    granted = set(AppGrant.objects.filter(app=app).values_list("institution_id", flat=True))
+    AppGrant.objects.bulk_create(
+        AppGrant(app=app, institution_id=pk, granted_at=now, granted_by="bench")
+        for pk in institutions
+        if pk not in granted
+    )
+    token = AccessToken.objects.create(
+        application=app.application,
+        token=f"bench-{random.getrandbits(64):x}",
+        expires=now + datetime.timedelta(hours=2),
+        scope="https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    school = Institution.objects.order_by("?").values_list("sourced_id", flat=True).first()
+    return token.token, {
+        "total": Enrolment.objects.count(),
+        "school": school,
+        "since": (now - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def scenarios(samples: dict) -> dict[str, list[str]]:
+    rng = random.Random(7)
+    total = samples["total"]
+
+    def pages(limit: int, upto: int) -> list[str]:
+        return [
+            f"{API}/users?limit={limit}&offset={rng.randrange(0, max(1, upto), limit)}"
+            for _ in range(500)
+        ]
+
+    return {
+        "users, page of 100, first 100 pages": pages(100, 10_000),
+        f"users, page of 100, anywhere in {total:,}": pages(100, total),
+        "users, dateLastModified> last hour, page of 100": [
+            f"{API}/users?limit=100&filter=dateLastModified%3E'{samples['since']}'"
+        ],
+        "one school's students, page of 100": [
+            f"{API}/schools/{samples['school']}/students?limit=100"
+        ],
+        "users, page of 5000, first 20 pages": pages(5000, 100_000),
+    }
+
+
+def _in_second_process(port: int, paths, headers, args) -> dict:
+    with get_context("spawn").Pool(1) as pool:
+        return pool.apply(
+            run_load,
+            ("127.0.0.1", port, paths, headers),
+            {"seconds": args.seconds, "concurrency": args.concurrency},
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""X-Total-Count is kept while nothing changed and recounted as soon as anything did."""
+
+from __future__ import annotations
+
+import pytest
+
+from schoolbrug.registry.models import Enrolment, Pupil
+from schoolbrug.sharing import access, consent
+from schoolbrug.sharing.api import counts
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def count_everything(monkeypatch):
+    monkeypatch.setattr(counts, "SMALL", 0)  # keep even the small test counts
+
+
+def test_a_kept_count_follows_every_change(schools, app, api):
+    a = schools.a
+    consent.activate(a.institution, schools.director)
+    access.grant(app.app, a.institution, [], by=schools.director)
+
+    def total() -> int:
+        # A full first page would be its own count: ask a page of 1 so the count is needed.
+        response = api.get("/students", limit=1)
+        assert response.status_code == 200
+        return int(response.headers["X-Total-Count"])
+
+    assert total() == 4
+    assert total() == 4
+    new = Pupil.objects.create(institution=a.institution, family_name="Nieuw", given_name="Bo")
+    Enrolment.objects.create(pupil=new, school_class=a.classes["1A"], school_year=a.school_year)
+    assert total() == 5
+    access.grant(app.app, a.institution, ["2B"], by=schools.director)
+    assert total() == 1
+    access.grant(app.app, a.institution, [], by=schools.director)
+    assert total() == 5
+    consent.deactivate(a.institution, schools.director)
+    assert total() == 0
