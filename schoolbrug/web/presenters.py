@@ -70,6 +70,8 @@ ENTITY_LABELS = {
     "institution": gettext_lazy("instelling"),
     "staff": gettext_lazy("personeelslid"),
     "enrolment": gettext_lazy("inschrijving"),
+    "sharing": gettext_lazy("delen van klasinformatie"),
+    "app_access": gettext_lazy("toegang van een applicatie"),
 }
 
 CONTACT_ROLE_LABELS = {

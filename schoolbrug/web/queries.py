@@ -56,8 +56,9 @@ def school_year_shown(institution: Institution) -> SchoolYear | None:
     return SchoolYear.objects.filter(pk=latest).first() if latest else current
 
 
-def institution_overview() -> list[Institution]:
-    """Every institution with its pupil and class counts and its last sync run.
+def institution_overview(institutions: QuerySet[Institution] | None = None) -> list[Institution]:
+    """Every institution (or those of `institutions`) with its pupil and class counts and its
+    last sync run.
 
     Two queries whatever the number of institutions: one with counts as subqueries, one
     for the last runs.
@@ -71,12 +72,14 @@ def institution_overview() -> list[Institution]:
         "-started_at", "-id"
     )
     institutions = list(
-        Institution.objects.annotate(
+        (Institution.objects.all() if institutions is None else institutions)
+        .annotate(
             pupil_count=_count(pupils.filter(is_leaver=False), "institution"),
             leaver_count=_count(pupils.filter(is_leaver=True), "institution"),
             class_count=_count(classes, "institution"),
             last_run_id=Subquery(last_run.values("id")[:1]),
-        ).order_by("number")
+        )
+        .order_by("number")
     )
     runs = SyncRun.objects.in_bulk([i.last_run_id for i in institutions if i.last_run_id])
     for institution in institutions:
@@ -144,22 +147,41 @@ def search_pupils(
     school_year: SchoolYear | None,
     q: str = "",
     class_sourced_id: uuid.UUID | None = None,
+    include_subclasses: bool = False,
 ) -> QuerySet[Pupil]:
-    """Pupils of one institution by name and/or class, each with its class that school year."""
+    """Pupils of one institution by name and/or class, each with its class that school year;
+    with `include_subclasses` also the pupils in the subclasses of that class."""
     pupils = Pupil.objects.filter(institution=institution)
     if q:
         pupils = pupils.filter(name_filter(q))
     enrolment = Enrolment.objects.filter(pupil=OuterRef("pk"), school_year=school_year)
     if class_sourced_id:
+        classes = SchoolClass.objects.filter(institution=institution, sourced_id=class_sourced_id)
+        class_ids = set(classes.values_list("pk", flat=True))
+        if include_subclasses:
+            class_ids |= subclass_ids(class_ids)
         pupils = pupils.filter(
-            enrolments__school_year=school_year,
-            enrolments__school_class__sourced_id=class_sourced_id,
+            enrolments__school_year=school_year, enrolments__school_class_id__in=class_ids
         )
     return pupils.annotate(
         class_code=Subquery(enrolment.values("school_class__code")[:1]),
         class_sourced_id=Subquery(enrolment.values("school_class__sourced_id")[:1]),
         class_number=Subquery(enrolment.values("class_number")[:1]),
     ).order_by("family_name", "given_name", "pk")
+
+
+def subclass_ids(class_ids: set[int]) -> set[int]:
+    """The pks of every subclass below these classes, however deep (one query per level)."""
+    found: set[int] = set()
+    level = set(class_ids)
+    while level:
+        level = (
+            set(SchoolClass.objects.filter(parent_id__in=level).values_list("pk", flat=True))
+            - found
+            - set(class_ids)
+        )
+        found |= level
+    return found
 
 
 def pupil_enrolments(pupil: Pupil) -> QuerySet[Enrolment]:

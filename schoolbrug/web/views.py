@@ -19,7 +19,14 @@ from schoolbrug.registry.models import Institution, Pupil, SchoolClass
 from schoolbrug.sources.findings import mask_national_number
 from schoolbrug.sync.models import SyncRun
 
-from . import presenters, queries
+from . import class_tree, presenters, queries
+from .permissions import (
+    institution_or_404,
+    institutions_for,
+    only_their_numbers,
+    only_theirs,
+    require_number,
+)
 
 # Named URL, not settings.LOGIN_URL: the pages have their own Dutch login page.
 login = login_required(login_url="login")
@@ -41,12 +48,13 @@ def _uuid_param(request: HttpRequest, name: str) -> uuid.UUID | None:
 
 @login
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"institutions": queries.institution_overview()})
+    institutions = queries.institution_overview(institutions_for(request.user))
+    return render(request, "web/home.html", {"institutions": institutions})
 
 
 @login
 def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
-    institution = get_object_or_404(Institution, number=number)
+    institution = institution_or_404(request.user, number)
     school_year = queries.school_year_shown(institution)
     return render(
         request,
@@ -62,11 +70,15 @@ def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @login
 def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
-    institution = get_object_or_404(Institution, number=number)
+    institution = institution_or_404(request.user, number)
     school_year = queries.school_year_shown(institution)
     q = request.GET.get("q", "").strip()
     class_sourced_id = _uuid_param(request, "klas")
-    pupils = queries.search_pupils(institution, school_year, q, class_sourced_id)
+    with_subclasses = bool(request.GET.get("subklassen"))
+    pupils = queries.search_pupils(
+        institution, school_year, q, class_sourced_id, include_subclasses=with_subclasses
+    )
+    classes = class_tree.as_tree(queries.classes_with_counts(institution, school_year))
     return render(
         request,
         "web/pupil_search.html",
@@ -75,7 +87,9 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
             "school_year": school_year,
             "q": q,
             "class_sourced_id": class_sourced_id,
-            "classes": queries.classes_with_counts(institution, school_year),
+            "with_subclasses": with_subclasses,
+            "classes": classes,
+            "has_subclasses": any(c.depth for c in classes),
             "page": paginate(request, pupils),
         },
     )
@@ -84,7 +98,9 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
 @login
 def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
     school_class = get_object_or_404(
-        SchoolClass.objects.select_related("institution", "school_year", "site"),
+        only_theirs(
+            SchoolClass.objects.select_related("institution", "school_year", "site"), request.user
+        ),
         sourced_id=sourced_id,
     )
     q = request.GET.get("q", "").strip()
@@ -107,7 +123,10 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
 
 @login
 def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
-    pupil = get_object_or_404(Pupil.objects.select_related("institution"), sourced_id=sourced_id)
+    pupil = get_object_or_404(
+        only_theirs(Pupil.objects.select_related("institution"), request.user),
+        sourced_id=sourced_id,
+    )
     return render(
         request,
         "web/pupil_detail.html",
@@ -127,7 +146,7 @@ def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
 @login
 def run_list(request: HttpRequest) -> HttpResponse:
     institution_number = request.GET.get("instelling", "").strip()
-    page = paginate(request, queries.runs(institution_number))
+    page = paginate(request, only_their_numbers(queries.runs(institution_number), request.user))
     names = queries.institution_names(run.institution_number for run in page)
     for run in page:
         run.institution_name = names.get(run.institution_number, "")
@@ -137,14 +156,19 @@ def run_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "institution_number": institution_number,
-            "institutions": queries.institution_choices(),
+            "institutions": _institution_choices(request),
         },
     )
+
+
+def _institution_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    return list(institutions_for(request.user).order_by("number").values_list("number", "name"))
 
 
 @login
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SyncRun, pk=pk)
+    require_number(request.user, run.institution_number)
     findings = presenters.sorted_findings(run.findings)
     return render(
         request,
@@ -164,6 +188,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login
 def run_report(request: HttpRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(SyncRun, pk=pk)
+    require_number(request.user, run.institution_number)
     response = JsonResponse(
         presenters.run_report(run), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
@@ -179,6 +204,10 @@ def _audit_filters(request: HttpRequest) -> dict:
     }
 
 
+def _audit_entries(request: HttpRequest, filters: dict):
+    return only_their_numbers(queries.audit_entries(**filters), request.user)
+
+
 @login
 def audit_list(request: HttpRequest) -> HttpResponse:
     filters = _audit_filters(request)
@@ -187,8 +216,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "web/audit_list.html",
         {
             **filters,
-            "page": paginate(request, queries.audit_entries(**filters)),
-            "institutions": queries.institution_choices(),
+            "page": paginate(request, _audit_entries(request, filters)),
+            "institutions": _institution_choices(request),
             "entity_kinds": [
                 (kind, presenters.entity_label(kind)) for kind in queries.audit_entity_kinds()
             ],
@@ -206,7 +235,7 @@ class _Echo:
 @login
 def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered audit log as CSV for Excel: semicolons and a UTF-8 byte order mark."""
-    entries = queries.audit_entries(**_audit_filters(request)).iterator(chunk_size=2000)
+    entries = _audit_entries(request, _audit_filters(request)).iterator(chunk_size=2000)
     writer = csv.writer(_Echo(), delimiter=";")
     lines = (writer.writerow(row) for row in presenters.audit_csv_rows(entries))
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")

@@ -11,12 +11,14 @@ from django.utils import timezone
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
+    Assignment,
     Enrolment,
     Institution,
     Pupil,
     SchoolClass,
     SchoolYear,
     SourceAlias,
+    Staff,
 )
 from schoolbrug.sync.models import SyncRun
 
@@ -159,13 +161,110 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+SECRETARY_EMAIL = "secretariaat@regenboog.be"
+
+
+def make_staff(
+    institution: Institution,
+    email: str,
+    role: str = Assignment.Role.TEACHER,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> Assignment:
+    """A staff member (found or made by e-mail) with an assignment in `institution`; by default
+    one that started a year ago and has no end."""
+    staff, _ = Staff.objects.get_or_create(
+        email=email, defaults={"given_name": email.split("@")[0].title(), "family_name": "Test"}
+    )
+    return Assignment.objects.create(
+        staff=staff,
+        institution=institution,
+        role=role,
+        start_date=start or timezone.localdate() - datetime.timedelta(days=365),
+        end_date=end,
+    )
+
+
+def make_user(django_user_model, username: str, email: str = "", **extra):
+    return django_user_model.objects.create_user(username, email=email, password=PASSWORD, **extra)
+
+
 @pytest.fixture
 def school(db):
-    return make_school()
+    school = make_school()
+    # The secretary works here: pages show a user only the institutions they work at.
+    make_staff(school.institution, SECRETARY_EMAIL, Assignment.Role.SECRETARY)
+    return school
 
 
 @pytest.fixture
 def secretary(django_user_model):
     return django_user_model.objects.create_user(
-        "secretariaat", password=PASSWORD, first_name="An", last_name="Secretaris"
+        "secretariaat",
+        email=SECRETARY_EMAIL,
+        password=PASSWORD,
+        first_name="An",
+        last_name="Secretaris",
     )
+
+
+@pytest.fixture
+def other_school(db):
+    """A second school the users of `school` do not work at."""
+    return make_school("054321", "Vrije Basisschool Sint-Jozef")
+
+
+@pytest.fixture
+def director(school, django_user_model):
+    """The director of `school`, so its data manager, as a web user."""
+    make_staff(school.institution, "directie@regenboog.be", Assignment.Role.DIRECTOR)
+    return make_user(
+        django_user_model,
+        "directie",
+        "Directie@Regenboog.be",
+        first_name="Dirk",
+        last_name="Ceulen",
+    )
+
+
+@pytest.fixture
+def teacher(school, django_user_model):
+    """A teacher of `school`: may see it, may not switch sharing or grant apps."""
+    make_staff(school.institution, "leerkracht@regenboog.be", Assignment.Role.TEACHER)
+    return make_user(django_user_model, "leerkracht", "leerkracht@regenboog.be")
+
+
+@pytest.fixture
+def ict_coordinator(school, django_user_model):
+    make_staff(school.institution, "ict@regenboog.be", Assignment.Role.ICT_COORDINATOR)
+    return make_user(django_user_model, "ict", "ict@regenboog.be")
+
+
+@pytest.fixture
+def subclasses(school):
+    """Two subclasses of 1A with a pupil each, and one of those with a subclass of its own."""
+    parent = school.classes["1A"]
+    made = {}
+    for code, parent_class, given in (
+        ("1A wiskunde", parent, "Sara"),
+        ("1A Frans", parent, "Wout"),
+        ("1A wiskunde+", None, "Yara"),
+    ):
+        made[code] = SchoolClass.objects.create(
+            institution=school.institution,
+            school_year=school.school_year,
+            code=code,
+            year=1,
+            curriculum="BaO",
+            parent=parent_class or made["1A wiskunde"],
+        )
+        pupil = Pupil.objects.create(
+            institution=school.institution,
+            family_name="Subklas",
+            given_name=given,
+            origin="wisa",
+        )
+        Enrolment.objects.create(
+            pupil=pupil, school_class=made[code], school_year=school.school_year, class_number=3
+        )
+    return made
