@@ -17,8 +17,8 @@ from .views import (
 )
 
 
-def _pupils(vis):
-    return people.pupil_segment(vis, vis.may_read_national_number)
+def _pupils(vis) -> list:
+    return people.pupil_segments(vis, vis.may_read_national_number)
 
 
 # --- orgs, schools, sessions ----------------------------------------------------------------
@@ -103,7 +103,9 @@ class UserClasses(Classes):
     def segments(self, vis, user):
         role, pk = visible_user_pk(vis, user, self.role)
         if role == "student":
-            classes = Enrolment.objects.filter(pk=pk).values("school_class_id")
+            classes = Enrolment.objects.filter(
+                pupil_id=pk, school_year_id=vis.school_year_id
+            ).values("school_class_id")
             return [s.filter(pk__in=classes) for s in super().segments(vis)]
         taught = people.visible_teaching(vis).filter(assignment__staff_id=pk)
         return [s.filter(pk__in=taught.values("schoolclass_id")) for s in super().segments(vis)]
@@ -124,24 +126,24 @@ class Users(CollectionView):
     resource = USERS
 
     def segments(self, vis):
-        return [_pupils(vis), people.teacher_segment(vis)]
+        return [*_pupils(vis), people.teacher_segment(vis)]
 
 
 class User(ObjectView):
     resource = USERS
 
     def segments(self, vis):
-        return [_pupils(vis), people.teacher_segment(vis)]
+        return [*_pupils(vis), people.teacher_segment(vis)]
 
 
 class Students(Users):
     def segments(self, vis):
-        return [_pupils(vis)]
+        return _pupils(vis)
 
 
 class Student(User):
     def segments(self, vis):
-        return [_pupils(vis)]
+        return _pupils(vis)
 
 
 class Teachers(Users):
@@ -157,10 +159,11 @@ class Teacher(User):
 class SchoolStudents(Users):
     def segments(self, vis, school, klass=None):
         school = visible_school(vis, school)
-        pupils = _pupils(vis).filter(school_class__institution=school)
+        pupils = [segment.filter(institution=school) for segment in _pupils(vis)]
         if klass is not None:
-            pupils = pupils.filter(school_class=visible_class(vis, klass, school))
-        return [pupils]
+            klass = visible_class(vis, klass, school)
+            pupils = [segment.filter(enrolments__school_class=klass) for segment in pupils]
+        return pupils
 
 
 class SchoolTeachers(Users):
@@ -174,7 +177,8 @@ class SchoolTeachers(Users):
 
 class ClassStudents(Users):
     def segments(self, vis, klass):
-        return [_pupils(vis).filter(school_class=visible_class(vis, klass))]
+        klass = visible_class(vis, klass)
+        return [segment.filter(enrolments__school_class=klass) for segment in _pupils(vis)]
 
 
 class ClassTeachers(Users):
@@ -186,8 +190,8 @@ class ClassTeachers(Users):
 # --- enrollments ----------------------------------------------------------------------------
 
 
-def _enrollments(vis):
-    return [people.pupil_enrollment_segment(vis), people.teacher_enrollment_segment(vis)]
+def _enrollments(vis) -> list:
+    return [*people.pupil_enrollment_segments(vis), people.teacher_enrollment_segment(vis)]
 
 
 class Enrollments(CollectionView):
@@ -207,10 +211,11 @@ class EnrollmentView(ObjectView):
 class SchoolEnrollments(Enrollments):
     def segments(self, vis, school, klass=None):
         school = visible_school(vis, school)
-        pupils, teachers = _enrollments(vis)
-        pupils = pupils.filter(school_class__institution=school)
+        *pupils, teachers = _enrollments(vis)
+        pupils = [segment.filter(institution=school) for segment in pupils]
         teachers = teachers.filter(schoolclass__institution=school)
         if klass is not None:
             klass = visible_class(vis, klass, school)
-            pupils, teachers = pupils.filter(school_class=klass), teachers.filter(schoolclass=klass)
-        return [pupils, teachers]
+            pupils = [segment.filter(enrolments__school_class=klass) for segment in pupils]
+            teachers = teachers.filter(schoolclass=klass)
+        return [*pupils, teachers]

@@ -18,7 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from schoolbrug.registry.models import Assignment, Enrolment, SchoolClass, Staff
+from schoolbrug.registry.models import Assignment, Pupil, SchoolClass, Staff
 from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
@@ -29,43 +29,59 @@ TEACHING = Assignment.classes.through
 NULL_DATE = Value(None, output_field=DateField())
 
 
-def _leaver(active: str, leaver: str) -> Case:
-    return Case(When(pupil__is_leaver=True, then=text(leaver)), default=text(active))
+def _leaver(active: str, leaver: str, prefix: str = "") -> Case:
+    return Case(When(**{f"{prefix}is_leaver": True}, then=text(leaver)), default=text(active))
 
 
-def pupil_segment(vis: Visibility, national_number: bool):
+def visible_pupils(vis: Visibility) -> list:
+    """Pupils with this school year's enrolment in a visible class, in two parts: schools
+    that granted all classes, and chosen classes. Both are read from the pupil table in its
+    own order (`pupil.institution_id IN …` filters that scan), so a page deep into 1.2 M pupils
+    needs no sort; the annotations below read the same enrolment the filter joined."""
+    year = vis.school_year_id
+    return [
+        Pupil.objects.filter(
+            institution_id__in=vis.whole_institution_ids(), enrolments__school_year_id=year
+        ),
+        Pupil.objects.filter(
+            enrolments__school_year_id=year,
+            enrolments__school_class_id__in=vis.chosen_class_ids(),
+        ),
+    ]
+
+
+def pupil_segments(vis: Visibility, national_number: bool) -> list:
     """Pupils enrolled in a visible class, as user rows."""
     nn = NULL_TEXT
     if national_number:
         # Read only for institutions whose accepted protocol allows it.
         nn = Case(
             When(
-                school_class__institution_id__in=vis.national_number_institution_ids(),
-                then=F("pupil__national_number"),
+                institution_id__in=vis.national_number_institution_ids(),
+                then=F("national_number"),
             ),
             default=NULL_TEXT,
         )
-    return (
-        Enrolment.objects.filter(vis.enrolments_q())
-        .annotate(
-            o_id=F("pupil__sourced_id"),
+    return [
+        pupils.annotate(
+            o_id=F("sourced_id"),
             o_status=_leaver("active", "tobedeleted"),
-            o_modified=F("pupil__updated_at"),
+            o_modified=F("updated_at"),
             o_enabled=_leaver("true", "false"),
-            o_given=F("pupil__given_name"),
-            o_family=F("pupil__family_name"),
-            o_email=F("pupil__email"),
-            o_phone=F("pupil__phone"),
-            o_username=Cast("pupil__sourced_id", CharField()),
+            o_given=F("given_name"),
+            o_family=F("family_name"),
+            o_email=F("email"),
+            o_phone=F("phone"),
+            o_username=Cast("sourced_id", CharField()),
             o_role=text("student"),
-            o_org=F("school_class__institution__sourced_id"),
-            o_stage=F("school_class__stage"),
-            o_year=F("school_class__year"),
-            o_years=F("school_class__years"),
+            o_org=F("institution__sourced_id"),
+            o_stage=F("enrolments__school_class__stage"),
+            o_year=F("enrolments__school_class__year"),
+            o_years=F("enrolments__school_class__years"),
             o_nn=nn,
-        )
-        .order_by("pk")
-    )
+        ).order_by("pk")
+        for pupils in visible_pupils(vis)
+    ]
 
 
 def visible_teaching(vis: Visibility):
@@ -191,23 +207,22 @@ USERS = Resource(
 # --- enrollments --------------------------------------------------------------------------
 
 
-def pupil_enrollment_segment(vis: Visibility):
-    return (
-        Enrolment.objects.filter(vis.enrolments_q())
-        .annotate(
-            o_id=F("sourced_id"),
+def pupil_enrollment_segments(vis: Visibility) -> list:
+    return [
+        pupils.annotate(
+            o_id=F("enrolments__sourced_id"),
             o_status=_leaver("active", "tobedeleted"),
-            o_modified=F("updated_at"),
-            o_user=F("pupil__sourced_id"),
-            o_class=F("school_class__sourced_id"),
-            o_school=F("school_class__institution__sourced_id"),
+            o_modified=F("enrolments__updated_at"),
+            o_user=F("sourced_id"),
+            o_class=F("enrolments__school_class__sourced_id"),
+            o_school=F("institution__sourced_id"),
             o_role=text("student"),
             o_primary=text("false"),
             o_begin=NULL_DATE,
             o_end=NULL_DATE,
-        )
-        .order_by("pk")
-    )
+        ).order_by("pk")
+        for pupils in visible_pupils(vis)
+    ]
 
 
 def teacher_enrollment_segment(vis: Visibility):
