@@ -38,3 +38,23 @@ def test_a_kept_count_follows_every_change(schools, app, api):
     assert total() == 5
     consent.deactivate(a.institution, schools.director)
     assert total() == 0
+
+
+def test_pages_from_bookmarks_are_the_pages_of_a_plain_offset(schools, app, api, monkeypatch):
+    a = schools.a
+    consent.activate(a.institution, schools.director)
+    access.grant(app.app, a.institution, [], by=schools.director)
+    for n in range(7):
+        pupil = Pupil.objects.create(institution=a.institution, family_name=f"P{n}", given_name="X")
+        Enrolment.objects.create(
+            pupil=pupil, school_class=a.classes["2B"], school_year=a.school_year
+        )
+
+    def page_ids(offset: int) -> list[str]:
+        response = api.get("/users", limit=2, offset=offset, fields="sourcedId")
+        return [u["sourcedId"] for u in response.json()["users"]]
+
+    plain = [page_ids(offset) for offset in range(14)]
+    monkeypatch.setattr(counts, "STRIDE", 3)
+    assert [page_ids(offset) for offset in range(14)] == plain
+    assert plain[11] and not plain[12]  # 11 pupils and 1 teacher

@@ -66,7 +66,10 @@ def _segmented_page(
             total += counter.count(segment)
             continue
         skip = max(0, params.offset - total)
-        got = list(segment.values(*resource.aliases)[skip : skip + wanted])
+        start, rest = segment, skip
+        if mark := counter.bookmark(segment, skip):
+            start, rest = segment.filter(pk__gte=mark[0]), mark[1]
+        got = list(start.values(*resource.aliases)[rest : rest + wanted])
         rows += got
         if got and len(got) < wanted or not got and skip == 0:
             total += skip + len(got)  # a short page is the end of the segment: its count

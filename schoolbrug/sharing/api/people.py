@@ -18,7 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from schoolbrug.registry.models import Assignment, Pupil, SchoolClass, Staff
+from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass, Staff
 from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
@@ -36,18 +36,22 @@ def _leaver(active: str, leaver: str, prefix: str = "") -> Case:
 def visible_pupils(vis: Visibility) -> list:
     """Pupils with this school year's enrolment in a visible class, in two parts: schools
     that granted all classes, and chosen classes. Both are read from the pupil table in its
-    own order (`pupil.institution_id IN …` filters that scan), so a page deep into 1.2 M pupils
-    needs no sort; the annotations below read the same enrolment the filter joined."""
-    year = vis.school_year_id
+    own order, the enrolment checked per pupil (EXISTS) and read per pupil (subqueries), so
+    a page deep into 1.2 M pupils is a short index range, never a join of everything."""
+    enrolled = Enrolment.objects.filter(pupil_id=OuterRef("pk"), school_year_id=vis.school_year_id)
     return [
-        Pupil.objects.filter(
-            institution_id__in=vis.whole_institution_ids(), enrolments__school_year_id=year
-        ),
-        Pupil.objects.filter(
-            enrolments__school_year_id=year,
-            enrolments__school_class_id__in=vis.chosen_class_ids(),
-        ),
+        Pupil.objects.filter(Exists(enrolled), institution_id__in=vis.whole_institution_ids()),
+        Pupil.objects.filter(Exists(enrolled.filter(school_class_id__in=vis.chosen_class_ids()))),
     ]
+
+
+def enrolment_field(vis: Visibility, name: str) -> Subquery:
+    """A field of the pupil's enrolment of the school year (one per pupil and year)."""
+    return Subquery(
+        Enrolment.objects.filter(pupil_id=OuterRef("pk"), school_year_id=vis.school_year_id).values(
+            name
+        )[:1]
+    )
 
 
 def pupil_segments(vis: Visibility, national_number: bool) -> list:
@@ -75,9 +79,9 @@ def pupil_segments(vis: Visibility, national_number: bool) -> list:
             o_username=Cast("sourced_id", CharField()),
             o_role=text("student"),
             o_org=F("institution__sourced_id"),
-            o_stage=F("enrolments__school_class__stage"),
-            o_year=F("enrolments__school_class__year"),
-            o_years=F("enrolments__school_class__years"),
+            o_stage=enrolment_field(vis, "school_class__stage"),
+            o_year=enrolment_field(vis, "school_class__year"),
+            o_years=enrolment_field(vis, "school_class__years"),
             o_nn=nn,
         ).order_by("pk")
         for pupils in visible_pupils(vis)
@@ -210,11 +214,11 @@ USERS = Resource(
 def pupil_enrollment_segments(vis: Visibility) -> list:
     return [
         pupils.annotate(
-            o_id=F("enrolments__sourced_id"),
+            o_id=enrolment_field(vis, "sourced_id"),
             o_status=_leaver("active", "tobedeleted"),
-            o_modified=F("enrolments__updated_at"),
+            o_modified=enrolment_field(vis, "updated_at"),
             o_user=F("sourced_id"),
-            o_class=F("enrolments__school_class__sourced_id"),
+            o_class=enrolment_field(vis, "school_class__sourced_id"),
             o_school=F("institution__sourced_id"),
             o_role=text("student"),
             o_primary=text("false"),
