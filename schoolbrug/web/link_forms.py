@@ -1,0 +1,141 @@
+"""The form of the page "Koppeling met het administratiepakket"."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from django import forms
+
+from schoolbrug.registry.models import Institution
+from schoolbrug.sync.models import SourceLink
+
+PARENTS_LABEL = "uit de adressen van de ouders (vader, moeder, voogd)"
+# Seed 000's option, in the words the school knows from its package.
+HEADER_LABEL = "uit de hoofdfiche van de leerling ('E-mailgegevens hoofding i.p.v. adres')"
+INFORMAT_FIELDS = ("informat_base_url", "informat_token_url", "informat_client_id")
+
+
+class SourceLinkForm(forms.ModelForm):
+    """Source, switch, daily time, Informat access, and the institution's contact source.
+
+    The client secret is write-only: the field is always empty on the page, an empty field
+    keeps the stored secret, and "wissen" removes it.
+    """
+
+    contact_source = forms.ChoiceField(
+        label="Contactgegevens",
+        choices=[
+            (Institution.ContactSource.PARENTS, PARENTS_LABEL),
+            (Institution.ContactSource.HEADER, HEADER_LABEL),
+        ],
+        widget=forms.RadioSelect,
+        help_text="Welke e-mailadressen en telefoonnummers Schoolbrug bij de leerling bewaart.",
+    )
+    # Text inputs (styled like the others); the field still checks the address.
+    informat_base_url = forms.URLField(
+        label="Basis-URL (leerlingen)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Het adres waar Schoolbrug de leerlingen (JSON) ophaalt.",
+        widget=forms.TextInput(attrs={"size": 60, "inputmode": "url"}),
+    )
+    informat_token_url = forms.URLField(
+        label="Token-URL (OAuth2)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.TextInput(attrs={"size": 60, "inputmode": "url"}),
+    )
+    informat_client_secret = forms.CharField(
+        label="Client-secret",
+        required=False,
+        strip=True,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    forget_secret = forms.BooleanField(label="Bewaard client-secret wissen", required=False)
+
+    class Meta:
+        model = SourceLink
+        fields = [
+            "source",
+            "sync_active",
+            "daily_time",
+            "informat_base_url",
+            "informat_token_url",
+            "informat_client_id",
+            "informat_scope",
+        ]
+        labels = {
+            "source": "Administratiepakket",
+            "sync_active": "Synchronisatie actief",
+            "daily_time": "Dagelijks tijdstip",
+            "informat_client_id": "Client-id",
+            "informat_scope": "Scope (indien Informat er een gaf)",
+        }
+        help_texts = {
+            "sync_active": "Uit: Schoolbrug weigert uploads en start geen dagelijkse "
+            "synchronisatie.",
+            "daily_time": "Tussen 00:00 en 09:00. Schoolbrug haalt dan de export op of verwerkt "
+            "de nieuwste export die nog niet verwerkt is.",
+        }
+        widgets = {
+            "daily_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "informat_client_id": forms.TextInput(attrs={"size": 40, "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, institution: Institution, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["contact_source"].initial = institution.contact_source
+        self.has_secret = bool(self.instance.informat_client_secret)
+        self.fields["informat_client_secret"].help_text = (
+            "Er is een client-secret bewaard; laat leeg om het te houden."
+            if self.has_secret
+            else "Wordt na het bewaren nooit meer getoond."
+        )
+
+    def clean_informat_base_url(self) -> str:
+        return _secure_url(self.cleaned_data["informat_base_url"])
+
+    def clean_informat_token_url(self) -> str:
+        return _secure_url(self.cleaned_data["informat_token_url"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("source") != SourceLink.Source.INFORMAT:
+            return data
+        for name in INFORMAT_FIELDS:
+            if name in data and not data[name]:
+                self.add_error(name, "Nodig om bij Informat op te halen.")
+        keeps_secret = self.has_secret and not data.get("forget_secret")
+        if not data.get("informat_client_secret") and not keeps_secret:
+            self.add_error("informat_client_secret", "Nodig om bij Informat op te halen.")
+        return data
+
+    def save(self, commit: bool = True) -> SourceLink:
+        link = super().save(commit=False)
+        if self.cleaned_data.get("informat_client_secret"):
+            link.informat_client_secret = self.cleaned_data["informat_client_secret"]
+        elif self.cleaned_data.get("forget_secret"):
+            link.informat_client_secret = ""
+        if commit:
+            link.save()
+        return link
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _secure_url(url: str) -> str:
+    """The client secret and the pupils travel over it: HTTPS (plain HTTP only on this host)."""
+    if not url:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
+        return url
+    raise forms.ValidationError(
+        "Gebruik een https-adres: de aanmeldgegevens en de leerlingen gaan erover.",
+        code="insecure_url",
+    )

@@ -1,0 +1,240 @@
+"""The SIS link: the page where a school sets it up, and the endpoint its SIS posts exports to.
+
+Page (login): /instellingen/<number>/koppeling/ shows and edits the link; a new token is shown
+once, in the answer to the request that made it, and never stored.
+
+Endpoint (no login, `Authorization: Bearer <link token>`, JSON answers in Dutch and English):
+
+* POST /koppeling/upload/ — the export as multipart/form-data; 202 with the upload's id
+  (`run`), its status URL and its report URL. The sync runs in the background (Celery) or,
+  without a broker, before the answer.
+* GET /koppeling/upload/<id>/ — the upload's status; once done the SyncRun id and its report.
+* GET /koppeling/upload/<id>/rapport.json — the run's report (202 with the status until done).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from schoolbrug.sync import links
+from schoolbrug.sync.models import LinkUpload, SourceLink
+from schoolbrug.sync.tasks import start_upload
+
+from . import presenters, queries
+from .link_forms import SourceLinkForm
+from .permissions import actor as audit_actor
+from .permissions import institution_or_404
+from .views import login
+
+log = logging.getLogger("schoolbrug.web.links")
+
+UPLOADS_SHOWN = 10
+RUNS_SHOWN = 10
+UPLOADED_BY = "upload"
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+@login
+@never_cache
+def link_page(request: HttpRequest, number: str) -> HttpResponse:
+    # Only the institutions the user works at (another's answers 404, as on every page).
+    institution = institution_or_404(request.user, number)
+    link = SourceLink.objects.filter(institution=institution).first()
+    actor = audit_actor(request.user)
+    token = None
+    replaced = False
+    if request.method == "POST" and request.POST.get("actie") == "token" and link is not None:
+        token = links.regenerate_token(link, actor)
+        replaced = True
+        form = SourceLinkForm(instance=link, institution=institution)
+    elif request.method == "POST":
+        before = copy.copy(link)
+        form = SourceLinkForm(
+            request.POST,
+            instance=link or SourceLink(institution=institution),
+            institution=institution,
+        )
+        if form.is_valid():
+            saved = form.save(commit=False)
+            contact_source = form.cleaned_data["contact_source"]
+            if link is None:
+                token = links.create_link(saved, actor, contact_source)
+                link = saved
+                form = SourceLinkForm(instance=link, institution=institution)
+            else:
+                changed = links.save_link_changes(saved, before, actor, contact_source)
+                messages.success(request, "Opgeslagen." if changed else "Er was niets gewijzigd.")
+                return redirect("web:link", number=institution.number)
+    else:
+        form = SourceLinkForm(instance=link, institution=institution)
+    return render(
+        request,
+        "web/link_page.html",
+        {
+            "institution": institution,
+            "link": link,
+            "form": form,
+            "token": token,
+            "replaced": replaced,
+            "upload_url": request.build_absolute_uri(reverse("web:link_upload")),
+            "drop_dir": links.drop_dir(institution.number),
+            "uploads": (link.uploads.select_related("sync_run")[:UPLOADS_SHOWN] if link else []),
+            "runs": queries.runs(institution.number)[:RUNS_SHOWN],
+        },
+    )
+
+
+# --- the endpoint -------------------------------------------------------------------------
+
+
+def _error(status: int, code: str, message_nl: str, message_en: str, **extra) -> JsonResponse:
+    return JsonResponse(
+        {"error": code, "message": message_nl, "message_en": message_en, **extra},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _authenticated_link(request: HttpRequest) -> SourceLink | JsonResponse:
+    token = links.bearer_token(request.headers.get("Authorization", ""))
+    if not token:
+        response = _error(
+            401,
+            "token_missing",
+            "Geen koppelingstoken ontvangen. Stuur de header 'Authorization: Bearer <token>' "
+            "met de token van de pagina 'Koppeling met het administratiepakket'.",
+            "No link token: send the header 'Authorization: Bearer <token>'.",
+        )
+    elif (link := links.link_for_token(token)) is None:
+        response = _error(
+            401,
+            "token_invalid",
+            "Deze koppelingstoken is onbekend of werd vervangen door een nieuwe. Vraag de "
+            "huidige token aan wie de koppeling in Schoolbrug beheert.",
+            "Unknown or replaced link token.",
+        )
+    else:
+        return link
+    response["WWW-Authenticate"] = 'Bearer realm="schoolbrug"'
+    return response
+
+
+def _upload_json(request: HttpRequest, upload: LinkUpload, *, with_report: bool) -> dict:
+    run = upload.sync_run
+    data = {
+        "run": str(upload.pk),
+        "upload": str(upload.pk),
+        "status": upload.status,
+        "status_label": upload.get_status_display(),
+        "format": upload.format,
+        "received_at": upload.received_at.isoformat(),
+        "finished_at": upload.finished_at.isoformat() if upload.finished_at else None,
+        "sync_run": run.pk if run else None,
+        "run_status": run.status if run else None,
+        "status_url": request.build_absolute_uri(
+            reverse("web:link_upload_status", args=[upload.pk])
+        ),
+        "report_url": request.build_absolute_uri(
+            reverse("web:link_upload_report", args=[upload.pk])
+        ),
+    }
+    if upload.error:
+        data["message"] = upload.error
+    elif upload.status == LinkUpload.Status.RECEIVED:
+        data["message"] = (
+            "Ontvangen; de synchronisatie kon nog niet starten en volgt op het dagelijkse "
+            "tijdstip van de koppeling."
+        )
+    if run is not None:
+        data["page_url"] = request.build_absolute_uri(reverse("web:run", args=[run.pk]))
+        if with_report:
+            data["report"] = presenters.run_report(run)
+    return data
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+@require_POST
+@never_cache
+def upload(request: HttpRequest) -> JsonResponse:
+    link = _authenticated_link(request)
+    if isinstance(link, JsonResponse):
+        return link
+    if not link.sync_active:
+        return _error(
+            409,
+            "link_inactive",
+            "De synchronisatie van deze koppeling staat uit. Zet 'Synchronisatie actief' aan "
+            "op de pagina 'Koppeling met het administratiepakket' en stuur de export opnieuw.",
+            "This link's sync is switched off; switch it on and send the export again.",
+        )
+    try:
+        files = dict(request.FILES.lists())
+    except MultiPartParserError:
+        return _error(
+            400,
+            "bad_request",
+            "De aanvraag is geen leesbare multipart/form-data.",
+            "the request is not readable multipart/form-data",
+        )
+    try:
+        fmt, named = links.plan_upload(link.source, files)
+    except links.UploadRefused as refused:
+        return _json(refused.as_dict(), status=400)
+    stored = links.store_upload(link, fmt, named, started_by=UPLOADED_BY)
+    # An upload is the day's run: the scheduler does not start another one for it today.
+    SourceLink.objects.filter(pk=link.pk).update(last_run_at=stored.received_at)
+    log.info("link %s: upload %s (%s) received", link.pk, stored.pk, fmt)
+    stored = start_upload(stored)
+    return _json(_upload_json(request, stored, with_report=False), status=202)
+
+
+def _own_upload(request: HttpRequest, upload_id: uuid.UUID) -> LinkUpload | JsonResponse:
+    link = _authenticated_link(request)
+    if isinstance(link, JsonResponse):
+        return link
+    found = LinkUpload.objects.select_related("sync_run").filter(pk=upload_id, link=link).first()
+    if found is None:
+        return _error(
+            404,
+            "not_found",
+            "Deze upload bestaat niet (of hoort bij een andere koppeling).",
+            "no such upload for this link",
+        )
+    return found
+
+
+@require_GET
+@never_cache
+def upload_status(request: HttpRequest, upload_id: uuid.UUID) -> JsonResponse:
+    found = _own_upload(request, upload_id)
+    if isinstance(found, JsonResponse):
+        return found
+    return _json(_upload_json(request, found, with_report=True))
+
+
+@require_GET
+@never_cache
+def upload_report(request: HttpRequest, upload_id: uuid.UUID) -> JsonResponse:
+    found = _own_upload(request, upload_id)
+    if isinstance(found, JsonResponse):
+        return found
+    if found.sync_run is None:
+        return _json(_upload_json(request, found, with_report=False), status=202)
+    return _json(presenters.run_report(found.sync_run))

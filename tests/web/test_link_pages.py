@@ -1,0 +1,234 @@
+"""The page "Koppeling met het administratiepakket": make a link, see its token once, make a
+new one, switch it on and off, set the daily time, the contact source and Informat's access,
+and see what came in; every change in the audit log, never a token or secret."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from schoolbrug.audit.models import AuditEntry
+from schoolbrug.registry.models import Institution
+from schoolbrug.sync import links
+from schoolbrug.sync.models import SourceLink
+from tests.sync.link_data import make_link, secret_part, wisa_pair
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "012345"
+TOKEN = re.compile(r"sbk_[0-9a-f]{8}_[A-Za-z0-9_-]{40,}")
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.CELERY_BROKER_URL = ""
+
+
+@pytest.fixture
+def institution():
+    return Institution.objects.create(number=NUMBER, name="Basisschool De Regenboog")
+
+
+@pytest.fixture
+def user_in(client, django_user_model):
+    user = django_user_model.objects.create_user(
+        "ict", email="ict@regenboog.be", is_superuser=True, is_staff=True
+    )
+    client.force_login(user)
+    return client
+
+
+def page_url(number: str = NUMBER) -> str:
+    return reverse("web:link", args=[number])
+
+
+def form(**changes) -> dict:
+    data = {
+        "actie": "bewaren",
+        "source": "wisa",
+        "sync_active": "on",
+        "daily_time": "02:30",
+        "contact_source": "parents",
+        "informat_base_url": "",
+        "informat_token_url": "",
+        "informat_client_id": "",
+        "informat_client_secret": "",
+        "informat_scope": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def shown_token(response) -> str:
+    found = TOKEN.findall(response.content.decode())
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_page_asks_for_a_login(client, institution):
+    for response in (client.get(page_url()), client.post(page_url(), form())):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login") + "?next=")
+    assert not SourceLink.objects.exists()
+
+
+def test_an_unknown_institution_is_404(user_in):
+    assert user_in.get(page_url("999999")).status_code == 404
+
+
+def test_only_who_works_at_the_institution_sees_its_link(client, django_user_model, institution):
+    from schoolbrug.registry.models import Assignment
+
+    from .conftest import make_staff
+
+    make_link()
+    outsider = django_user_model.objects.create_user("buiten", email="iemand@elders.be")
+    client.force_login(outsider)
+    assert client.get(page_url()).status_code == 404
+    assert client.post(page_url(), {"actie": "token"}).status_code == 404
+
+    make_staff(institution, "iemand@elders.be", Assignment.Role.SECRETARY)
+    assert client.get(page_url()).status_code == 200
+
+
+def test_making_a_link_shows_its_token_once(user_in, institution):
+    empty = user_in.get(page_url()).content.decode()
+    assert "nog geen koppeling" in empty
+    assert "Koppeling met het administratiepakket" in empty
+
+    response = user_in.post(page_url(), form())
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    token = shown_token(response)
+    link = SourceLink.objects.get()
+    assert (link.source, link.sync_active, link.daily_time.strftime("%H:%M")) == (
+        "wisa",
+        True,
+        "02:30",
+    )
+    assert links.link_for_token(token) == link
+    again = user_in.get(page_url()).content.decode()
+    assert token not in again and secret_part(token) not in again
+    assert link.token_prefix in again
+    entry = AuditEntry.objects.get(entity="link")
+    assert (entry.action, entry.actor, entry.reason) == ("create", "ict@regenboog.be", "koppeling")
+    assert secret_part(token) not in json.dumps(entry.changes)
+
+
+def test_a_new_token_replaces_the_old_one(user_in, institution):
+    link, old = make_link()
+
+    response = user_in.post(page_url(), {"actie": "token"})
+
+    new = shown_token(response)
+    assert new != old
+    assert "De vorige token werkt niet meer" in response.content.decode()
+    assert links.link_for_token(old) is None and links.link_for_token(new) == link
+    entry = AuditEntry.objects.filter(entity="link").latest("id")
+    assert entry.actor == "ict@regenboog.be" and set(entry.changes) == {"token"}
+
+
+def test_the_daily_time_must_lie_between_midnight_and_nine(user_in, institution):
+    link, _ = make_link()
+
+    response = user_in.post(page_url(), form(daily_time="10:15"))
+
+    assert response.status_code == 200
+    assert "tussen 00:00 en 09:00" in response.content.decode()
+    link.refresh_from_db()
+    assert link.daily_time.strftime("%H:%M") == "00:00"
+    assert user_in.post(page_url(), form(daily_time="09:00")).status_code == 302
+    link.refresh_from_db()
+    assert link.daily_time.strftime("%H:%M") == "09:00"
+
+
+def test_switching_off_and_the_contact_source_are_saved_and_audited(user_in, institution):
+    link, _ = make_link()
+
+    response = user_in.post(page_url(), form(sync_active=None, contact_source="header"))
+
+    assert response.status_code == 302 and response["Location"] == page_url()
+    link.refresh_from_db()
+    institution.refresh_from_db()
+    assert not link.sync_active and institution.contact_source == "header"
+    changes = AuditEntry.objects.filter(entity="link").latest("id").changes
+    assert changes["sync_active"] == [True, False]
+    assert changes["contact_source"] == ["parents", "header"]
+    page = user_in.get(page_url()).content.decode()
+    assert "Opgeslagen." in page and "uit" in page
+    assert "E-mailgegevens hoofding i.p.v. adres" in page
+
+
+INFORMAT = {
+    "source": "informat",
+    "informat_base_url": "https://leerlingen.informat.example/api/students",
+    "informat_token_url": "https://login.informat.example/connect/token",
+    "informat_client_id": "regenboog",
+}
+
+
+def test_informat_needs_its_access_and_the_secret_is_never_shown(user_in, institution):
+    link, _ = make_link()
+
+    missing = user_in.post(page_url(), form(source="informat")).content.decode()
+    assert missing.count("Nodig om bij Informat op te halen.") == 4
+
+    insecure = form(**{**INFORMAT, "informat_base_url": "http://a.example/"})
+    assert "Gebruik een https-adres" in user_in.post(page_url(), insecure).content.decode()
+
+    saved = user_in.post(page_url(), form(**INFORMAT, informat_client_secret="Geheim-007"))
+    assert saved.status_code == 302
+    link.refresh_from_db()
+    assert link.informat_client_secret == "Geheim-007"
+    page = user_in.get(page_url()).content.decode()
+    assert "Geheim-007" not in page and "client-secret bewaard" in page
+
+    # An empty field keeps the secret; "wissen" removes it (and Informat then needs a new one).
+    assert (
+        user_in.post(page_url(), form(**INFORMAT, informat_scope="leerlingen")).status_code == 302
+    )
+    link.refresh_from_db()
+    assert link.informat_client_secret == "Geheim-007" and link.informat_scope == "leerlingen"
+    forgot = user_in.post(page_url(), form(**INFORMAT, forget_secret="on"))
+    assert "Nodig om bij Informat op te halen." in forgot.content.decode()
+    user_in.post(page_url(), form(forget_secret="on"))
+    link.refresh_from_db()
+    assert link.informat_client_secret == "" and link.source == "wisa"
+
+    audit = json.dumps([e.changes for e in AuditEntry.objects.filter(entity="link")])
+    assert "Geheim-007" not in audit
+    assert '"informat_client_secret": [null, "gewijzigd"]' in audit
+
+
+def test_the_page_lists_the_uploads_and_runs_with_links_to_the_reports(
+    user_in, client, institution, tmp_path
+):
+    link, token = make_link()
+    pupils_path, classes_path = wisa_pair(tmp_path / "export")
+    body = user_in.post(
+        reverse("web:link_upload"),
+        {
+            "leerlingen": SimpleUploadedFile("l.csv", pupils_path.read_bytes()),
+            "klassen": SimpleUploadedFile("k.csv", classes_path.read_bytes()),
+        },
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    ).json()
+
+    page = user_in.get(page_url()).content.decode()
+
+    run_url = reverse("web:run", args=[body["sync_run"]])
+    assert page.count(f'href="{run_url}"') == 2  # in the uploads and in the runs
+    assert "klaar" in page and "upload" in page
+    assert reverse("web:link_upload") in page  # where to send it, with a curl example
+    assert "curl" in page and token not in page
+
+
+def test_the_institution_page_links_to_the_link_page(user_in, institution):
+    page = user_in.get(reverse("web:institution", args=[NUMBER])).content.decode()
+    assert f'href="{page_url()}"' in page
