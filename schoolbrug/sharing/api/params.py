@@ -17,6 +17,8 @@ from .errors import bad_request
 DEFAULT_LIMIT = 100
 # Large consumers (Microsoft School Data Sync) ask for 5000 per page.
 MAX_LIMIT = 5000
+# Past any real collection, and within what every database takes as an OFFSET.
+MAX_OFFSET = 2**31 - 1
 
 _TERM = re.compile(r"\s*([A-Za-z][A-Za-z0-9_.]*)\s*(!=|>=|<=|=|>|<|~)\s*'((?:[^']|'')*)'\s*")
 _JOIN = re.compile(r"(AND|OR)(?=\s|$)")
@@ -53,7 +55,7 @@ class ListParams:
 def parse_list_params(query) -> ListParams:
     params = ListParams(
         limit=_integer(query, "limit", DEFAULT_LIMIT, minimum=1),
-        offset=_integer(query, "offset", 0, minimum=0),
+        offset=_integer(query, "offset", 0, minimum=0, maximum=MAX_OFFSET),
     )
     params.limit = min(params.limit, MAX_LIMIT)
     sort = query.get("sort")
@@ -166,7 +168,7 @@ def _moment(value: str, kind: str):
     return moment.date() if kind == "date" else moment
 
 
-def _integer(query, name: str, default: int, minimum: int) -> int:
+def _integer(query, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     raw = query.get(name)
     if raw is None:
         return default
@@ -176,4 +178,6 @@ def _integer(query, name: str, default: int, minimum: int) -> int:
         raise bad_request("invaliddata", f"{name} must be a whole number") from None
     if value < minimum:
         raise bad_request("invaliddata", f"{name} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise bad_request("invaliddata", f"{name} must be at most {maximum}")
     return value

@@ -26,7 +26,8 @@ from .params import Column
 from .resources import COMMON, NULL_INT, NULL_JSON, NULL_TEXT, Context, grades_for, text, timestamp
 
 TEACHING = Assignment.classes.through
-NULL_DATE = Value(None, output_field=DateField())
+# Typed: two untyped NULLs in a UNION are text to PostgreSQL, which then refuses a date.
+NULL_DATE = Cast(Value(None), DateField())
 
 
 def _leaver(active: str, leaver: str, prefix: str = "") -> Case:

@@ -1,14 +1,14 @@
 """OneRoster 1.2 rostering routes under /ims/oneroster/rostering/v1p2/."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import endpoints as e
 
 ID = "<str:sourced_id>"
 
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="oneroster-schema"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="oneroster-schema"),
     path("orgs", e.Orgs.as_view()),
     path(f"orgs/{ID}", e.Org.as_view()),
     path("schools", e.Schools.as_view()),

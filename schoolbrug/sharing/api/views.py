@@ -8,12 +8,14 @@ from urllib.parse import urlencode
 
 import orjson
 from django.http import HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
-from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS
+from schoolbrug.sharing.models import ROSTER_SCOPES, SCOPE_DEMOGRAPHICS
 from schoolbrug.sharing.visibility import Visibility, current_school_year_id
 
 from . import people, resources
@@ -21,22 +23,87 @@ from .auth import BearerTokenAuthentication, RosterScope
 from .collection import Resource, read_one, read_page, select_fields
 from .counts import Counter
 from .errors import not_found
-from .params import parse_list_params
+from .params import MAX_OFFSET, parse_list_params
 
 LIST_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="page size, 1..5000 (100)"),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="rows to skip (0)"),
+    OpenApiParameter(
+        "limit", {"type": "integer", "minimum": 1}, description="page size, 1..5000 (100)"
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        description="rows to skip (0)",
+    ),
     OpenApiParameter("sort", OpenApiTypes.STR, description="field to sort on"),
     OpenApiParameter("orderBy", OpenApiTypes.STR, enum=["asc", "desc"]),
     OpenApiParameter("filter", OpenApiTypes.STR, description="e.g. status='active'"),
     OpenApiParameter("fields", OpenApiTypes.STR, description="comma-separated field names"),
 ]
 
+# The imsx_StatusInfo of every failure (errors.status_info).
+STATUS_INFO = {
+    "type": "object",
+    "properties": {
+        "imsx_codeMajor": {
+            "type": "string",
+            "enum": ["success", "processing", "failure", "unsupported"],
+        },
+        "imsx_severity": {"type": "string", "enum": ["status", "warning", "error"]},
+        "imsx_description": {"type": "string"},
+        "imsx_CodeMinor": {"type": "object"},
+    },
+    "required": ["imsx_codeMajor", "imsx_severity"],
+    "additionalProperties": False,
+}
+
+
+class RosterSchema(AutoSchema):
+    """What each rostering operation documents: its query parameters; 200 with only the
+    wrapper key (a list or one object), 400, 401 and 404 with an imsx_StatusInfo."""
+
+    def get_override_parameters(self):
+        return LIST_PARAMETERS if isinstance(self.view, CollectionView) else LIST_PARAMETERS[-1:]
+
+    def get_response_serializers(self):
+        resource = self.view.resource
+        if isinstance(self.view, CollectionView):
+            key, body = resource.collection, {"type": "array", "items": {"type": "object"}}
+        else:
+            key, body = resource.singular, {"type": "object"}
+        ok = {
+            "type": "object",
+            "properties": {key: body},
+            "required": [key],
+            "additionalProperties": False,
+        }
+        return {200: ok, 400: STATUS_INFO, 401: STATUS_INFO, 404: STATUS_INFO}
+
+    def get_operation_id(self) -> str:
+        action = "list" if isinstance(self.view, CollectionView) else "retrieve"
+        return f"{super().get_operation_id().rsplit('_', 1)[0]}_{action}"
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerTokenAuthentication
+    name = "OAuth2CC"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "oauth2",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/oauth/token/",
+                    "scopes": {scope: scope.rsplit("/", 1)[-1] for scope in ROSTER_SCOPES},
+                }
+            },
+        }
+
 
 class RosterView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [RosterScope]
     http_method_names = ["get"]
+    schema = RosterSchema()
 
     def visibility(self) -> Visibility:
         year = current_school_year_id()
@@ -75,7 +142,6 @@ class CollectionView(RosterView):
     def segments(self, vis: Visibility, **kwargs) -> list:
         raise NotImplementedError
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, **kwargs):
         params = parse_list_params(request.query_params)
         select_fields([], self.resource, params.fields)  # a bad field is a 400 before any query
@@ -94,9 +160,6 @@ class ObjectView(RosterView):
     def segments(self, vis: Visibility) -> list:
         raise NotImplementedError
 
-    @extend_schema(
-        parameters=[LIST_PARAMETERS[-1]], responses={200: OpenApiTypes.OBJECT, 404: None}
-    )
     def get(self, request, sourced_id: str):
         params = parse_list_params(request.query_params)
         wanted = _sourced_id(sourced_id, self.resource.reference_type)
