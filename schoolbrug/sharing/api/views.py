@@ -220,12 +220,12 @@ def visible_session(vis: Visibility, sourced_id: str) -> SchoolYear:
 
 
 def visible_user_pk(vis: Visibility, sourced_id: str, role: str | None) -> tuple[str, int]:
-    """("student", enrolment pk) or ("teacher", staff pk) of a user the app may see."""
+    """("student", pupil pk) or ("teacher", staff pk) of a user the app may see."""
     wanted = _sourced_id(sourced_id, "user")
     if role in (None, "student"):
-        pk = people.pupil_segment(vis, False).filter(o_id=wanted).values_list("pk", flat=True)
-        if found := pk.first():
-            return "student", found
+        for segment in people.pupil_segments(vis, False):
+            if found := segment.filter(o_id=wanted).values_list("pk", flat=True).first():
+                return "student", found
     if role in (None, "teacher"):
         pk = people.teacher_segment(vis).filter(o_id=wanted).values_list("pk", flat=True)
         if found := pk.first():
