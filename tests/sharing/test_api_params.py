@@ -526,3 +526,12 @@ def test_client_credentials_in_the_form_body_work_too(shared, app, live_server):
     )
     assert response.status_code == 200, response.text
     assert "expires_in" in response.json()
+
+
+def test_a_route_we_do_not_serve_answers_the_json_error(schools, api):
+    response = api.get("/courses")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    minor = response.json()["imsx_CodeMinor"]["imsx_codeMinorField"][0]
+    assert minor["imsx_codeMinorFieldValue"] == "unknownobject"
+    assert requests.get(api.base_url + API + "/courses", timeout=10).status_code == 401

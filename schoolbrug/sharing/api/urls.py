@@ -1,9 +1,10 @@
 """OneRoster 1.2 rostering routes under /ims/oneroster/rostering/v1p2/."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import endpoints as e
+from .views import UnknownRoute
 
 ID = "<str:sourced_id>"
 
@@ -41,4 +42,6 @@ urlpatterns = [
     path("teachers/<str:user>/classes", e.TeacherClasses.as_view()),
     path("enrollments", e.Enrollments.as_view()),
     path(f"enrollments/{ID}", e.EnrollmentView.as_view()),
+    # Not served (yet): courses, demographics, gradingPeriods, ... answer 404 as JSON.
+    re_path(r"^(?P<path>.*)$", UnknownRoute.as_view()),
 ]

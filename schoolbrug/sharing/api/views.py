@@ -22,7 +22,7 @@ from . import people, resources
 from .auth import BearerTokenAuthentication, RosterScope
 from .collection import Resource, read_one, read_page, select_fields
 from .counts import Counter
-from .errors import not_found
+from .errors import ApiError, not_found
 from .params import MAX_OFFSET, parse_list_params
 
 LIST_PARAMETERS = [
@@ -231,3 +231,13 @@ def visible_user_pk(vis: Visibility, sourced_id: str, role: str | None) -> tuple
         if found := pk.first():
             return "teacher", found
     raise not_found(role or "user", sourced_id)
+
+
+class UnknownRoute(RosterView):
+    """Any other path under the API: the 1.2 error payload, not an HTML page. Authenticated
+    first, so the answer tells nothing to a caller without a token."""
+
+    schema = None
+
+    def get(self, request, path: str = ""):
+        raise ApiError(404, "unknownobject", f"no rostering endpoint {request.path}")
