@@ -522,9 +522,12 @@ class _Export:
             start_date__lte=year.end_date,
         ).filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start_date))
         classes_of: dict[int, list[int]] = {}
-        links = Assignment.classes.through.objects.filter(
-            assignment_id__in=assignments.values("pk")
-        ).values_list("assignment_id", "schoolclass_id")
+        # By class code: the same set writes the same file, whatever order the rows are in.
+        links = (
+            Assignment.classes.through.objects.filter(assignment_id__in=assignments.values("pk"))
+            .order_by("assignment_id", "schoolclass__code")
+            .values_list("assignment_id", "schoolclass_id")
+        )
         for assignment_pk, class_pk in links:
             classes_of.setdefault(assignment_pk, []).append(class_pk)
         rows = assignments.order_by(
