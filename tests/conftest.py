@@ -1,0 +1,19 @@
+"""Suite-wide rules. In CI (`SCHOOLBRUG_NO_SKIPS=1`, set by .ci/run) a skipped test fails:
+there, ../shared, chromium, Redis and PostgreSQL are all present, so a skip means a test that
+silently stopped testing."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("SCHOOLBRUG_NO_SKIPS") == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
