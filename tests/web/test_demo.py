@@ -69,3 +69,23 @@ def test_demo_makes_a_synced_region_with_a_login(var_dir):
     assert AuditEntry.objects.filter(action=AuditEntry.Action.MOVE).exists()
     assert "Synchronisatie, nacht 2" in out and "http://127.0.0.1:8000/" in out
     assert authenticate(username="demo", password="demo") is not None
+
+
+def test_the_demo_login_is_data_manager_of_the_first_school(monkeypatch):
+    make_school("012345")
+    SyncRun.objects.create(
+        started_at=timezone.now(),
+        started_by="demo",
+        source="wisa",
+        institution_number="012345",
+        status=SyncRun.Status.APPLIED,
+    )
+    monkeypatch.setattr(
+        "schoolbrug.web.management.commands.demo.Command._build_region", lambda *a: None
+    )
+    run_demo()
+    run_demo()  # twice: still one assignment
+    from schoolbrug.sharing.consent import is_data_manager
+
+    assert is_data_manager("demo@schoolbrug.invalid", Institution.objects.get(number="012345"))
+    assert Institution.objects.get(number="012345").assignments.count() == 1

@@ -19,15 +19,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from schoolbrug.registry.models import Institution, Pupil
+from schoolbrug.registry.models import Assignment, Institution, Pupil, Staff
 from schoolbrug.sync.models import SyncRun
 from schoolbrug.web.presenters import ordered_counts
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
+DEMO_EMAIL = "demo@schoolbrug.invalid"
 STARTED_BY = "demo"
 
 
@@ -173,8 +175,26 @@ class Command(BaseCommand):
         user, _created = User.objects.get_or_create(username=DEMO_USERNAME)
         user.first_name, user.last_name = "Demo", "Secretariaat"
         user.is_staff = user.is_superuser = user.is_active = True
+        user.email = DEMO_EMAIL
         user.set_password(DEMO_PASSWORD)
         user.save()
+        self._make_demo_user_director()
+
+    def _make_demo_user_director(self) -> None:
+        """Director of the first school, so the demo can switch class-information sharing on
+        there: the data manager right comes from a director assignment, never by hand."""
+        first = Institution.objects.order_by("number").first()
+        if first is None:
+            return
+        staff, _created = Staff.objects.get_or_create(
+            email=DEMO_EMAIL, defaults={"given_name": "Demo", "family_name": "Directeur"}
+        )
+        Assignment.objects.get_or_create(
+            staff=staff,
+            institution=first,
+            role=Assignment.Role.DIRECTOR,
+            defaults={"start_date": timezone.localdate(), "origin": "demo"},
+        )
 
 
 def _database_label() -> str:
