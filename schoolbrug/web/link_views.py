@@ -19,7 +19,7 @@ import logging
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,10 +34,14 @@ from schoolbrug.sync.tasks import start_upload
 from . import presenters, queries
 from .link_forms import SourceLinkForm
 from .permissions import actor as audit_actor
-from .permissions import institution_or_404
+from .permissions import institution_or_404, may_manage_apps
 from .views import login
 
 log = logging.getLogger("schoolbrug.web.links")
+LINK_MANAGER_REFUSAL = (
+    "Alleen een directeur of ict-coördinator met een lopende opdracht in deze school kan de "
+    "koppeling met het administratiepakket wijzigen of een nieuw token maken."
+)
 
 UPLOADS_SHOWN = 10
 RUNS_SHOWN = 10
@@ -52,6 +56,9 @@ UPLOADED_BY = "upload"
 def link_page(request: HttpRequest, number: str) -> HttpResponse:
     # Only the institutions the user works at (another's answers 404, as on every page).
     institution = institution_or_404(request.user, number)
+    if request.method == "POST" and not may_manage_apps(request.user, institution):
+        # The link token lets anyone who holds it replace the school's pupil data.
+        return HttpResponseForbidden(LINK_MANAGER_REFUSAL)
     link = SourceLink.objects.filter(institution=institution).first()
     actor = audit_actor(request.user)
     token = None

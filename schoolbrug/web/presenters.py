@@ -72,6 +72,8 @@ ENTITY_LABELS = {
     "enrolment": gettext_lazy("inschrijving"),
     "sharing": gettext_lazy("delen van klasinformatie"),
     "app_access": gettext_lazy("toegang van een applicatie"),
+    "link": gettext_lazy("koppeling met het administratiepakket"),
+    "assignment": gettext_lazy("opdracht"),
 }
 
 CONTACT_ROLE_LABELS = {

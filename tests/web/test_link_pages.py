@@ -232,3 +232,27 @@ def test_the_page_lists_the_uploads_and_runs_with_links_to_the_reports(
 def test_the_institution_page_links_to_the_link_page(user_in, institution):
     page = user_in.get(reverse("web:institution", args=[NUMBER])).content.decode()
     assert f'href="{page_url()}"' in page
+
+
+def test_a_secretary_sees_the_link_but_cannot_change_it_or_make_a_token(
+    client, django_user_model, institution
+):
+    import datetime
+
+    from schoolbrug.registry.models import Assignment, Staff
+
+    staff = Staff.objects.create(email="secretariaat@regenboog.be", given_name="A", family_name="S")
+    Assignment.objects.create(
+        staff=staff,
+        institution=institution,
+        role=Assignment.Role.SECRETARY,
+        start_date=datetime.date(2020, 9, 1),
+    )
+    user = django_user_model.objects.create_user("sec", email="secretariaat@regenboog.be")
+    client.force_login(user)
+    assert client.get(page_url()).status_code == 200
+    response = client.post(page_url(), form())
+    assert response.status_code == 403
+    assert "directeur of ict-coördinator" in response.content.decode()
+    assert not SourceLink.objects.exists()
+    assert not AuditEntry.objects.filter(entity="link").exists()
