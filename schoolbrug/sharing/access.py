@@ -89,6 +89,15 @@ def revoke(app: App, institution: Institution, by: str) -> None:
         _audit(app, institution, AuditEntry.Action.REVOKE, by, {"access": [before, None]})
 
 
+def institution_by_number(number: str) -> Institution:
+    institution = Institution.objects.filter(number=number).first()
+    if institution is None:
+        raise RefusedError(
+            f"Instelling {number} staat niet in het register.", f"unknown institution {number}"
+        )
+    return institution
+
+
 def _classes(institution: Institution, codes: list[str]) -> list[SchoolClass]:
     if not codes:
         return []

@@ -51,18 +51,10 @@ class Visibility:
         )
         return self.grants().filter(Exists(allowed)).values("institution_id")
 
-    def classes_q(self, prefix: str = "") -> Q:
-        """Q over a SchoolClass (or, with prefix "school_class__", a row pointing at one)."""
-        return Q(**{f"{prefix}school_year_id": self.school_year_id}) & (
-            Q(**{f"{prefix}institution_id__in": self.whole_institution_ids()})
-            | Q(**{f"{prefix}pk__in": self.chosen_class_ids()})
-        )
-
-    def enrolments_q(self) -> Q:
-        """Q over an Enrolment in a visible class (the class id read from the enrolment)."""
+    def classes_q(self) -> Q:
+        """Q over SchoolClass: the visible classes of the school year."""
         return Q(school_year_id=self.school_year_id) & (
-            Q(school_class__institution_id__in=self.whole_institution_ids())
-            | Q(school_class_id__in=self.chosen_class_ids())
+            Q(institution_id__in=self.whole_institution_ids()) | Q(pk__in=self.chosen_class_ids())
         )
 
 

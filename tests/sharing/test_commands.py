@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.hashers import check_password
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from oauth2_provider.models import Application
 
 from schoolbrug.audit.models import AuditEntry
@@ -220,11 +220,10 @@ def test_activate_under_an_unknown_protocol_is_refused(schools):
     assert not Sharing.objects.exists()
 
 
-def test_an_unknown_institution_is_a_command_error_with_exit_2(schools):
-    with pytest.raises(CommandError) as error:
-        call_command("sharing", "status", "--institution", "999999")
-    assert error.value.returncode == 2
-    assert "999999 staat niet in het register" in str(error.value)
+def test_an_unknown_institution_exits_2_naming_it(schools):
+    ran = run("sharing", "status", "--institution", "999999")
+    assert ran.code == 2
+    assert "999999 staat niet in het register" in ran.err
 
 
 def test_status_deactivate_and_status_again(schools):

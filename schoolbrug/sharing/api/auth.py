@@ -10,7 +10,7 @@ from oauth2_provider.models import AccessToken
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE
+from schoolbrug.sharing.models import SCOPE_ROSTER, SCOPE_ROSTER_CORE
 
 
 class TokenClient:
@@ -55,6 +55,3 @@ class RosterScope(BasePermission):
             return False
         needed = getattr(view, "scopes", (SCOPE_ROSTER_CORE, SCOPE_ROSTER))
         return not client.scopes.isdisjoint(needed)
-
-
-DEMOGRAPHICS_SCOPES = (SCOPE_DEMOGRAPHICS, SCOPE_ROSTER)

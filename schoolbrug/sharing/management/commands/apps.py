@@ -7,7 +7,6 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from schoolbrug.registry.models import Institution
 from schoolbrug.sharing import access
 from schoolbrug.sharing.consent import RefusedError
 from schoolbrug.sharing.models import ROSTER_SCOPES, App
@@ -79,21 +78,18 @@ class Command(BaseCommand):
                 self.stdout.write(f"\t{grant.institution.number}\t{what}")
 
     def _grant(self, opts) -> None:
-        app, institution = access.find_app(opts["app"]), _institution(opts["institution"])
+        app, institution = (
+            access.find_app(opts["app"]),
+            access.institution_by_number(opts["institution"]),
+        )
         grant = access.grant(app, institution, opts["classes"], opts["actor"])
         what = "alle klassen" if grant.all_classes else ", ".join(opts["classes"])
         self.stdout.write(f"{app.name} heeft toegang tot {institution.number}: {what}.")
 
     def _revoke(self, opts) -> None:
-        app, institution = access.find_app(opts["app"]), _institution(opts["institution"])
+        app, institution = (
+            access.find_app(opts["app"]),
+            access.institution_by_number(opts["institution"]),
+        )
         access.revoke(app, institution, opts["actor"])
         self.stdout.write(f"{app.name} heeft geen toegang meer tot {institution.number}.")
-
-
-def _institution(number: str) -> Institution:
-    institution = Institution.objects.filter(number=number).first()
-    if institution is None:
-        raise RefusedError(
-            f"Instelling {number} staat niet in het register.", f"unknown institution {number}"
-        )
-    return institution

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from schoolbrug.registry.models import Institution
+from schoolbrug.sharing.access import institution_by_number
 from schoolbrug.sharing.consent import RefusedError, activate, active_sharing, deactivate
 from schoolbrug.sharing.models import ProtocolVersion
 
@@ -31,13 +32,8 @@ class Command(BaseCommand):
                 sub.add_argument("--protocol", help="protocolversie (standaard: de nieuwste)")
 
     def handle(self, *args, **opts):
-        institution = Institution.objects.filter(number=opts["institution"]).first()
-        if institution is None:
-            raise CommandError(
-                f"Instelling {opts['institution']} staat niet in het register.",
-                returncode=EXIT_REFUSED,
-            )
         try:
+            institution = institution_by_number(opts["institution"])
             if opts["action"] == "activate":
                 protocol = None
                 if opts["protocol"]:
