@@ -21,13 +21,21 @@ What it decides, so that a reader need not guess:
 * A teacher is a user with a `teacher` enrollment in a class of the school, or with the role
   teacher at the school.
 * A class "Schoolverlaters" is where a platform (or our own export) keeps leavers: it is no
-  class, and a pupil who is only there has left (absent from a bulk snapshot; in a delta's
-  `leaving_source_ids`).
+  class, and a pupil who is only there is a leaver record (`is_leaver`, in a delta also in
+  `leaving_source_ids`): the sync creates one it does not know as a leaver, and one it knows
+  stays or becomes a leaver.
 * The institution number is `org_map[sourcedId]`, else the org's `identifier` when it is 1 to 6
   digits (as text, never padded), else the org's `sourcedId`.
 * Rows whose status is `tobedeleted` (or the legacy `inactive`) are left out, in bulk sets too.
   In a delta they are how a pupil leaves: a deleted user, or a deleted student role at a school,
-  goes to `leaving_source_ids`.
+  goes to `leaving_source_ids`; when the deleted users row names them and a student role or
+  enrollment says they were a pupil there, they are a leaver record too (a pupil who came and
+  went after the earlier set).
+* A delta names only what changed; what it does not carry for a pupil is `kept_fields`: a users
+  row without enrollment keeps the class ("class"), an enrollment without users row keeps the
+  person ("person"), no demographics row keeps gender and birth date ("demographics"); a class,
+  school or teacher's class from an earlier set is named by id only. sync/resolve.py completes
+  them from the registry.
 * A manifest line that is missing, empty or unknown means `absent`; a file marked absent is not
   read. A set without manifest is 1.0: every file present is bulk.
 * File names are matched without regard to case when only one file fits; header names too.
@@ -389,15 +397,21 @@ class _Parser:
         self.users: dict[str, tuple] = {}
         self.bad_users: set[str] = set()
         self.deleted_users: set[str] = set()
+        self.deleted_user_rows: dict[str, tuple] = {}  # a delta's leaver may be new to us
         self.user_orgs: dict[str, list[tuple[str, str]]] = defaultdict(list)  # → (org, role)
         self.demographics: dict[str, tuple[str, str]] = {}  # user → (sex, birthDate)
+        self.deleted_demographics: dict[str, tuple[str, str]] = {}
         self.students: dict[str, dict[str, list[tuple]]] = defaultdict(dict)
         self.teachers: dict[str, dict[str, list[str]]] = defaultdict(dict)
         self.withheld: dict[str, set[str]] = defaultdict(set)
         self.leaving: dict[str, set[str]] = defaultdict(set)
         self.ended_roles: dict[str, list[tuple[str, str]]] = defaultdict(list)  # deleted roles
         self.leavers_classes: dict[str, str] = {}  # class id → school
-        self.left: dict[str, set[str]] = defaultdict(set)  # school → users in its leavers class
+        # school → {user in its leavers class: that class's id}
+        self.left: dict[str, dict[str, str]] = defaultdict(dict)
+        self.enrolled_students: dict[str, set[str]] = defaultdict(
+            set
+        )  # any student row, any status
 
     # -- reading --
 
@@ -420,7 +434,9 @@ class _Parser:
         if "enrollments.csv" in tables:
             self._enrollments(tables["enrollments.csv"])
         self._leavers()
-        return [self._snapshot(school, "classes.csv" in tables) for school in self.schools.values()]
+        self._users_without_enrollment()
+        schools = list(self.schools.values())
+        return [self._snapshot(school, "classes.csv" in tables) for school in schools]
 
     def _modes(self) -> dict[str, str]:
         manifest_name = self.package.find("manifest.csv")
@@ -631,6 +647,7 @@ class _Parser:
             self.user_orgs[row.sourcedId].extend((org, role) for org in orgs)
             if _is_deleted(row.status):
                 self.deleted_users.add(row.sourcedId)
+                self.deleted_user_rows[row.sourcedId] = row
             elif counts[row.sourcedId] > 1:
                 self.bad_users.add(row.sourcedId)
                 self._report(
@@ -653,24 +670,28 @@ class _Parser:
     def _demographics(self, table: _Table) -> None:
         table.require("sourcedId")
         for row in table.rows("sourcedId", "status", "birthDate", "sex"):
-            if row.sourcedId and not _is_deleted(row.status):
-                self.demographics[row.sourcedId] = (row.sex, row.birthDate)
+            if row.sourcedId:
+                deleted = _is_deleted(row.status)
+                kept = self.deleted_demographics if deleted else self.demographics
+                kept[row.sourcedId] = (row.sex, row.birthDate)
 
     def _enrollments(self, table: _Table) -> None:
         table.require("classSourcedId", "schoolSourcedId", "userSourcedId", "role")
         columns = ("status", "classSourcedId", "schoolSourcedId", "userSourcedId", "role")
         for order, row in enumerate(table.rows(*columns, "primary")):
-            if _is_deleted(row.status):
-                continue
             klass, user, role = row.classSourcedId, row.userSourcedId, row.role.lower()
             known = self.classes.get(klass)
             school = known.school if known else self.bad_classes.get(klass) or row.schoolSourcedId
+            if role == "student" and user:
+                self.enrolled_students[school].add(user)
+            if _is_deleted(row.status):
+                continue
             problem = self._enrollment_problem(klass, user, role, known, school)
             if problem == "skip":
                 continue
             if problem == "left":
                 if role == "student":
-                    self.left[school].add(user)
+                    self.left[school][user] = klass
                 continue
             if problem:
                 if problem != "withhold":
@@ -706,9 +727,9 @@ class _Parser:
                 return "classSourcedId", klass
             if not school or self._org(school) != "school":
                 return "skip"  # a delta naming a class of another kind of org
-        if user not in self.users:
-            # In a delta the user has not changed: there is nothing to update.
-            return "skip" if self.delta else ("userSourcedId", user)
+        if user not in self.users and not self.delta:
+            # In a delta the user row came in an earlier set: the registry has the person.
+            return "userSourcedId", user
         return None
 
     def _leavers(self) -> None:
@@ -731,13 +752,38 @@ class _Parser:
 
     # -- snapshots --
 
+    def _users_without_enrollment(self) -> None:
+        """A delta's users rows of pupils it names no class for (a change of name or e-mail):
+        at the schools where their role is student, or their primary org when it is a school
+        and no role says otherwise. Teachers and parents are not pupils."""
+        self.unplaced: dict[str, list[str]] = defaultdict(list)
+        if not self.delta:
+            return
+        enrolled = {u for by_school in self.students.values() for u in by_school}
+        enrolled |= {u for by_school in self.teachers.values() for u in by_school}
+        enrolled |= {u for by_school in self.left.values() for u in by_school}
+        for user_id in self.users.keys() - enrolled:
+            roles: dict[str, set[str]] = defaultdict(set)
+            for org, role in self.user_orgs.get(user_id, ()):
+                roles[org].add(role)
+            for org, found in roles.items():
+                pupil = "student" in found or (found == {""} and org in self.schools)
+                if pupil and self._org(org) == "school":
+                    self.unplaced[org].append(user_id)
+
     def _snapshot(self, school: _School, classes_known: bool) -> Snapshot:
         sid = school.source_id
         pupils = self._pupils(sid)
         present = {p.source_id for p in pupils}
         withheld = self.withheld[sid] - present
-        if self.delta:  # in a bulk set a pupil of the leavers class is simply not there
-            self.leaving[sid] |= self.left[sid] - present - withheld
+        left = {u: c for u, c in self.left[sid].items() if u not in present and u not in withheld}
+        if self.delta:
+            self.leaving[sid] |= left.keys()
+        pupils += self._leaver_records(sid, left, present | withheld)
+        taken = {p.source_id for p in pupils} | withheld
+        for user_id in self.unplaced[sid]:
+            if user_id not in taken and (record := self._record(sid, user_id, "", "")):
+                pupils.append(record)
         number = school.identifier if INSTITUTION_NUMBER.fullmatch(school.identifier) else sid
         users_file = self.files.get("users.csv", "users.csv")
         return Snapshot(
@@ -768,46 +814,82 @@ class _Parser:
 
     def _pupils(self, school: str) -> list[PupilRecord]:
         pupils = []
-        users_file = self.files.get("users.csv", "")
         for user_id, enrolments in self.students[school].items():
-            user = self.users[user_id]
             klass = min(enrolments)[1]
             known = self.classes.get(klass)
-            code = known.record.code if known else ""
-            if missing := _first_missing(givenName=user.givenName, familyName=user.familyName):
-                self._report(
-                    "ONEROSTER_VALUE_MISSING",
-                    [school],
-                    file=users_file,
-                    line=user.line,
-                    field=missing,
-                    value=missing,
-                    class_code=code,
-                    pupil_name=f"{user.givenName} {user.familyName}".strip(),
-                )
-                self.withheld[school].add(user_id)
-                continue
-            raw_gender, raw_birth = self.demographics.get(user_id, ("", ""))
-            pupils.append(
-                PupilRecord(
-                    line=user.line,
-                    source_id=user_id,
-                    class_code=code,
-                    class_number=None,
-                    family_name=user.familyName,
-                    given_name=user.givenName,
-                    gender=GENDERS.get(raw_gender.lower(), ""),
-                    birth_date=_date(raw_birth),
-                    national_number=national_number_from_user_ids(user.userIds),
-                    email=user.email,
-                    phone=user.phone,
-                    raw_gender=raw_gender,
-                    raw_birth_date=raw_birth,
-                    class_source_id=klass,
-                )
-            )
+            record = self._record(school, user_id, known.record.code if known else "", klass)
+            if record is not None:
+                pupils.append(record)
         _number_pupils(pupils)
         return pupils
+
+    def _leaver_records(self, school: str, left: dict[str, str], taken: set[str]) -> list:
+        """The pupils of the school's leavers class, and in a delta also the pupils it deletes
+        (a deleted user with a student role or enrollment at the school) whose row names them:
+        leavers, created as such when the registry does not know them."""
+        candidates = dict(left)
+        if self.delta:
+            for user_id in sorted(self.leaving[school] - taken - left.keys()):
+                roles = self.ended_roles.get(user_id, []) + self.user_orgs.get(user_id, [])
+                if user_id in self.enrolled_students[school] or (school, "student") in roles:
+                    candidates[user_id] = ""
+        records = []
+        for user_id, klass in candidates.items():
+            user = self.users.get(user_id) or self.deleted_user_rows.get(user_id)
+            if user is not None and user.givenName and user.familyName:
+                records.append(self._record(school, user_id, LEAVERS_CLASS_CODE, klass, user))
+        return records
+
+    def _record(
+        self, school: str, user_id: str, code: str, klass: str, leaver_row=None
+    ) -> PupilRecord | None:
+        """The pupil a user row (and demographics row) describes: a leaver when `leaver_row`
+        (their row, even a deleted one) is given. In a delta what the set does not carry is
+        `kept_fields`. None (with a finding) when the row lacks a name."""
+        user = leaver_row or self.users.get(user_id)
+        kept = set()
+        if self.delta and not klass and leaver_row is None:
+            kept.add("class")  # a users row without enrollment: the class stays
+        if user is None:  # a delta's enrollment of a person from an earlier set
+            user = _NO_USER
+            kept.add("person")
+        elif missing := _first_missing(givenName=user.givenName, familyName=user.familyName):
+            self._report(
+                "ONEROSTER_VALUE_MISSING",
+                [school],
+                file=self.files.get("users.csv", ""),
+                line=user.line,
+                field=missing,
+                value=missing,
+                class_code=code,
+                pupil_name=f"{user.givenName} {user.familyName}".strip(),
+            )
+            self.withheld[school].add(user_id)
+            return None
+        demographics = self.demographics.get(user_id)
+        if demographics is None and leaver_row is not None:
+            demographics = self.deleted_demographics.get(user_id)
+        if demographics is None and self.delta:
+            kept.add("demographics")
+        raw_gender, raw_birth = demographics or ("", "")
+        return PupilRecord(
+            line=user.line,
+            source_id=user_id,
+            class_code=code,
+            class_number=None,
+            family_name=user.familyName,
+            given_name=user.givenName,
+            gender=GENDERS.get(raw_gender.lower(), ""),
+            birth_date=_date(raw_birth),
+            national_number=national_number_from_user_ids(user.userIds),
+            email=user.email,
+            phone=user.phone,
+            raw_gender=raw_gender,
+            raw_birth_date=raw_birth,
+            class_source_id=klass,
+            is_leaver=leaver_row is not None,
+            kept_fields=frozenset(kept),
+        )
 
     def _staff(self, school: str) -> list[StaffRecord]:
         class_ids = dict(self.teachers[school])
@@ -815,7 +897,7 @@ class _Parser:
             class_ids.setdefault(user_id, [])
         staff = []
         for user_id, classes in class_ids.items():
-            user = self.users[user_id]
+            user = self.users.get(user_id, _NO_USER)  # a delta may name only the enrollment
             codes = [self.classes[c].record.code for c in classes if c in self.classes]
             staff.append(
                 StaffRecord(
@@ -825,6 +907,9 @@ class _Parser:
                     family_name=user.familyName,
                     class_codes=list(dict.fromkeys(codes)),
                     line=user.line,
+                    class_source_ids=list(
+                        dict.fromkeys(c for c in classes if c not in self.classes)
+                    ),
                 )
             )
         return staff
@@ -838,6 +923,12 @@ class _Parser:
                     for org in dict.fromkeys(org for org, role in orgs if role == "teacher"):
                         self._role_teachers[org].append(user_id)
         return self._role_teachers
+
+
+# A delta's enrollment may name a user whose row came in an earlier set.
+_NO_USER = namedtuple("NoUser", "line givenName familyName email phone userIds")(
+    0, "", "", "", "", ""
+)
 
 
 def _first_missing(**values: str) -> str:

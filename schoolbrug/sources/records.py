@@ -59,6 +59,14 @@ class PupilRecord:
     # The source's id of the class (OneRoster classSourcedId). In a OneRoster delta the class
     # row may have come in an earlier set: class_code is then "" and only this id is known.
     class_source_id: str = ""
+    # The source keeps this pupil in its leavers class ("Schoolverlaters", e.g. a set Schoolbrug
+    # wrote): a leaver, never an active pupil. One the registry does not know is created as a
+    # leaver; one it knows stays or becomes a leaver.
+    is_leaver: bool = False
+    # In a OneRoster delta, what the set does not carry for this pupil (those rows came in an
+    # earlier set), so the registry's values stay: "class" (class and class number: a users row
+    # without enrollment) and "demographics" (gender and birth date: no demographics row).
+    kept_fields: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -71,6 +79,9 @@ class StaffRecord:
     family_name: str
     class_codes: list[str] = field(default_factory=list)  # the classes they teach, in file order
     line: int = 0
+    # Classes they teach that a OneRoster delta names by id only (the class came in an earlier
+    # set): the sync finds them in the registry.
+    class_source_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

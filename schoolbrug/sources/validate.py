@@ -11,6 +11,9 @@ Every rule comes from seed 000 (the vendor's conditions for a valid sync):
 * name, given name, gender and birth date are required → rejected when missing/unreadable;
 * a birth date or gender that contradicts the national number is a warning only.
 
+A pupil the source keeps in its leavers class (`is_leaver`, OneRoster) has no class of the
+school and no class number to check; the other rules apply.
+
 A pupil has one outcome: rejected beats deferred beats accepted. It may have several
 findings (all its problems at once, so the school fixes them in one go).
 
@@ -112,7 +115,7 @@ def _validate(snapshot: Snapshot, known_national_numbers: frozenset[str]) -> Val
             accepted.append(pupil)
             continue
         reject = pupil.line in unreadable
-        if code and code not in classes:
+        if code and code not in classes and not pupil.is_leaver:
             reject = True
             if code not in invalid_classes:
                 unknown_lines[code] = pupil.line
@@ -202,7 +205,9 @@ class _PupilChecks:
             problems.append(("PUPIL_GENDER_MISSING", "gender", pupil.raw_gender))
         if pupil.birth_date is None and not self.by_source_id:
             problems.append(("PUPIL_BIRTH_DATE_MISSING", "birth_date", pupil.raw_birth_date))
-        if not pupil.class_code:  # then a class number means nothing either
+        if pupil.is_leaver:
+            pass  # in the source's leavers class: no class of the school, no class number
+        elif not pupil.class_code:  # then a class number means nothing either
             problems.append(("PUPIL_CLASS_MISSING", "class_code", ""))
         elif pupil.class_number is None:
             problems.append(("PUPIL_NO_CLASS_NUMBER", "class_number", ""))

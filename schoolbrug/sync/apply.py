@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
@@ -82,13 +83,8 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     enrolments += [e for rows in changed for e in rows.new_enrolments]
     bulk.insert(enrolments)
     replaced = [a for rows in changed for a in rows.new_aliases]
-    if replaced:
-        for source in {a.source for a in replaced}:
-            SourceAlias.objects.filter(
-                source=source,
-                kind=SourceAlias.Kind.PUPIL,
-                sourced_id__in=[a.sourced_id for a in replaced if a.source == source],
-            ).delete()
+    replaced += [a for c in contexts for a in c.class_aliases()]
+    _drop_replaced_aliases(replaced)
     bulk.insert(aliases + replaced)
     for context in contexts:
         context.apply_staff()
@@ -98,6 +94,48 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
 _CLASS_UPDATE = (*CLASS_FIELDS, "is_active")
 _PUPIL_UPDATE = (*PUPIL_FIELDS, "is_leaver", "origin", "national_number")
 _ENROLMENT_UPDATE = ("school_class", "class_number")
+
+
+def _drop_replaced_aliases(aliases: list) -> None:
+    """Before new aliases go in: the entity's earlier alias for the source, and an alias that
+    gave the same id (in its scope) to another entity."""
+    for source, kind in {(a.source, a.kind) for a in aliases}:
+        mine = [a for a in aliases if (a.source, a.kind) == (source, kind)]
+        same_id = Q(sourced_id__in=[a.sourced_id for a in mine])
+        if kind != SourceAlias.Kind.PUPIL:  # a pupil's new id is new: no one else has it
+            for scope in {a.scope for a in mine}:
+                ids = [a.external_id for a in mine if a.scope == scope]
+                same_id |= Q(scope=scope, external_id__in=ids)
+        SourceAlias.objects.filter(same_id, source=source, kind=kind).delete()
+
+
+def keep_institution_aliases(snapshots: list) -> None:
+    """The source's org id of each institution synced, so that a later delta that names the
+    school by id only (no orgs.csv) finds it. Kept once; an id already taken stays."""
+    wanted = {
+        (s.source, s.institution_number): s.institution_source_id
+        for s in snapshots
+        if s.institution_source_id and s.institution_source_id != s.institution_number
+    }
+    if not wanted:
+        return
+    numbers = {number for _, number in wanted}
+    sourced_ids = dict(
+        Institution.objects.filter(number__in=numbers).values_list("number", "sourced_id")
+    )
+    SourceAlias.objects.bulk_create(
+        [
+            SourceAlias(
+                source=source,
+                kind=SourceAlias.Kind.INSTITUTION,
+                external_id=org,
+                sourced_id=sourced_ids[number],
+            )
+            for (source, number), org in wanted.items()
+            if number in sourced_ids and org != str(sourced_ids[number])
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _create_institutions(contexts: list[_Context]) -> None:
@@ -214,6 +252,7 @@ class _Context:
                 institution_id=self.institution_pk,
                 national_number=action.record.national_number or None,
                 origin=self.plan.source,
+                is_leaver=action.record.is_leaver,  # the source keeps them with its leavers
                 **dict(
                     zip(PUPIL_FIELDS, record_values(action.record, contact_source), strict=True)
                 ),
@@ -284,6 +323,24 @@ class _Context:
             class_pks=self.class_pks,
             record_audit=self.record,
         )
+
+    def class_aliases(self) -> list:
+        """The source's ids of classes it names that the registry does not have yet (after
+        new_classes: new classes have their ids)."""
+        sourced_ids = {code: c.sourced_id for code, c in self.state.classes.items()}
+        sourced_ids.update({c.code: c.sourced_id for c in self._new_classes})
+        return [
+            bulk.new_row(
+                SourceAlias,
+                source=self.plan.source,
+                scope=self.plan.institution_number,
+                kind=SourceAlias.Kind.CLASS,
+                external_id=external_id,
+                sourced_id=sourced_ids[code],
+            )
+            for code, external_id in self.plan.class_aliases.items()
+            if code in sourced_ids
+        ]
 
     def _enrolment(self, pupil_pk: int, class_code: str, class_number: int | None) -> Enrolment:
         return bulk.new_row(

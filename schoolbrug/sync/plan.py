@@ -71,10 +71,13 @@ class Plan:
     active_before: int
     stop_reason: str = ""  # set by the safety check
     staff: list = field(default_factory=list)  # StaffRecords the source names (teachers)
+    # Class code → the source's id for it, where the registry does not have that one yet (a
+    # later delta may name the class by id only).
+    class_aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.class_actions or self.staff) or any(
+        return bool(self.class_actions or self.staff or self.class_aliases) or any(
             a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
             for a in self.pupil_actions
         )
@@ -117,7 +120,7 @@ def _diff(names: tuple[str, ...], old: tuple, new: tuple) -> dict[str, tuple]:
 
 def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
     """Decide every change one export makes to one institution. Reads nothing, writes nothing."""
-    index = _StateIndex.of(snapshot, state)
+    index = StateIndex.of(snapshot, state)
     actions: list[PupilAction] = []
     findings = list(snapshot.findings) + list(validation.findings)
     counts = dict.fromkeys(COUNT_KEYS, 0)
@@ -153,16 +156,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
 
     for current in _leavers(snapshot, state, index.seen):
         counts[PupilActionKind.LEAVE] += 1
-        actions.append(
-            PupilAction(
-                PupilActionKind.LEAVE,
-                None,
-                current,
-                changes={"class": (current.class_code, LEAVERS_CLASS_CODE)},
-                class_code=LEAVERS_CLASS_CODE,
-                class_number=current.class_number,
-            )
-        )
+        actions.append(_leave(current))
 
     return Plan(
         institution_number=snapshot.institution_number,
@@ -173,11 +167,17 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         findings=findings,
         active_before=state.active_pupil_count(),
         staff=list(snapshot.staff),
+        class_aliases={
+            code: record.source_id
+            for code, record in validation.classes.items()
+            if record.source_id
+            and (code not in state.classes or state.classes[code].source_id != record.source_id)
+        },
     )
 
 
 @dataclass(slots=True)
-class _StateIndex:
+class StateIndex:
     by_national_number: dict[str, PupilState]
     by_source_id: dict[str, PupilState]
     by_sourced_id: dict[str, PupilState]
@@ -185,7 +185,7 @@ class _StateIndex:
     seen: set[int] = field(default_factory=set)  # pupils already matched to a record
 
     @classmethod
-    def of(cls, snapshot: Snapshot, state: InstitutionState) -> _StateIndex:
+    def of(cls, snapshot: Snapshot, state: InstitutionState) -> StateIndex:
         return cls(
             {p.national_number: p for p in state.pupils if p.national_number},
             {p.source_id: p for p in state.pupils if p.source_id},
@@ -198,6 +198,13 @@ class _StateIndex:
         number (adopt, don't duplicate), then by the source's own id (a corrected national
         number, or a rejected row that must not make its pupil leave), and last by our own
         id (a OneRoster set Schoolbrug wrote, read back)."""
+        current = self.find(record)
+        if current is not None:
+            self.seen.add(current.pk)
+        return current
+
+    def find(self, record: PupilRecord) -> PupilState | None:
+        """What `match` would return, without taking the pupil."""
         candidates = (
             (self.by_national_number, record.national_number),
             (self.by_source_id, record.source_id),
@@ -208,7 +215,6 @@ class _StateIndex:
         for index, key in candidates:
             current = index.get(key) if key else None
             if current is not None and current.pk not in self.seen:
-                self.seen.add(current.pk)
                 return current
         return None
 
@@ -217,6 +223,12 @@ def _plan_pupil(
     snapshot: Snapshot, record: PupilRecord, current: PupilState | None, contact_source: str
 ) -> PupilAction:
     values = record_values(record, contact_source)
+    if record.is_leaver:  # the source keeps them with its leavers: never an active pupil
+        if current is None:
+            return PupilAction(PupilActionKind.CREATE, record, None, class_code=LEAVERS_CLASS_CODE)
+        if current.is_leaver:
+            return PupilAction(PupilActionKind.UNCHANGED, record, current)
+        return _leave(current)
     if current is None:
         return PupilAction(
             PupilActionKind.CREATE,
@@ -264,10 +276,30 @@ def _plan_pupil(
     )
 
 
+def _leave(current: PupilState) -> PupilAction:
+    """To the leavers class, with the data the registry has (never deleted)."""
+    return PupilAction(
+        PupilActionKind.LEAVE,
+        None,
+        current,
+        changes={"class": (current.class_code, LEAVERS_CLASS_CODE)},
+        class_code=LEAVERS_CLASS_CODE,
+        class_number=current.class_number,
+    )
+
+
 def _leavers(snapshot: Snapshot, state: InstitutionState, seen: set[int]):
     if snapshot.is_delta:
+        # By the source's id, or by our own (a delta Schoolbrug wrote, read by a registry whose
+        # pupils came from elsewhere).
         leaving = snapshot.leaving_source_ids
-        return [p for p in state.pupils if not p.is_leaver and p.source_id in leaving]
+        return [
+            p
+            for p in state.pupils
+            if not p.is_leaver
+            and p.pk not in seen
+            and (p.source_id in leaving or str(p.sourced_id) in leaving)
+        ]
     withheld = snapshot.withheld_source_ids
     return [
         p

@@ -20,10 +20,11 @@ from schoolbrug.sources.tabular import gc_paused
 from schoolbrug.sources.validate import validate
 
 from . import bulk
-from .apply import PlanToApply, apply_plans, school_year_for
+from .apply import PlanToApply, apply_plans, keep_institution_aliases, school_year_for
 from .models import SyncRun
 from .plan import Plan, plan_sync
 from .report import SyncReport, class_counts, describe_actions
+from .resolve import resolve_institutions, resolve_snapshot
 from .safety import check_safety
 from .state import InstitutionState, load_states, refresh_statistics
 
@@ -73,7 +74,7 @@ def sync_snapshots(snapshots: Iterable[Snapshot], *, options: SyncOptions) -> li
     it fail, its institutions are written again one transaction each, so one institution's
     error cannot take another's changes with it.
     """
-    snapshots = list(snapshots)
+    snapshots = resolve_institutions(list(snapshots))
     school_year = school_year_for(options.resolved_school_year())
     started = time.perf_counter()
     with gc_paused():
@@ -169,6 +170,7 @@ def _plan_one(
     snapshot: Snapshot, state: InstitutionState, options: SyncOptions, clock: _PhaseClock
 ) -> _Planned:
     started_at = timezone.now()
+    snapshot = resolve_snapshot(snapshot, state)  # what a delta names by reference only
     known = frozenset(p.national_number for p in state.pupils if p.national_number)
     validation = validate(snapshot, known_national_numbers=known)
     clock.lap("validate")
@@ -214,6 +216,9 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
             if one.status == SyncRun.Status.APPLIED and one.plan.has_changes
         ],
         school_year,
+    )
+    keep_institution_aliases(
+        [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
     )
     SyncRun.objects.filter(pk__in=[run.pk for run in runs]).update(finished_at=timezone.now())
     for one, run in zip(planned, runs, strict=True):

@@ -48,6 +48,7 @@ class ClassState:
     values: tuple  # CLASS_FIELDS, in order
     is_leavers: bool
     is_active: bool
+    source_id: str | None = None  # the id this run's source gave the class
 
 
 @dataclass(slots=True)
@@ -80,6 +81,11 @@ def load_states(
     if not number_by_pk:
         return states
 
+    as_uuid = _uuid_reader()
+    numbers = list(number_by_pk.values())
+    class_source_ids = {
+        as_uuid(k): v for k, v in _source_ids(numbers, source, SourceAlias.Kind.CLASS).items()
+    }
     classes_by_pk: dict[int, str] = {}
     for row in SchoolClass.objects.filter(
         institution_id__in=number_by_pk, school_year_id=school_year_pk
@@ -89,15 +95,14 @@ def load_states(
         pk, sourced_id, institution_pk, code, is_leavers, is_active, *values = row
         values[2] = tuple(values[2] or ())
         states[number_by_pk[institution_pk]].classes[code] = ClassState(
-            pk, sourced_id, tuple(values), is_leavers, is_active
+            pk, sourced_id, tuple(values), is_leavers, is_active, class_source_ids.get(sourced_id)
         )
         classes_by_pk[pk] = code
 
-    as_uuid = _uuid_reader()
     as_date = _date_reader()
     # A source's pupil ids are scoped by institution number: one indexed range per school.
     # Read apart from the pupils: joined, the database hashed the whole alias table.
-    source_ids = _source_ids(list(number_by_pk.values()), source)
+    source_ids = _source_ids(numbers, source, SourceAlias.Kind.PUPIL)
     for row in _pupil_rows(list(number_by_pk), school_year_pk):
         (
             pk,
@@ -163,8 +168,8 @@ def _pupil_rows(institution_pks: list[int], school_year_pk: int | None):
             yield from rows
 
 
-def _source_ids(institution_numbers: list[str], source: str) -> dict:
-    """Our pupil id (as the database gives it) → the source's id for that pupil."""
+def _source_ids(institution_numbers: list[str], source: str, kind: str) -> dict:
+    """Our id of a pupil or class (as the database gives it) → the source's id for it."""
     quote = connection.ops.quote_name
     marks = ", ".join(["%s"] * len(institution_numbers))
     sql = (
@@ -172,7 +177,7 @@ def _source_ids(institution_numbers: list[str], source: str) -> dict:
         f"WHERE source = %s AND kind = %s AND scope IN ({marks})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [source, SourceAlias.Kind.PUPIL, *institution_numbers])
+        cursor.execute(sql, [source, kind, *institution_numbers])
         return dict(cursor.fetchall())
 
 

@@ -594,6 +594,15 @@ def test_a_pupil_in_the_leavers_class_has_left(tmp_path, mode):
     snapshot = only(parse_oneroster(write_set(tmp_path, files)))
 
     assert "Schoolverlaters" not in {c.code for c in snapshot.classes}
-    assert by_id(snapshot.pupils).keys() == {"p-1", "p-2"}
+    pupils = by_id(snapshot.pupils)
+    assert {k for k, p in pupils.items() if not p.is_leaver} == {"p-1", "p-2"}
+    # A leaver, with their data (created as a leaver when the registry does not know them).
+    leaver = pupils["p-3"]
+    assert (leaver.is_leaver, leaver.class_code, leaver.class_number) == (
+        True,
+        "Schoolverlaters",
+        None,
+    )
+    assert (leaver.given_name, leaver.class_source_id) == ("Lotte", "class-sv")
     assert snapshot.findings == [] and snapshot.withheld_source_ids == frozenset()
     assert snapshot.leaving_source_ids == ({"p-3"} if mode == "delta" else frozenset())
