@@ -1,17 +1,16 @@
-"""Write the registry as a OneRoster 1.2 CSV bulk set that others can read.
+"""Write the registry as a OneRoster 1.2 CSV set that others can read: bulk, or a delta of what
+changed since a moment; into a folder or one zip file (oneroster_files.py writes the files).
 
-`export_oneroster(out_dir)` writes, per the binding (shared/oneroster/spec/csv-binding-1.2.md):
-manifest.csv with all 21 `file.*` lines, and only the files that have rows (the others are
-`absent` and not written): orgs, academicSessions, courses, classes, users, roles,
-enrollments, demographics. Exact header order, `true`/`false` in lower case, dates
-YYYY-MM-DD, blank status and dateLastModified, no line break inside a cell.
+`export_oneroster(target)` writes orgs, academicSessions, courses, classes, users, roles,
+enrollments and demographics, each only when it has rows (the others are `absent`).
 
 What it decides:
 
 * Every sourcedId is our own `sourced_id` (never the ids a source gave us); the rows that have
   no entity of their own get an id made of what they stand for, the same in every export: a
-  role is `<user>.<org>` (one per user and org, as the binding wants), a course, a teacher's
-  enrollment and a leavers class not yet in the registry a uuid5.
+  role is `<user>.<org>` (one per user and org, as the binding wants), a course, an enrollment
+  (user in class: a move is a new enrollment) and a leavers class not yet in the registry a
+  uuid5.
 * orgs: each institution is a `school` with `identifier` = its institution number; its board,
   when it has one, is the `district` parent.
 * academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends; every
@@ -30,22 +29,31 @@ What it decides:
   in the leavers class) and the teacher's classes; the first teacher of a class by name is
   `primary`. demographics: birthDate and sex (M/F/X → male/female/other) when known.
 
-Speed: a handful of queries whatever the size (values() with joins, streamed with iterator),
-each pupil row written to its four files in one pass. The set is written into a staging folder
-inside `out_dir` and moved into place at the end, so a failed export leaves no half set; files
-of an earlier export with the same names are replaced, and removed when now absent.
+A delta (`delta_since`) has the rows whose data changed after that moment, each with its
+`dateLastModified` (the latest `updated_at` of what the row is made of) and `status`:
 
-Delta (issue 9): `_Mode` already stamps every row; a `delta_since` option needs each query
-filtered on `updated_at > since`, `_Mode(delta_since=...)`, and tobedeleted rows for what left.
+* a pupil's users, roles and demographics rows change with the pupil, their enrolment and their
+  class (users.grades); the enrollment with the enrolment. A leaver (in the leavers class) is
+  `tobedeleted` in all four, enabledUser `false`: never deleted here, gone for the reader.
+* a pupil who changed class since (the history, audit `class` changes) has the enrollment in
+  each class they left `tobedeleted`, so a reader does not keep them in two classes.
+* classes change with their row (an inactive class is `tobedeleted`); a course with the classes
+  that use it; orgs and the school year with their row.
+* a teacher's users row changes with the staff record and their assignments, a role with its
+  assignments, a teaching enrollment with the assignments of every teacher of that class (one
+  of them is `primary`). An assignment that no longer overlaps the school year and changed since
+  has its role and enrollments `tobedeleted`, and the teacher too when nothing else is left.
+  Teaching links carry no time of their own: the sync touches the assignment when it adds one.
+
+Speed: a handful of queries whatever the size (values() with joins, streamed with iterator),
+each pupil row written to its four files in one pass; a delta reads only the changed pupils.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import shutil
-import tempfile
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +61,7 @@ from pathlib import Path
 from django.db.models import Q
 from django.utils import timezone
 
+from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Assignment,
@@ -62,75 +71,14 @@ from schoolbrug.registry.models import (
     SchoolYear,
 )
 
-# The 21 files of a 1.2 set, in the binding's order.
-MANIFEST_FILES = (
-    "academicSessions",
-    "categories",
-    "classes",
-    "classResources",
-    "courses",
-    "courseResources",
-    "demographics",
-    "enrollments",
-    "lineItemLearningObjectiveIds",
-    "lineItems",
-    "lineItemScoreScales",
-    "orgs",
-    "resources",
-    "resultLearningObjectiveIds",
-    "results",
-    "resultScoreScales",
-    "roles",
-    "scoreScales",
-    "userProfiles",
-    "userResources",
-    "users",
-)
-# Header of each file we write, exactly as the binding has it.
-HEADERS = {
-    "academicSessions": (
-        "sourcedId", "status", "dateLastModified", "title", "type", "startDate", "endDate",
-        "parentSourcedId", "schoolYear",
-    ),
-    "orgs": (
-        "sourcedId", "status", "dateLastModified", "name", "type", "identifier",
-        "parentSourcedId",
-    ),
-    "courses": (
-        "sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title", "courseCode",
-        "grades", "orgSourcedId", "subjects", "subjectCodes",
-    ),
-    "classes": (
-        "sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId",
-        "classCode", "classType", "location", "schoolSourcedId", "termSourcedIds", "subjects",
-        "subjectCodes", "periods",
-    ),
-    "users": (
-        "sourcedId", "status", "dateLastModified", "enabledUser", "username", "userIds",
-        "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
-        "agentSourcedIds", "grades", "password", "userMasterIdentifier", "preferredGivenName",
-        "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns",
-    ),
-    "roles": (
-        "sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
-        "beginDate", "endDate", "orgSourcedId", "userProfileSourcedId",
-    ),
-    "enrollments": (
-        "sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId",
-        "userSourcedId", "role", "primary", "beginDate", "endDate",
-    ),
-    "demographics": (
-        "sourcedId", "status", "dateLastModified", "birthDate", "sex",
-        "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
-        "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces",
-        "hispanicOrLatinoEthnicity", "countryOfBirthCode", "stateOfBirthAbbreviation",
-        "cityOfBirth", "publicSchoolResidenceStatus",
-    ),
-}  # fmt: skip
+from .oneroster_files import ACTIVE, DELETED, Mode, SetWriter, write_set
+
 SEX = {"M": "male", "F": "female", "X": "other"}
 KINDERGARTEN_GRADES = ("IT", "PS", "PK", "KG")  # K0..K3
 # The namespace of the ids we derive (uuid5): never change it, or every derived id changes.
 NAMESPACE = uuid.UUID("bbdb1210-eaa4-4eb0-b5c5-4898eb2db447")
+# A moment written without offset is Belgian time (the schools' and the users' clock).
+LOCAL_ZONE = zoneinfo.ZoneInfo("Europe/Brussels")
 
 
 def export_oneroster(
@@ -138,25 +86,46 @@ def export_oneroster(
     institution_numbers: list[str] | None = None,
     with_national_number: bool = False,
     school_year: SchoolYear | int | None = None,
+    delta_since: datetime.datetime | None = None,
 ) -> list[Path]:
-    """Write a OneRoster 1.2 bulk set of the registry into `out_dir`; return the files written
-    (manifest.csv first).
+    """Write a OneRoster 1.2 set of the registry into the folder `out_dir` and return the files
+    written (manifest.csv first); a path ending in `.zip` becomes one zip file ([that file]).
 
     `institution_numbers`: only these institutions (default: all). `school_year`: a SchoolYear
-    or its start year (default: the school year of today). Raises LookupError for an unknown
-    institution number or school year.
+    or its start year (default: the school year of today). `delta_since`: a delta of what
+    changed after that moment (a naive datetime is Belgian time) instead of a bulk set.
+    Raises NotInRegistry (a LookupError) for an unknown institution number or school year.
     """
     year = _school_year(school_year)
     institutions = _institutions(institution_numbers)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".oneroster-", dir=out_dir))
-    try:
-        with _SetWriter(staging, _Mode()) as out:
-            _Export(out, year, institutions, with_national_number).write()
-        return _publish(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    if delta_since is not None and timezone.is_naive(delta_since):
+        delta_since = delta_since.replace(tzinfo=LOCAL_ZONE)
+    mode = Mode(since=delta_since)
+
+    def fill(out: SetWriter) -> None:
+        _Export(out, year, institutions, with_national_number).write()
+
+    return write_set(Path(out_dir), mode, fill)
+
+
+def parse_moment(text: str) -> datetime.datetime:
+    """`2026-09-01`, `2026-09-01T08:30`, `2026-09-01 08:30:00+02:00`, `…Z` → an aware datetime
+    (a date is its first moment; without offset Belgian time). ValueError when unreadable."""
+    text = text.strip()
+    moment = datetime.datetime.fromisoformat(text)
+    if len(text) == 10 and "T" not in text:  # a date alone: fromisoformat made it midnight
+        moment = datetime.datetime.combine(moment.date(), datetime.time())
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=LOCAL_ZONE)
+    return moment
+
+
+class NotInRegistry(LookupError):
+    """An institution or school year asked for that the registry does not hold."""
+
+    def __init__(self, message_en: str, message_nl: str) -> None:
+        super().__init__(message_en)
+        self.message_nl = message_nl
 
 
 def _school_year(school_year: SchoolYear | int | None) -> SchoolYear:
@@ -168,7 +137,10 @@ def _school_year(school_year: SchoolYear | int | None) -> SchoolYear:
     try:
         return SchoolYear.objects.get(start_year=start)
     except SchoolYear.DoesNotExist:
-        raise LookupError(f"school year {start}-{start + 1} is not in the registry") from None
+        raise NotInRegistry(
+            f"school year {start}-{start + 1} is not in the registry",
+            f"schooljaar {start}-{start + 1} staat niet in het register",
+        ) from None
 
 
 def _institutions(numbers: list[str] | None) -> list[Institution]:
@@ -177,90 +149,11 @@ def _institutions(numbers: list[str] | None) -> list[Institution]:
         return list(institutions)
     found = list(institutions.filter(number__in=numbers))
     if missing := sorted(set(numbers) - {i.number for i in found}):
-        raise LookupError(f"institution not in the registry: {', '.join(missing)}")
-    return found
-
-
-def _publish(staging: Path, out_dir: Path) -> list[Path]:
-    """Move the staged set into out_dir, removing files an earlier export left there."""
-    for name in ("manifest", *MANIFEST_FILES):
-        (out_dir / f"{name}.csv").unlink(missing_ok=True)
-    paths = []
-    for name in ("manifest", *MANIFEST_FILES):
-        staged = staging / f"{name}.csv"
-        if staged.exists():
-            paths.append(Path(shutil.move(staged, out_dir / staged.name)))
-    return paths
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Mode:
-    """Bulk: status and dateLastModified blank. Delta (issue 9): stamped per row."""
-
-    delta_since: datetime.datetime | None = None
-
-    @property
-    def name(self) -> str:
-        return "bulk" if self.delta_since is None else "delta"
-
-    def stamp(self, updated_at: datetime.datetime | None) -> tuple[str, str]:
-        if self.delta_since is None:
-            return ("", "")
-        moment = (updated_at or timezone.now()).astimezone(datetime.UTC)
-        return ("active", moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment:%f}"[:3] + "Z")
-
-
-class _SetWriter:
-    """Writes rows by column name in the binding's order; opens each file at its first row,
-    so a file without rows is never written (it is `absent` in the manifest)."""
-
-    def __init__(self, folder: Path, mode: _Mode) -> None:
-        self.folder = folder
-        self.mode = mode
-        self.counts: dict[str, int] = {}
-        self._files: dict[str, tuple] = {}
-
-    def __enter__(self) -> _SetWriter:
-        return self
-
-    def __exit__(self, exc_type, *exc) -> None:
-        for handle, _, _ in self._files.values():
-            handle.close()
-        if exc_type is None:
-            self._manifest()
-
-    def row(self, file: str, updated_at: datetime.datetime | None, /, **cells: str) -> None:
-        """One row of `file`; columns not given are blank, status/dateLastModified stamped."""
-        if file not in self._files:
-            handle = open(self.folder / f"{file}.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115
-            writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow(HEADERS[file])
-            self._files[file] = (handle, writer, frozenset(HEADERS[file]) - {"status"})
-            self.counts[file] = 0
-        _, writer, columns = self._files[file]
-        if not cells.keys() <= columns:
-            raise ValueError(f"{file}.csv has no column {sorted(cells.keys() - columns)}")
-        status, modified = self.mode.stamp(updated_at)
-        get = cells.get
-        writer.writerow(
-            (cells["sourcedId"], status, modified, *[get(c, "") for c in HEADERS[file][3:]])
+        raise NotInRegistry(
+            f"institution not in the registry: {', '.join(missing)}",
+            f"instelling niet in het register: {', '.join(missing)}",
         )
-        self.counts[file] += 1
-
-    def _manifest(self) -> None:
-        with open(self.folder / "manifest.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow(("propertyName", "value"))
-            writer.writerow(("manifest.version", "1.0"))
-            writer.writerow(("oneroster.version", "1.2"))
-            for name in MANIFEST_FILES:
-                mode = self.mode.name if name in self.counts else "absent"
-                writer.writerow((f"file.{name}", mode))
-            writer.writerow(("source.systemName", "Schoolbrug"))
-            writer.writerow(("source.systemCode", "schoolbrug"))
+    return found
 
 
 def _text(value: str | None) -> str:
@@ -274,6 +167,10 @@ def _text(value: str | None) -> str:
 
 def _date(value: datetime.date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _latest(*moments: datetime.datetime | None) -> datetime.datetime | None:
+    return max((m for m in moments if m is not None), default=None)
 
 
 def _derived_id(*parts: object) -> str:
@@ -315,30 +212,41 @@ class _Class:
     institution: str  # the institution's sourced_id
     grades: str
     is_leavers: bool
+    updated_at: datetime.datetime | None = None
+
+
+@dataclass(slots=True)
+class _Course:
+    title: str
+    course_code: str
+    institution: str
+    updated_at: datetime.datetime | None
 
 
 class _Export:
     def __init__(
         self,
-        out: _SetWriter,
+        out: SetWriter,
         year: SchoolYear,
         institutions: list[Institution],
         with_national_number: bool,
     ) -> None:
         self.row = out.row
-        self.stamped = out.mode.delta_since is not None
+        self.since = out.mode.since
         self.year = year
         self.year_id = str(year.sourced_id)
         self.institutions = {i.pk: i for i in institutions}
         self.with_national_number = with_national_number
-        self.classes: dict[int, _Class] = {}
+        self.classes: dict[int, _Class] = {}  # the exported classes, by pk
         self.leavers: dict[str, _Class] = {}  # institution sourced_id → its leavers class
-        self.courses: set[str] = set()
+        self.class_ids: dict[tuple[str, str], str] = {}  # (institution number, code) → class id
+        self.courses: dict[str, _Course] = {}  # in order of first use
 
     def write(self) -> None:
         self._orgs()
         self._session()
         self._classes()
+        self._courses()
         self._pupils()
         self._teachers()
 
@@ -385,61 +293,81 @@ class _Export:
             SchoolClass.objects.filter(
                 institution_id__in=self.institutions, school_year_id=self.year.pk
             )
-            .filter(Q(is_active=True) | Q(is_leavers=True) | Q(code=LEAVERS_CLASS_CODE))
             .order_by("institution__number", "code")
             .values(
                 "pk", "sourced_id", "updated_at", "institution_id", "code", "stage", "year",
-                "years", "curriculum", "parent_id", "is_leavers",
+                "years", "curriculum", "parent_id", "is_leavers", "is_active",
             )
         )  # fmt: skip
         for row in rows:
             code = row["code"]
+            institution = self.institutions[row["institution_id"]]
+            self.class_ids[(institution.number, code)] = str(row["sourced_id"])
             is_leavers = row["is_leavers"] or code == LEAVERS_CLASS_CODE
-            school = str(self.institutions[row["institution_id"]].sourced_id)
+            school = str(institution.sourced_id)
             grades = grades_for(row["stage"], row["year"], row["years"] or ())
-            klass = _Class(str(row["sourced_id"]), school, grades, is_leavers)
-            self.classes[row["pk"]] = klass
+            klass = _Class(str(row["sourced_id"]), school, grades, is_leavers, row["updated_at"])
+            status = ACTIVE
             if is_leavers:
                 self.leavers.setdefault(school, klass)
+            elif not row["is_active"]:
+                status = DELETED  # in a delta; a bulk set leaves it out
+            if status == ACTIVE:
+                self.classes[row["pk"]] = klass
             kind = "scheduled" if row["parent_id"] else "homeroom"  # a subclass is not a homeroom
-            self._class_row(klass, code, row["curriculum"], row["updated_at"], kind)
+            self._class_row(klass, code, row["curriculum"], kind, status)
         for institution in self.institutions.values():
             school = str(institution.sourced_id)
             if school not in self.leavers:  # not in the registry yet; the platform needs it
-                klass = _Class(leavers_export_id(school, self.year_id), school, "", True)
+                klass = _Class(
+                    leavers_export_id(school, self.year_id),
+                    school,
+                    "",
+                    True,
+                    institution.updated_at,
+                )
                 self.leavers[school] = klass
-                self._class_row(klass, LEAVERS_CLASS_CODE, "", None, "homeroom")
+                self.class_ids[(institution.number, LEAVERS_CLASS_CODE)] = klass.sourced_id
+                self._class_row(klass, LEAVERS_CLASS_CODE, "", "homeroom", ACTIVE)
 
-    def _class_row(self, klass: _Class, code: str, curriculum: str, updated, kind: str) -> None:
+    def _class_row(self, klass: _Class, code: str, curriculum: str, kind: str, status) -> None:
         self.row(
             "classes",
-            updated,
+            klass.updated_at,
+            status=status,
             sourcedId=klass.sourced_id,
             title=_text(code),
             grades=klass.grades,
-            courseSourcedId=self._course(klass, curriculum, code),
+            courseSourcedId=self._course(klass, curriculum, code, status == ACTIVE),
             classCode=_text(code),
             classType=kind,
             schoolSourcedId=klass.institution,
             termSourcedIds=self.year_id,
         )
 
-    def _course(self, klass: _Class, curriculum: str, code: str) -> str:
-        """The course of a class (written at first use): per curriculum, else per class."""
+    def _course(self, klass: _Class, curriculum: str, code: str, in_use: bool) -> str:
+        """The course of a class, per curriculum, else per class; it changes with the classes
+        that use it (a deleted class uses none)."""
         course_id = course_export_id(klass.institution, self.year_id, curriculum, klass.sourced_id)
-        title, course_code = (curriculum, curriculum) if curriculum else (code, "")
-        if course_id not in self.courses:
-            self.courses.add(course_id)
+        if in_use:
+            title, course_code = (curriculum, curriculum) if curriculum else (code, "")
+            course = self.courses.setdefault(
+                course_id, _Course(title, course_code, klass.institution, klass.updated_at)
+            )
+            course.updated_at = _latest(course.updated_at, klass.updated_at)
+        return course_id
+
+    def _courses(self) -> None:
+        for course_id, course in self.courses.items():
             self.row(
                 "courses",
-                None,
+                course.updated_at,
                 sourcedId=course_id,
                 schoolYearSourcedId=self.year_id,
-                title=_text(title),
-                courseCode=_text(course_code),
-                orgSourcedId=klass.institution,
+                title=_text(course.title),
+                courseCode=_text(course.course_code),
+                orgSourcedId=course.institution,
             )
-        return course_id
 
     def _pupils(self) -> None:
         columns = [
@@ -449,34 +377,45 @@ class _Export:
         ]  # fmt: skip
         if self.with_national_number:
             columns.append("pupil__national_number")  # read only when it is exported
-        if self.stamped:
-            columns += ["updated_at", "pupil__updated_at"]  # bulk rows carry no dates
-        enrolments = (
-            Enrolment.objects.filter(
-                school_year_id=self.year.pk, school_class__institution_id__in=self.institutions
-            )
-            .order_by("pk")
-            .values_list(*columns)
+        enrolments = Enrolment.objects.filter(
+            school_year_id=self.year.pk, school_class__institution_id__in=self.institutions
         )
+        since = self.since
+        if since is not None:  # bulk rows carry no dates
+            columns += ["updated_at", "pupil__updated_at"]
+            enrolments = enrolments.filter(
+                Q(updated_at__gt=since)
+                | Q(pupil__updated_at__gt=since)
+                | Q(school_class__updated_at__gt=since)
+            )
+        left_classes = self._classes_left() if since is not None else {}
         row = self.row
-        updated = pupil_updated = national = None
-        for values in enrolments.iterator(chunk_size=10_000):
+        updated = changed = national = None
+        status, enabled = ACTIVE, "true"
+        for values in enrolments.order_by("pk").values_list(*columns).iterator(chunk_size=10_000):
             enrolment, class_pk, pupil, given, family, email, phone, birth_date, gender = values[:9]
             klass = self.classes.get(class_pk)
             if klass is None:
                 continue  # an inactive class
-            if values[9] and not klass.is_leavers:  # a leaver is in the leavers class
+            is_leaver = values[9]
+            if is_leaver and not klass.is_leavers:  # a leaver is in the leavers class
                 klass = self.leavers[klass.institution]
             if self.with_national_number:
                 national = values[10]
-            if self.stamped:
+            if since is not None:
                 updated, pupil_updated = values[-2:]
+                changed = _latest(updated, pupil_updated, klass.updated_at)
+                if is_leaver:
+                    status, enabled = DELETED, "false"
+                else:
+                    status, enabled = ACTIVE, "true"
             pupil, school = str(pupil), klass.institution
             row(
                 "users",
-                pupil_updated,
+                changed,
+                status=status,
                 sourcedId=pupil,
-                enabledUser="true",
+                enabledUser=enabled,
                 username=pupil,
                 userIds=f"{{RRN:{national}}}" if national else "",
                 givenName=_text(given),
@@ -488,39 +427,100 @@ class _Export:
             )
             row(
                 "roles",
-                pupil_updated,
+                changed,
+                status=status,
                 sourcedId=f"{pupil}.{school}",
                 userSourcedId=pupil,
                 roleType="primary",
                 role="student",
                 orgSourcedId=school,
             )
-            row(
-                "enrollments",
-                updated,
-                # User in class: a move is a new enrollment, and the id survives a re-import.
-                sourcedId=_derived_id("enrollment", pupil, klass.sourced_id),
-                classSourcedId=klass.sourced_id,
-                schoolSourcedId=school,
-                userSourcedId=pupil,
-                role="student",
-            )
+            self.enrollment(pupil, klass.sourced_id, school, updated, status)
+            for class_id, moment in left_classes.get(pupil, {}).items():
+                if class_id != klass.sourced_id:  # the classes the pupil left since
+                    self.enrollment(pupil, class_id, school, moment, DELETED)
             if birth_date or gender:
                 row(
                     "demographics",
-                    pupil_updated,
+                    changed,
+                    status=status,
                     sourcedId=pupil,
                     birthDate=_date(birth_date),
                     sex=SEX.get(gender, ""),
                 )
 
+    def enrollment(
+        self, user: str, class_id: str, school: str, modified, status, role="student", primary=""
+    ) -> None:
+        self.row(
+            "enrollments",
+            modified,
+            status=status,
+            # User in class: a move is a new enrollment, and the id survives a re-import.
+            sourcedId=_derived_id("enrollment", user, class_id),
+            classSourcedId=class_id,
+            schoolSourcedId=school,
+            userSourcedId=user,
+            role=role,
+            primary=primary,
+        )
+
+    def _classes_left(self) -> dict[str, dict[str, datetime.datetime]]:
+        """Pupil id → {id of a class they left after the delta's moment: when}, from the
+        history: every pupil entry whose `class` change starts in a class."""
+        numbers = {i.number for i in self.institutions.values()}
+        entries = AuditEntry.objects.filter(
+            entity="pupil", at__gt=self.since, institution_number__in=numbers
+        ).values_list("entity_sourced_id", "institution_number", "changes", "at")
+        left: dict[str, dict[str, datetime.datetime]] = {}
+        for pupil, number, changes, at in entries.iterator(chunk_size=10_000):
+            before = (changes or {}).get("class") or [None]
+            class_id = self.class_ids.get((number, before[0])) if before[0] else None
+            if class_id is not None:
+                moments = left.setdefault(str(pupil), {})
+                moments[class_id] = max(at, moments.get(class_id, at))
+        return left
+
     def _teachers(self) -> None:
         year = self.year
-        assignments = Assignment.objects.filter(
-            institution_id__in=self.institutions,
-            role=Assignment.Role.TEACHER,
-            start_date__lte=year.end_date,
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start_date))
+        teachers = Assignment.objects.filter(
+            institution_id__in=self.institutions, role=Assignment.Role.TEACHER
+        )
+        current = teachers.filter(start_date__lte=year.end_date).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=year.start_date)
+        )
+        team = _Team(self)
+        team.read(current, ACTIVE)
+        if self.since is not None:  # what no longer overlaps the year, and changed since
+            team.read(
+                teachers.exclude(pk__in=current.values("pk")).filter(updated_at__gt=self.since),
+                DELETED,
+            )
+        team.write()
+
+
+@dataclass(slots=True)
+class _Person:
+    email: str
+    given: str
+    family: str
+    school: str  # primary org: the first institution by number
+    updated_at: datetime.datetime | None
+    status: str
+
+
+class _Team:
+    """The teachers of the export: users, one role per teacher and institution, an enrollment
+    per class taught, read from the assignments and written once each."""
+
+    def __init__(self, export: _Export) -> None:
+        self.export = export
+        self.users: dict[str, _Person] = {}  # in name order
+        self.roles: dict[tuple[str, str], list] = {}  # (staff, school) → [begin, end, upd, status]
+        self.teaches: dict[tuple[str, str], list] = {}  # (staff, class) → [school, upd, status]
+
+    def read(self, assignments, status: str) -> None:
+        export = self.export
         classes_of: dict[int, list[int]] = {}
         # By class code: the same set writes the same file, whatever order the rows are in.
         links = (
@@ -533,42 +533,55 @@ class _Export:
         rows = assignments.order_by(
             "staff__family_name", "staff__given_name", "staff_id", "institution__number"
         ).values_list(
-            "pk", "institution_id", "start_date", "end_date", "staff__sourced_id",
+            "pk", "institution_id", "start_date", "end_date", "updated_at", "staff__sourced_id",
             "staff__updated_at", "staff__email", "staff__given_name", "staff__family_name",
         )  # fmt: skip
-        users: set[str] = set()
-        roles: dict[tuple[str, str], list] = {}  # (staff, school) → [begin, end, updated]
-        teaches: dict[tuple[str, str], str] = {}  # (staff, class) → school, in name order
-        for pk, institution_pk, begin, end, staff, updated, email, given, family in rows:
+        for pk, institution_pk, begin, end, updated, staff, staff_updated, *person in rows:
             staff = str(staff)
-            school = str(self.institutions[institution_pk].sourced_id)
-            if staff not in users:  # the first institution by number is the primary org
-                users.add(staff)
-                self.row(
-                    "users",
-                    updated,
-                    sourcedId=staff,
-                    enabledUser="true",
-                    username=_text(email),
-                    givenName=_text(given),
-                    familyName=_text(family),
-                    email=_text(email),
-                    primaryOrgSourcedId=school,
+            school = str(export.institutions[institution_pk].sourced_id)
+            known = self.users.get(staff)
+            if known is None:
+                self.users[staff] = _Person(
+                    *person, school, _latest(staff_updated, updated), status
                 )
-            if (staff, school) in roles:
-                known = roles[(staff, school)]
-                known[0] = min(known[0], begin)
-                known[1] = None if known[1] is None or end is None else max(known[1], end)
-            else:
-                roles[(staff, school)] = [begin, end, updated]
+            elif known.status == status:
+                known.updated_at = _latest(known.updated_at, updated)
+            role = self.roles.get((staff, school))
+            if role is None:
+                self.roles[(staff, school)] = [begin, end, updated, status]
+            elif role[3] == status:
+                role[0] = min(role[0], begin)
+                role[1] = None if role[1] is None or end is None else max(role[1], end)
+                role[2] = _latest(role[2], updated)
             for class_pk in classes_of.get(pk, ()):
-                klass = self.classes.get(class_pk)
+                klass = export.classes.get(class_pk)
                 if klass is not None and klass.institution == school:
-                    teaches.setdefault((staff, klass.sourced_id), school)
-        for (staff, school), (begin, end, updated) in roles.items():
-            self.row(
+                    taught = self.teaches.setdefault(
+                        (staff, klass.sourced_id), [school, None, status]
+                    )
+                    if taught[2] == status:
+                        taught[1] = _latest(taught[1], updated)
+
+    def write(self) -> None:
+        row = self.export.row
+        for staff, person in self.users.items():
+            row(
+                "users",
+                person.updated_at,
+                status=person.status,
+                sourcedId=staff,
+                enabledUser="true" if person.status == ACTIVE else "false",
+                username=_text(person.email),
+                givenName=_text(person.given),
+                familyName=_text(person.family),
+                email=_text(person.email),
+                primaryOrgSourcedId=person.school,
+            )
+        for (staff, school), (begin, end, updated, status) in self.roles.items():
+            row(
                 "roles",
                 updated,
+                status=status,
                 sourcedId=f"{staff}.{school}",
                 userSourcedId=staff,
                 roleType="primary",
@@ -577,16 +590,17 @@ class _Export:
                 endDate=_date(end),
                 orgSourcedId=school,
             )
+        # Which teacher is primary depends on every teacher of the class: its enrollments
+        # change together.
+        class_updated: dict[str, datetime.datetime | None] = {}
+        for (_, class_id), (_, updated, _) in self.teaches.items():
+            class_updated[class_id] = _latest(class_updated.get(class_id), updated)
         has_primary: set[str] = set()
-        for (staff, class_id), school in teaches.items():
-            self.row(
-                "enrollments",
-                None,
-                sourcedId=_derived_id("enrollment", staff, class_id),
-                classSourcedId=class_id,
-                schoolSourcedId=school,
-                userSourcedId=staff,
-                role="teacher",
-                primary="false" if class_id in has_primary else "true",
+        for (staff, class_id), (school, _, status) in self.teaches.items():
+            primary = "false"
+            if status == ACTIVE and class_id not in has_primary:
+                primary = "true"
+                has_primary.add(class_id)
+            self.export.enrollment(
+                staff, class_id, school, class_updated[class_id], status, "teacher", primary
             )
-            has_primary.add(class_id)

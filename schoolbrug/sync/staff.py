@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils import timezone
+
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Assignment, Institution, SchoolYear, SourceAlias, Staff
 from schoolbrug.sources.records import StaffRecord
@@ -129,9 +131,10 @@ def _link_classes(records, staff, assignments: dict[int, int], class_pks: dict[s
             "assignment_id", "schoolclass_id"
         )
     )
-    through.objects.bulk_create(
-        [through(assignment_id=a, schoolclass_id=c) for a, c in wanted - existing]
-    )
+    new = wanted - existing
+    through.objects.bulk_create([through(assignment_id=a, schoolclass_id=c) for a, c in new])
+    if new:  # a link has no time of its own: the assignment changed (a delta export sees it)
+        Assignment.objects.filter(pk__in={a for a, _ in new}).update(updated_at=timezone.now())
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import re
-from pathlib import Path
+import shutil
+import time
+import zipfile
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
@@ -28,61 +28,12 @@ from schoolbrug.registry.models import (
 )
 from schoolbrug.sources import oneroster
 from schoolbrug.sources.oneroster import parse_oneroster
-from schoolbrug.sync.oneroster_export import export_oneroster
+from schoolbrug.sync import oneroster_export
+from schoolbrug.sync.oneroster_export import LOCAL_ZONE as BRUSSELS
+from schoolbrug.sync.oneroster_export import export_oneroster, parse_moment
+from schoolbrug.sync.oneroster_files import timestamp
 from tests.factories import national_number
-
-BINDING = Path(__file__).resolve().parents[2] / ".." / "shared" / "oneroster" / "spec"
-BINDING = BINDING / "csv-binding-1.2.md"
-SOURCED_ID = re.compile(r"[0-9A-Za-z./@_-]{1,255}")
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-ENUMERATIONS = {
-    ("orgs", "type"): {"department", "district", "local", "national", "school", "state"},
-    ("academicSessions", "type"): {"gradingPeriod", "semester", "schoolYear", "term"},
-    ("classes", "classType"): {"homeroom", "scheduled"},
-    ("roles", "roleType"): {"primary", "secondary"},
-    ("roles", "role"): {"guardian", "parent", "principal", "student", "teacher", "aide"},
-    ("enrollments", "role"): {"administrator", "proctor", "student", "teacher"},
-    ("demographics", "sex"): {"male", "female", "unspecified", "other", ""},
-    ("users", "enabledUser"): {"true", "false"},
-    ("enrollments", "primary"): {"true", "false", ""},
-}
-DATE_COLUMNS = {"startDate", "endDate", "beginDate", "birthDate"}
-
-
-# --- the binding, read from the spec text (an oracle independent of the exporter) -------------
-
-
-def binding() -> tuple[list[str], dict[str, list[tuple[str, bool]]]]:
-    """(the 21 manifest file names, {file: [(column, value required)]})."""
-    if not BINDING.exists():
-        pytest.skip(f"OneRoster CSV binding not found at {BINDING.resolve()} (outside the repo)")
-    text = BINDING.read_text(encoding="utf-8")
-    names = re.search(r"for each of these 21 names: ([^.]+)\.", text).group(1)
-    files = {}
-    for line in text.splitlines():
-        row = re.match(r"\| (\w+)\.csv(?: \(new in 1\.2\))? \| ([^|]+) \|", line)
-        item = re.match(r"- (\w+)\.csv: (.+)$", line)
-        if match := row or item:
-            columns = re.sub(r"\([^)]*\)", "", match.group(2))
-            files[match.group(1)] = [
-                (c.split()[0], "R" in c.split()[1:]) for c in columns.split(",") if c.strip()
-            ]
-    return [n.strip() for n in names.split(",")], files
-
-
-def read(path: Path) -> tuple[list[str], list[list[str]]]:
-    raw = path.read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-    # No line break inside a cell: as many physical lines as CSV rows.
-    assert len(raw.splitlines()) == len(rows), path.name
-    return rows[0], rows[1:]
-
-
-def table(folder: Path, name: str) -> list[dict[str, str]]:
-    header, rows = read(folder / f"{name}.csv")
-    return [dict(zip(header, row, strict=True)) for row in rows]
-
+from tests.sync.oneroster_binding import check_set, table
 
 # --- a small registry --------------------------------------------------------------------------
 
@@ -170,93 +121,49 @@ def exported(registry, tmp_path):
     return tmp_path / "out", paths
 
 
-# --- the files ---------------------------------------------------------------------------------
+# --- a bulk set --------------------------------------------------------------------------------
 
 
 def test_manifest_lists_all_21_files_and_only_bulk_files_exist(exported):
     folder, paths = exported
-    names, _ = binding()
-    header, rows = read(folder / "manifest.csv")
-
-    assert header == ["propertyName", "value"]
-    properties = dict(rows)
-    assert properties["manifest.version"] == "1.0"
-    assert properties["oneroster.version"] == "1.2"
-    assert sorted(k[5:] for k in properties if k.startswith("file.")) == sorted(names)
-    assert len(names) == 21
-    written = {p.name for p in paths}
+    tables = check_set(folder, "bulk")
     assert paths[0].name == "manifest.csv"
-    assert {p.name for p in folder.iterdir()} == written  # no staging folder left behind
-    for name in names:
-        mode = properties[f"file.{name}"]
-        assert mode in ("bulk", "absent"), name
-        assert ((folder / f"{name}.csv").exists(), f"{name}.csv" in written) == (
-            mode == "bulk",
-            mode == "bulk",
-        ), name
-        if mode == "bulk":
-            assert read(folder / f"{name}.csv")[1], f"{name}.csv has no rows"
+    assert {p.name for p in folder.iterdir()} == {p.name for p in paths}  # no staging left
     expected = {"academicSessions", "orgs", "courses", "classes", "users", "roles"}
     expected |= {"enrollments", "demographics"}
-    assert {n for n in names if properties[f"file.{n}"] == "bulk"} == expected
+    assert tables.keys() == expected
 
 
-def test_every_file_follows_the_binding(exported):
+def test_the_checker_catches_what_the_binding_forbids(exported, tmp_path):
+    """The checker itself: each break of a rule it checks fails it."""
     folder, _ = exported
-    _, files = binding()
-    for path in folder.glob("*.csv"):
-        if path.name == "manifest.csv":
-            continue
-        name = path.stem
-        header, rows = read(path)
-        assert header == [column for column, _ in files[name]], name
-        required = [column for column, is_required in files[name] if is_required]
-        ids = [row[0] for row in rows]
-        assert len(ids) == len(set(ids)), f"{name}: sourcedId not unique"
-        for line, row in enumerate(rows, start=2):
-            where = f"{name}.csv:{line}"
-            assert len(row) == len(header), where
-            cells = dict(zip(header, row, strict=True))
-            assert SOURCED_ID.fullmatch(cells["sourcedId"]), where
-            assert cells["status"] == "" and cells["dateLastModified"] == "", where
-            for column in required:
-                assert cells[column], f"{where} {column} is required"
-            for column in DATE_COLUMNS & cells.keys():
-                assert cells[column] == "" or DATE.fullmatch(cells[column]), f"{where} {column}"
-            for (file, column), allowed in ENUMERATIONS.items():
-                if file == name:
-                    assert cells[column] in allowed, f"{where} {column}={cells[column]!r}"
-
-
-def test_references_resolve_as_the_binding_demands(exported):
-    folder, _ = exported
-    orgs = {r["sourcedId"]: r for r in table(folder, "orgs")}
-    schools = {k for k, r in orgs.items() if r["type"] == "school"}
-    sessions = {r["sourcedId"]: r for r in table(folder, "academicSessions")}
-    courses = {r["sourcedId"]: r for r in table(folder, "courses")}
-    classes = {r["sourcedId"]: r for r in table(folder, "classes")}
-    users = {r["sourcedId"]: r for r in table(folder, "users")}
-    roles = table(folder, "roles")
-
-    assert all(r["parentSourcedId"] in orgs for r in orgs.values() if r["parentSourcedId"])
-    for course in courses.values():
-        assert course["orgSourcedId"] in orgs
-        assert sessions[course["schoolYearSourcedId"]]["type"] == "schoolYear"
-    for klass in classes.values():
-        assert klass["courseSourcedId"] in courses
-        assert klass["schoolSourcedId"] in schools
-        assert all(term in sessions for term in klass["termSourcedIds"].split(","))
-    for enrollment in table(folder, "enrollments"):
-        assert enrollment["classSourcedId"] in classes
-        assert enrollment["schoolSourcedId"] in schools
-        assert enrollment["userSourcedId"] in users
-    for role in roles:
-        assert role["userSourcedId"] in users and role["orgSourcedId"] in orgs
-    primary = [(r["userSourcedId"], r["orgSourcedId"]) for r in roles if r["roleType"] == "primary"]
-    assert len(primary) == len(set(primary)), "one primary role per user and org"
-    for user in users.values():
-        assert (user["sourcedId"], user["primaryOrgSourcedId"]) in primary
-    assert all(r["sourcedId"] in users for r in table(folder, "demographics"))
+    breaks = {
+        "users.csv": (",true,", ",TRUE,"),  # booleans are lower case
+        "classes.csv": ("homeroom", "Homeroom"),  # enumerations are case-sensitive
+        "orgs.csv": (",school,", ",,"),  # a required value
+        "enrollments.csv": ("\r\n", "\r\n\r\n"),  # an empty row: width
+    }
+    for name, (old, new) in breaks.items():
+        broken = tmp_path / f"broken-{name}"
+        shutil.copytree(folder, broken)
+        text = (broken / name).read_bytes().decode("utf-8")
+        assert old in text, name
+        (broken / name).write_bytes(text.replace(old, new, 1).encode("utf-8"))
+        with pytest.raises(AssertionError):
+            check_set(broken, "bulk")
+    stamped = tmp_path / "stamped"
+    shutil.copytree(folder, stamped)
+    lines = (stamped / "orgs.csv").read_bytes().decode("utf-8").split("\r\n")
+    sourced_id, rest = lines[1].split(",", 1)
+    lines[1] = f"{sourced_id},active,2025-01-01T00:00:00.000Z{rest[1:]}"  # status in a bulk set
+    (stamped / "orgs.csv").write_bytes("\r\n".join(lines).encode("utf-8"))
+    with pytest.raises(AssertionError):
+        check_set(stamped, "bulk")
+    manifest = (folder / "manifest.csv").read_bytes().replace(b",bulk", b",delta")
+    (stamped / "manifest.csv").write_bytes(manifest)
+    (stamped / "orgs.csv").write_bytes((folder / "orgs.csv").read_bytes())
+    with pytest.raises(AssertionError):
+        check_set(stamped, "delta")  # a delta row needs a status and a dateLastModified
 
 
 def test_orgs_session_and_classes(registry, exported):
@@ -442,3 +349,218 @@ def test_the_export_command(registry, tmp_path, capsys):
 
 def test_the_parser_knows_the_leavers_class_by_its_registry_name():
     assert oneroster.LEAVERS_CLASS_CODE == LEAVERS_CLASS_CODE
+
+
+# --- a delta -----------------------------------------------------------------------------------
+
+
+def moment() -> datetime.datetime:
+    """A moment strictly between what happened before and what happens after the call."""
+    time.sleep(0.002)
+    now = timezone.now()
+    time.sleep(0.002)
+    return now
+
+
+def by_id(rows: list[dict]) -> dict[str, dict]:
+    return {r["sourcedId"]: r for r in rows}
+
+
+def test_a_delta_has_only_what_changed_since_then_stamped(registry, tmp_path):
+    bulk = tmp_path / "bulk"
+    export_oneroster(bulk, school_year=2025)
+    since = moment()
+    pupils, staff = registry["pupils"], registry["staff"]
+    pupils["peeters"].given_name = "Zoe"
+    pupils["peeters"].save()
+    claes = pupils["claes"]  # leaves: the sync's way, by hand
+    claes.is_leaver = True
+    claes.save()
+    Enrolment.objects.filter(pupil=claes).update(school_class=registry["leavers"])
+    Enrolment.objects.get(pupil=claes).save()
+    staff["els"].given_name = "Elsa"
+    staff["els"].save()
+    Assignment.objects.get(staff__email="gone@delinde.be").save()  # ended before the year
+    old = SchoolClass.objects.get(code="OUD")  # inactive
+    old.save()
+
+    paths = export_oneroster(tmp_path / "delta", school_year=2025, delta_since=since)
+
+    tables = check_set(tmp_path / "delta", "delta", earlier=bulk)
+    assert paths[0].name == "manifest.csv"
+    # Nothing about orgs, the school year or courses changed: absent, not written.
+    assert tables.keys() == {"classes", "users", "roles", "enrollments", "demographics"}
+    users = by_id(tables["users"])
+    peeters, claes_id = str(pupils["peeters"].sourced_id), str(claes.sourced_id)
+    gert = str(Staff.objects.get(email="gone@delinde.be").sourced_id)
+    els, bart = str(staff["els"].sourced_id), str(staff["bart"].sourced_id)
+    assert users.keys() == {peeters, claes_id, els, gert}
+    assert users[peeters]["givenName"] == "Zoe" and users[peeters]["status"] == "active"
+    enrolment = Enrolment.objects.select_related("school_class").get(pupil=pupils["peeters"])
+    changed = max(
+        Pupil.objects.get(pk=pupils["peeters"].pk).updated_at,
+        enrolment.updated_at,
+        enrolment.school_class.updated_at,
+    )
+    assert users[peeters]["dateLastModified"] == timestamp(changed)
+    assert changed.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S") in timestamp(changed)
+    # A leaver: gone for the reader, in every file; never deleted here.
+    assert (users[claes_id]["status"], users[claes_id]["enabledUser"]) == ("tobedeleted", "false")
+    assert users[gert]["status"] == "tobedeleted"  # no assignment in the school year left
+    assert users[els]["status"] == "active" and users[els]["givenName"] == "Elsa"
+    roles = {(r["userSourcedId"], r["status"]) for r in tables["roles"]}
+    assert roles == {(peeters, "active"), (claes_id, "tobedeleted"), (gert, "tobedeleted")}
+    enrollments = {(r["userSourcedId"], r["classSourcedId"]): r for r in tables["enrollments"]}
+    leavers = str(registry["leavers"].sourced_id)
+    assert enrollments[(claes_id, leavers)]["status"] == "tobedeleted"
+    one_a = str(SchoolClass.objects.get(code="1A").sourced_id)
+    assert enrollments[(gert, one_a)]["status"] == "tobedeleted"
+    # 1A's teachers changed: its teacher enrollments (one of them primary) come again.
+    assert enrollments[(bart, one_a)]["primary"] == "true"
+    assert enrollments[(els, one_a)]["primary"] == "false"
+    assert {(r["sourcedId"], r["status"]) for r in tables["demographics"]} == {
+        (peeters, "active"),
+        (claes_id, "tobedeleted"),
+    }
+    (klass,) = tables["classes"]
+    assert (klass["classCode"], klass["status"]) == ("OUD", "tobedeleted")
+    assert Pupil.objects.filter(pk=claes.pk).exists()
+
+
+def test_a_delta_with_nothing_changed_is_a_manifest_alone(registry, tmp_path):
+    since = moment()
+    paths = export_oneroster(tmp_path / "delta", school_year=2025, delta_since=since)
+    assert [p.name for p in paths] == ["manifest.csv"]
+    assert check_set(tmp_path / "delta", "delta") == {}
+    # A bulk set written into the same folder before is replaced, not mixed in.
+    export_oneroster(tmp_path / "again", school_year=2025)
+    export_oneroster(tmp_path / "again", school_year=2025, delta_since=since)
+    assert [p.name for p in (tmp_path / "again").iterdir()] == ["manifest.csv"]
+
+
+def test_a_moment_without_zone_is_belgian_time(registry, tmp_path):
+    assert parse_moment("2026-09-01") == datetime.datetime(2026, 9, 1, tzinfo=BRUSSELS)
+    assert parse_moment("2026-09-01T08:30") == datetime.datetime(2026, 9, 1, 8, 30, tzinfo=BRUSSELS)
+    assert parse_moment("2026-01-10 08:30:00Z") == datetime.datetime(
+        2026, 1, 10, 8, 30, tzinfo=datetime.UTC
+    )
+    with pytest.raises(ValueError):
+        parse_moment("1/9/2026")
+    long_ago = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    for model in (Board, Institution, SchoolYear, SchoolClass, Pupil, Enrolment, Staff, Assignment):
+        model.objects.update(updated_at=long_ago)
+    # 22:30 UTC on 31 August is 00:30 on 1 September in Brussels (summer time).
+    pupil = registry["pupils"]["smet"]
+    Pupil.objects.filter(pk=pupil.pk).update(
+        updated_at=datetime.datetime(2026, 8, 31, 22, 30, tzinfo=datetime.UTC)
+    )
+
+    call_command("export", "oneroster", str(tmp_path / "a"), "--school-year", "2025",
+                 "--delta-since", "2026-09-01")  # fmt: skip
+    (row,) = table(tmp_path / "a", "users")
+    assert (row["sourcedId"], row["dateLastModified"]) == (
+        str(pupil.sourced_id),
+        "2026-08-31T22:30:00.000Z",
+    )
+    call_command("export", "oneroster", str(tmp_path / "b"), "--school-year", "2025",
+                 "--delta-since", "2026-09-01T01:00")  # fmt: skip
+    assert [p.name for p in (tmp_path / "b").iterdir()] == ["manifest.csv"]
+
+
+# --- a zip ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delta", [False, True])
+def test_a_zip_holds_the_same_set_as_a_folder(registry, tmp_path, delta):
+    since = earlier = None
+    if delta:
+        earlier = tmp_path / "earlier"
+        export_oneroster(earlier, school_year=2025)
+        since = moment()
+        registry["pupils"]["smet"].save()
+        registry["staff"]["an"].save()
+    folder = export_oneroster(tmp_path / "set", school_year=2025, delta_since=since)
+    paths = export_oneroster(tmp_path / "set.zip", school_year=2025, delta_since=since)
+
+    assert paths == [tmp_path / "set.zip"]
+    check_set(tmp_path / "set.zip", "delta" if delta else "bulk", earlier=earlier)
+    with zipfile.ZipFile(tmp_path / "set.zip") as archive:
+        assert archive.namelist() == [p.name for p in folder]
+        for path in folder:
+            assert archive.read(path.name) == path.read_bytes(), path.name
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name != "earlier")
+    assert written == ["set", "set.zip", "set.zip.unpacked"]  # no temporary file left
+
+
+def test_a_failed_export_leaves_no_partial_zip_or_folder(registry, tmp_path, monkeypatch):
+    export_oneroster(tmp_path / "set.zip", school_year=2025)
+    export_oneroster(tmp_path / "set", school_year=2025)
+    before = (
+        (tmp_path / "set.zip").read_bytes(),
+        {p.name: p.read_bytes() for p in (tmp_path / "set").iterdir()},
+    )
+
+    def broken(self):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(oneroster_export._Export, "_teachers", broken)  # after the pupils
+    for target in ("set.zip", "new.zip", "set"):
+        with pytest.raises(RuntimeError):
+            export_oneroster(tmp_path / target, school_year=2025, delta_since=None)
+
+    assert (tmp_path / "set.zip").read_bytes() == before[0]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "set").iterdir()} == before[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set", "set.zip"]  # no temporary files
+
+
+def test_the_export_command_writes_a_delta_or_a_zip_and_refuses_bad_input(
+    registry, tmp_path, capsys
+):
+    call_command("export", "oneroster", str(tmp_path / "set.zip"), "--school-year", "2025")
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'set.zip'}:manifest.csv  (" in out
+    assert f"{tmp_path / 'set.zip'}:users.csv  (9 regels)" in out
+    check_set(tmp_path / "set.zip", "bulk")
+
+    for value in ("gisteren", "2026-13-01", "1/9/2026"):
+        with pytest.raises(CommandError) as refused:
+            call_command("export", "oneroster", str(tmp_path / "delta"), "--school-year",
+                         "2025", "--delta-since", value)  # fmt: skip
+        assert refused.value.returncode == 2
+        assert f"--delta-since '{value}'" in str(refused.value)
+        assert "2026-09-01" in str(refused.value)  # how to write it
+        assert not (tmp_path / "delta").exists()  # nothing written
+
+    (tmp_path / "folder.zip").mkdir()
+    with pytest.raises(CommandError) as refused:
+        call_command("export", "oneroster", str(tmp_path / "folder.zip"), "--school-year", "2025")
+    assert refused.value.returncode == 2 and "is een map" in str(refused.value)
+    assert list((tmp_path / "folder.zip").iterdir()) == []
+
+    with pytest.raises(CommandError) as refused:
+        call_command("export", "oneroster", str(tmp_path / "x"), "--school-year", "2030")
+    assert "schooljaar 2030-2031 staat niet in het register" in str(refused.value)
+
+    call_command("export", "oneroster", str(tmp_path / "delta.zip"), "--school-year", "2025",
+                 "--delta-since", "2020-01-01T00:00:00+01:00")  # fmt: skip
+    check_set(tmp_path / "delta.zip", "delta")  # everything changed since 2020: all rows
+
+
+def test_a_zip_that_fails_while_written_leaves_the_earlier_one(registry, tmp_path, monkeypatch):
+    export_oneroster(tmp_path / "set.zip", school_year=2025)
+    before = (tmp_path / "set.zip").read_bytes()
+    write = zipfile.ZipFile.write
+    calls = []
+
+    def disk_full(self, *args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:  # the first file is in, the second does not fit
+            raise OSError(28, "No space left on device")
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", disk_full)
+    with pytest.raises(OSError):
+        export_oneroster(tmp_path / "set.zip", school_year=2025)
+
+    assert (tmp_path / "set.zip").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["set.zip"]  # no temporary file left

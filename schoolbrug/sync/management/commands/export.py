@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from schoolbrug.sync.management.school_year import start_year_argument
-from schoolbrug.sync.oneroster_export import export_oneroster
+from schoolbrug.sync.oneroster_export import NotInRegistry, export_oneroster, parse_moment
+from schoolbrug.sync.oneroster_files import is_zip_target
 
 EXIT_USAGE = 2
 
 
 class Command(BaseCommand):
-    help = "Exporteer het register als OneRoster 1.2 CSV (bulk)."
+    help = "Exporteer het register als OneRoster 1.2 CSV (bulk of delta, map of zip)."
 
     def add_arguments(self, parser):
         formats = parser.add_subparsers(dest="format", required=True)
-        oneroster = formats.add_parser("oneroster", help="OneRoster 1.2 CSV bulk set (een map)")
-        oneroster.add_argument("out_dir", type=Path, metavar="OUTDIR", help="doelmap")
+        oneroster = formats.add_parser(
+            "oneroster",
+            help="OneRoster 1.2 CSV: een map, of één zip-bestand als OUTDIR op .zip eindigt",
+        )
+        oneroster.add_argument(
+            "out_dir", type=Path, metavar="OUTDIR", help="doelmap, of bv. export.zip"
+        )
         oneroster.add_argument(
             "--institution",
             action="append",
@@ -34,23 +41,65 @@ class Command(BaseCommand):
         oneroster.add_argument(
             "--school-year", help="schooljaar, bv. 2026-2027 (standaard: het lopende)"
         )
+        oneroster.add_argument(
+            "--delta-since",
+            metavar="DATUM",
+            help="delta: enkel wat sindsdien wijzigde, bv. 2026-09-01 of 2026-09-01T08:00 "
+            "(zonder tijdzone: Belgische tijd)",
+        )
 
     def handle(self, *args, **opts):
+        since = None
+        if opts["delta_since"] is not None:
+            try:
+                since = parse_moment(opts["delta_since"])
+            except ValueError:
+                raise CommandError(
+                    f"Niets geëxporteerd: --delta-since '{opts['delta_since']}' is geen datum of "
+                    "tijdstip; schrijf het als 2026-09-01 of 2026-09-01T08:00.",
+                    returncode=EXIT_USAGE,
+                ) from None
+        target = opts["out_dir"]
+        if is_zip_target(target) and target.is_dir():
+            raise CommandError(
+                f"Niets geëxporteerd: {target} is een map; een doel op .zip wordt als één "
+                "zip-bestand geschreven. Kies een andere naam.",
+                returncode=EXIT_USAGE,
+            )
         try:
             paths = export_oneroster(
-                opts["out_dir"],
+                target,
                 institution_numbers=opts["institutions"],
                 with_national_number=opts["with_national_number"],
                 school_year=start_year_argument(opts["school_year"], returncode=EXIT_USAGE),
+                delta_since=since,
             )
-        except LookupError as error:
-            raise CommandError(f"Niets geëxporteerd: {error}", returncode=EXIT_USAGE) from None
-        for path in paths:
-            with path.open("rb") as handle:
-                rows = sum(1 for _ in handle) - 1
-            self.stdout.write(f"{path}  ({rows} {'regel' if rows == 1 else 'regels'})")
+        except NotInRegistry as error:
+            raise CommandError(
+                f"Niets geëxporteerd: {error.message_nl}.", returncode=EXIT_USAGE
+            ) from None
+        except OSError as error:
+            raise CommandError(
+                f"Niets geëxporteerd: {target} kan niet geschreven worden "
+                f"({error.strerror or error}).",
+                returncode=EXIT_USAGE,
+            ) from None
+        for name, rows in _row_counts(paths):
+            self.stdout.write(f"{name}  ({rows} {'regel' if rows == 1 else 'regels'})")
         if opts["with_national_number"]:
             self.stderr.write(
                 "Let op: users.csv bevat rijksregisternummers. Bewaar en verstuur de export "
                 "beveiligd."
             )
+
+
+def _row_counts(paths: list[Path]):
+    """(what to show, data rows) per file written: a zip's members under the zip's name."""
+    for path in paths:
+        if is_zip_target(path):
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    yield f"{path}:{member}", archive.read(member).count(b"\n") - 1
+        else:
+            with path.open("rb") as handle:
+                yield str(path), sum(1 for _ in handle) - 1
