@@ -109,7 +109,7 @@ def prepare() -> tuple[str, dict]:
     from oauth2_provider.models import AccessToken
 
     from schoolbrug.registry.models import Enrolment, Institution
-    from schoolbrug.sharing import access
+    from schoolbrug.sharing import access, generation
     from schoolbrug.sharing.models import App, AppGrant, ProtocolVersion, Sharing
 
     now = timezone.now()
@@ -130,6 +130,7 @@ def prepare() -> tuple[str, dict]:
         for pk in institutions
         if pk not in granted
     )
+    generation.bump()  # bulk writes send no signals
     token = AccessToken.objects.create(
         application=app.application,
         token=f"bench-{random.getrandbits(64):x}",

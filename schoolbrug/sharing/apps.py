@@ -5,3 +5,8 @@ class SharingConfig(AppConfig):
     name = "schoolbrug.sharing"
     label = "sharing"
     verbose_name = "Delen van klasinformatie"
+
+    def ready(self) -> None:
+        from . import generation
+
+        generation.connect()

@@ -117,3 +117,18 @@ class AppGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app} @ {self.institution.number}"
+
+
+class VisibilityGeneration(models.Model):
+    """One row whose token changes with every change to who may see what (sharing periods,
+    apps, grants and their classes, protocols), in the same transaction as that change.
+
+    The API reads the token on every request and keeps what an app may see per token, so a
+    switch-off or a revoked grant is seen by the very next call, while the grants are not
+    read again on every page. A random token, not a counter: a test database that is
+    flushed or rolled back never meets an earlier value again."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"generation {self.token}"

@@ -1,22 +1,63 @@
-"""What one app may see, as subqueries evaluated inside every API query.
+"""What one app may see.
 
 An app sees an institution only while the institution shares class information (an active
 Sharing period) **and** has granted the app access; then all its classes of the school year,
-or exactly the chosen ones, and the pupils and teachers of those classes. Nothing is cached:
-the query that answers a request reads the grants and sharing state of that moment, so
-switching sharing off or revoking a grant is seen by the very next call.
+or exactly the chosen ones, and the pupils and teachers of those classes.
+
+Both ways to ask (querysets for the ORM, SQL for the API's hand-written queries) are
+subqueries evaluated inside the query that answers a request, so switching sharing off or
+revoking a grant is seen by the very next call. What is kept per process is only which
+*kinds* of grants an app holds (to leave out branches that cannot match), per *generation*:
+a token that every change to sharing, apps or grants replaces in its own transaction
+(generation.py) and that every request reads first (`request_state`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from schoolbrug.registry.models import SchoolYear
 
-from .models import AppGrant, Sharing
+from .models import AppGrant, Sharing, VisibilityGeneration
+
+
+@dataclass(frozen=True, slots=True)
+class GrantKinds:
+    """Which kinds of grants an app holds: the API's SQL leaves out what cannot match."""
+
+    whole: bool  # some institution granted all its classes
+    chosen: bool  # some institution granted chosen classes
+    national_number: bool  # some institution's accepted protocol allows the national number
+
+
+# Per process: (app, scope, generation) -> GrantKinds.
+_KINDS: OrderedDict[tuple, GrantKinds] = OrderedDict()
+_KEEP = 256
+
+_SHARING = (
+    "EXISTS (SELECT 1 FROM sharing_sharing sh"
+    " WHERE sh.institution_id = g.institution_id AND sh.deactivated_at IS NULL{protocol})"
+)
+_WHOLE_SQL = (
+    "SELECT g.institution_id FROM sharing_appgrant g"
+    f" WHERE g.app_id = %s AND g.all_classes AND {_SHARING.format(protocol='')}"
+)
+_CHOSEN_SQL = (
+    "SELECT gc.schoolclass_id FROM sharing_appgrant_classes gc"
+    " JOIN sharing_appgrant g ON g.id = gc.appgrant_id"
+    f" WHERE g.app_id = %s AND NOT g.all_classes AND {_SHARING.format(protocol='')}"
+)
+_NATIONAL_NUMBER_SQL = (
+    "SELECT g.institution_id FROM sharing_appgrant g WHERE g.app_id = %s AND "
+    + _SHARING.format(
+        protocol=" AND sh.protocol_id IN"
+        " (SELECT pv.id FROM sharing_protocolversion pv WHERE pv.allows_national_number)"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +65,49 @@ class Visibility:
     app_id: int
     school_year_id: int
     may_read_national_number: bool  # the token holds the demographics scope
+    generation: str | None = None  # None: nothing about the grants is kept
+    data_version: str = field(default="", compare=False)  # registry change marker (counts)
+
+    # --- as SQL, for the API's hand-written queries (sharing/api/sql.py) -------------------
+
+    def class_sql(self, institution: str, klass: str) -> tuple[str, list]:
+        """SQL: a class (its id `klass` of institution `institution`, both SQL expressions)
+        the app may see: of an institution that shares and granted all classes, or chosen."""
+        kinds = self.kinds()
+        parts, params = [], []
+        if kinds.whole:
+            parts.append(f"{institution} IN ({_WHOLE_SQL})")
+            params.append(self.app_id)
+        if kinds.chosen:
+            parts.append(f"{klass} IN ({_CHOSEN_SQL})")
+            params.append(self.app_id)
+        return " OR ".join(parts) or "1 = 0", params
+
+    def national_number_sql(self, institution: str) -> tuple[str, list] | None:
+        """SQL: the institution lets this app read national numbers; None when it never
+        may (no demographics scope, or no protocol that allows it)."""
+        if not (self.may_read_national_number and self.kinds().national_number):
+            return None
+        return f"{institution} IN ({_NATIONAL_NUMBER_SQL})", [self.app_id]
+
+    def kinds(self) -> GrantKinds:
+        key = (self.app_id, self.may_read_national_number, self.generation)
+        if self.generation is not None and (kept := _KINDS.get(key)) is not None:
+            return kept
+        grants = self.grants()
+        kinds = GrantKinds(
+            whole=grants.filter(all_classes=True).exists(),
+            chosen=grants.filter(all_classes=False).exists(),
+            national_number=self.may_read_national_number
+            and self.national_number_institution_ids().exists(),
+        )
+        if self.generation is not None:
+            _KINDS[key] = kinds
+            while len(_KINDS) > _KEEP:
+                _KINDS.popitem(last=False)
+        return kinds
+
+    # --- as querysets, for the ORM ---------------------------------------------------------
 
     def grants(self) -> QuerySet:
         sharing = Sharing.objects.filter(
@@ -56,6 +140,38 @@ class Visibility:
         return Q(school_year_id=self.school_year_id) & (
             Q(institution_id__in=self.whole_institution_ids()) | Q(pk__in=self.chosen_class_ids())
         )
+
+
+# What a request reads at its start, as columns the token check selects in the same round
+# trip (api/auth.py): the school year, the generation, and when the registry last changed
+# (kept counts are kept per this marker: the sync never deletes pupils, enrolments, classes,
+# staff or teaching rows, and every change moves an indexed updated_at or a new id).
+STATE_COLUMNS = f"""
+       (SELECT id FROM {SchoolYear._meta.db_table} WHERE start_year = %s),
+       (SELECT token FROM {VisibilityGeneration._meta.db_table} WHERE id = 1),
+       (SELECT MAX(updated_at) FROM registry_pupil),
+       (SELECT MAX(updated_at) FROM registry_enrolment),
+       (SELECT MAX(updated_at) FROM registry_schoolclass),
+       (SELECT MAX(updated_at) FROM registry_staff),
+       (SELECT MAX(updated_at) FROM registry_assignment),
+       (SELECT MAX(updated_at) FROM registry_institution),
+       (SELECT MAX(id) FROM registry_assignment_classes)"""
+
+
+def state_params() -> list:
+    return [SchoolYear.start_year_for(timezone.localdate())]
+
+
+def from_state(app_id: int, may_read_national_number: bool, state: tuple) -> Visibility:
+    """What a request of this app may see, from the STATE_COLUMNS read at its start."""
+    year, generation, *version = state
+    return Visibility(
+        app_id=app_id,
+        school_year_id=year if year is not None else -1,
+        may_read_national_number=may_read_national_number,
+        generation=generation,
+        data_version=repr(version),
+    )
 
 
 def current_school_year_id() -> int | None:

@@ -11,11 +11,6 @@ from schoolbrug.sharing.api import counts
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def count_everything(monkeypatch):
-    monkeypatch.setattr(counts, "SMALL", 0)  # keep even the small test counts
-
-
 def test_a_kept_count_follows_every_change(schools, app, api):
     a = schools.a
     consent.activate(a.institution, schools.director)

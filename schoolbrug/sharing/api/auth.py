@@ -1,5 +1,6 @@
-"""Bearer tokens issued by the token endpoint (django-oauth-toolkit), checked in one query,
-and the OneRoster 1.2 scope each endpoint needs."""
+"""Bearer tokens issued by the token endpoint (django-oauth-toolkit), checked in one query
+that also reads the request's visibility state, and the OneRoster 1.2 scope each endpoint
+needs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from oauth2_provider.models import AccessToken
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from schoolbrug.sharing.models import SCOPE_ROSTER, SCOPE_ROSTER_CORE
+from schoolbrug.sharing.models import SCOPE_ROSTER, SCOPE_ROSTER_CORE, App
+from schoolbrug.sharing.visibility import STATE_COLUMNS, state_params
+
+from . import sql
+
+_TOKEN_SQL = (
+    f"SELECT a.id, t.scope, {STATE_COLUMNS}"
+    f" FROM {AccessToken._meta.db_table} t"
+    f" JOIN {App._meta.db_table} a ON a.application_id = t.application_id"
+    " WHERE t.token_checksum = %s AND t.expires > %s"
+)
 
 
 class TokenClient:
@@ -18,9 +29,10 @@ class TokenClient:
 
     is_authenticated = True
 
-    def __init__(self, app_id: int, scopes: frozenset[str]) -> None:
+    def __init__(self, app_id: int, scopes: frozenset[str], state: tuple) -> None:
         self.app_id = app_id
         self.scopes = scopes
+        self.state = state  # visibility.STATE_COLUMNS, read with the token
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -30,14 +42,12 @@ class BearerTokenAuthentication(BaseAuthentication):
         if kind.lower() != "bearer" or not token.strip():
             return None
         checksum = hashlib.sha256(token.strip().encode()).hexdigest()
-        row = (
-            AccessToken.objects.filter(token_checksum=checksum, expires__gt=timezone.now())
-            .values_list("application__schoolbrug_app__pk", "scope")
-            .first()
-        )
-        if row is None or row[0] is None:
+        now = sql.db_value(timezone.now())
+        row = sql.fetch_one(_TOKEN_SQL, [*state_params(), checksum, now])
+        if row is None:
             return None
-        return TokenClient(row[0], frozenset(row[1].split())), token
+        app_id, scope, *state = row
+        return TokenClient(app_id, frozenset(scope.split()), tuple(state)), token
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="oneroster"'

@@ -1,4 +1,5 @@
-"""A OneRoster collection answered from one or more querysets ("segments").
+"""A OneRoster collection answered from one or more segments: querysets, or SQL (sql.py)
+for the collections that must be fast.
 
 A resource that lives in two tables (users: pupils and staff) is two segments. Without a
 `sort`, a page is read segment after segment in each one's own index order, so deep pages
@@ -9,13 +10,15 @@ apply to every segment through the same column aliases.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from . import sql
 from .counts import Counter
 from .errors import bad_request
 from .params import Column, ListParams, filter_q
+from .sql import SqlSegment
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Resource:
     aliases: tuple[str, ...]  # what each segment selects, in this order
     # Builds an object from a selected row: (row, context) -> dict.
     to_json: Callable[[dict, object], dict]
+    # SQL segments: how to read a column the databases give back differently.
+    decoders: dict[str, Callable] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -41,18 +46,48 @@ def read_page(
 ) -> Page:
     if params.filter:
         condition = filter_q(params.filter, resource.columns)
-        segments = [segment.filter(condition) for segment in segments]
+        segments = [
+            segment.matching(params.filter, resource.columns)
+            if isinstance(segment, SqlSegment)
+            else segment.filter(condition)
+            for segment in segments
+        ]
     if params.sort is not None:
         return _sorted_page(resource, segments, params, counter)
     return _segmented_page(resource, segments, params, counter)
 
 
-def read_one(resource: Resource, segments: Iterable[QuerySet], lookup: dict) -> dict | None:
+def read_one(resource: Resource, segments: Iterable, sourced_id) -> dict | None:
     for segment in segments:
-        row = segment.filter(**lookup).values(*resource.aliases).first()
+        if isinstance(segment, SqlSegment):
+            rows = _sql_rows(resource, segment.where_value("o_id", sourced_id), 0, 1)
+            row = rows[0] if rows else None
+        else:
+            row = segment.filter(o_id=sourced_id).values(*resource.aliases).first()
         if row is not None:
             return row
     return None
+
+
+def _rows(resource: Resource, segment, start, skip: int, wanted: int) -> list[dict]:
+    """`wanted` rows of `segment` in its order, `skip` rows after the row keyed `start`."""
+    if isinstance(segment, SqlSegment):
+        if start is not None:
+            segment = segment.starting_at(start)
+        return _sql_rows(resource, segment, skip, wanted)
+    if start is not None:
+        segment = segment.filter(pk__gte=start)
+    return list(segment.values(*resource.aliases)[skip : skip + wanted])
+
+
+def _sql_rows(resource: Resource, segment: SqlSegment, skip: int, wanted: int) -> list[dict]:
+    select, params = segment.select(resource.aliases)
+    return sql.fetch(
+        f"{select} ORDER BY {segment.key} LIMIT %s OFFSET %s",
+        [*params, wanted, skip],
+        resource.aliases,
+        resource.decoders,
+    )
 
 
 def _segmented_page(
@@ -66,10 +101,10 @@ def _segmented_page(
             total += counter.count(segment)
             continue
         skip = max(0, params.offset - total)
-        start, rest = segment, skip
+        start, rest = None, skip
         if mark := counter.bookmark(segment, skip):
-            start, rest = segment.filter(pk__gte=mark[0]), mark[1]
-        got = list(start.values(*resource.aliases)[rest : rest + wanted])
+            start, rest = mark
+        got = _rows(resource, segment, start, rest, wanted)
         rows += got
         if got and len(got) < wanted or not got and skip == 0:
             total += skip + len(got)  # a short page is the end of the segment: its count
@@ -87,12 +122,23 @@ def _sorted_page(
             "invaliddata",
             f"cannot sort on {params.sort!r}; fields: {', '.join(sorted(resource.columns))}",
         )
+    total = sum(counter.count(segment) for segment in segments)
+    if all(isinstance(segment, SqlSegment) for segment in segments):
+        selects = [segment.select(resource.aliases) for segment in segments]
+        direction = "DESC" if params.descending else "ASC"
+        rows = sql.fetch(
+            f"SELECT * FROM ({' UNION ALL '.join(s for s, _ in selects)}) u"
+            f" ORDER BY {column.alias} {direction}, o_id {direction} LIMIT %s OFFSET %s",
+            [*(p for _, ps in selects for p in ps), params.limit, params.offset],
+            resource.aliases,
+            resource.decoders,
+        )
+        return Page(rows, total)
     selected = [segment.order_by().values(*resource.aliases) for segment in segments]
     combined = selected[0].union(*selected[1:], all=True) if len(selected) > 1 else selected[0]
     key = f"-{column.alias}" if params.descending else column.alias
     tie = "-o_id" if params.descending else "o_id"
     ordered = combined.order_by(key, tie)
-    total = sum(counter.count(segment) for segment in segments)
     return Page(list(ordered[params.offset : params.offset + params.limit]), total)
 
 

@@ -4,9 +4,10 @@ walking every row before them.
 Counting what an app sees of 1.2 M pupils takes longer than serving the page itself, and a
 consumer paging through asks the same count hundreds of times. A count is kept (per process)
 under the exact SQL of the counted query **and** a version of everything it depends on: the
-newest change to pupils, enrolments, classes and staff (all carry an indexed `updated_at`; the
-sync never deletes them) and this app's grants and sharing periods. Any change makes a new key,
-so a count is never stale; it is only not recounted while nothing changed.
+registry's change marker and the visibility generation, both read with the token at the start
+of the request (auth.py). Any change makes a new key, so a count is never stale; it is only
+not recounted while nothing changed. Without a generation (a flushed test database) nothing is
+kept.
 
 Bookmarks work the same way for `offset`: the pk at every STRIDE-th row of a collection (read
 once per data version with a window function), so page 6,000 of 1.2 M pupils starts at the
@@ -23,74 +24,73 @@ from django.db.models import F, QuerySet
 
 from schoolbrug.sharing.visibility import Visibility
 
-_VERSION_SQL = """
-SELECT (SELECT MAX(updated_at) FROM registry_pupil),
-       (SELECT MAX(updated_at) FROM registry_enrolment),
-       (SELECT MAX(updated_at) FROM registry_schoolclass),
-       (SELECT MAX(updated_at) FROM registry_staff),
-       (SELECT MAX(updated_at) FROM registry_assignment),
-       (SELECT MAX(id) FROM registry_assignment_classes),
-       (SELECT COUNT(*) FROM registry_assignment_classes),
-       (SELECT COUNT(*) || '/' || MAX(id) || '/' || MAX(granted_at)
-          FROM sharing_appgrant WHERE app_id = %s),
-       (SELECT COUNT(*) FROM sharing_appgrant_classes c
-          JOIN sharing_appgrant g ON g.id = c.appgrant_id WHERE g.app_id = %s),
-       (SELECT COUNT(*) || '/' || MAX(id) FROM sharing_sharing WHERE deactivated_at IS NULL)
-"""
-# Below this many rows a count is cheaper than the bookkeeping.
-SMALL = 5_000
+from . import sql
+from .sql import SqlSegment
+
 # A page skips at most this many rows after its bookmark (OFFSET still computes them).
 STRIDE = 1_000
 
 
 class Counter:
-    """Counts for one request: the data version is read once, at the first large count."""
+    """Counts and bookmarks for one request."""
 
     def __init__(self, vis: Visibility) -> None:
         self.vis = vis
-        self._version: str | None = None
 
-    def count(self, queryset: QuerySet) -> int:
-        sql, params = queryset.query.sql_with_params()
-        key = "count:" + _digest(sql, params, self.version())
+    def count(self, segment: SqlSegment | QuerySet) -> int:
+        counted, params = _count_sql(segment)
+        key = self._key("count", counted, params)
         cache = caches["default"]
-        total = cache.get(key)
+        total = cache.get(key) if key else None
         if total is None:
-            total = queryset.count()
-            if total >= SMALL:
+            total = sql.scalar(counted, params)
+            if key:
                 cache.set(key, total, timeout=3600)
         return total
 
-    def bookmark(self, queryset: QuerySet, offset: int) -> tuple[int, int] | None:
-        """(pk to start from, rows to skip after it) for `offset` in `queryset`, which must
-        be ordered by pk; None when a plain offset is as cheap."""
+    def bookmark(self, segment: SqlSegment | QuerySet, offset: int) -> tuple[int, int] | None:
+        """(key to start from, rows to skip after it) for `offset` in `segment` (in the
+        order of its key: pk for a queryset); None when a plain offset is as cheap."""
         if offset < STRIDE:
             return None
-        sql, params = queryset.order_by().values(mark=F("pk")).query.sql_with_params()
-        key = "marks:" + _digest(sql, params, self.version())
+        if isinstance(segment, SqlSegment):
+            body, params = segment.body()
+            keys = f"SELECT {segment.key} AS mark {body}"
+        else:
+            keys, params = segment.order_by().values(mark=F("pk")).query.sql_with_params()
+        key = self._key("marks", keys, params)
         cache = caches["default"]
-        marks = cache.get(key)
+        marks = cache.get(key) if key else None
         if marks is None:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT mark FROM (SELECT t.mark AS mark,"
                     " ROW_NUMBER() OVER (ORDER BY t.mark) AS rn"
-                    f" FROM ({sql}) t) s WHERE (rn - 1) %% {STRIDE} = 0 ORDER BY mark",
+                    f" FROM ({keys}) t) s WHERE (rn - 1) %% {STRIDE} = 0 ORDER BY mark",
                     params,
                 )
                 marks = [row[0] for row in cursor.fetchall()]
-            cache.set(key, marks, timeout=3600)
+            if key:
+                cache.set(key, marks, timeout=3600)
         if not marks:
             return None
         index = min(offset // STRIDE, len(marks) - 1)  # past the end: nothing after the last
         return marks[index], offset - index * STRIDE
 
-    def version(self) -> str:
-        if self._version is None:
-            with connection.cursor() as cursor:
-                cursor.execute(_VERSION_SQL, [self.vis.app_id, self.vis.app_id])
-                self._version = repr(cursor.fetchone()) + f"/{self.vis.school_year_id}"
-        return self._version
+    def _key(self, kind: str, text: str, params) -> str | None:
+        vis = self.vis
+        if vis.generation is None:
+            return None
+        version = f"{vis.data_version}/{vis.generation}/{vis.school_year_id}"
+        return f"{kind}:" + _digest(text, params, version)
+
+
+def _count_sql(segment: SqlSegment | QuerySet) -> tuple[str, list]:
+    if isinstance(segment, SqlSegment):
+        body, params = segment.body()
+        return f"SELECT COUNT(*) {body}", params
+    inner, params = segment.order_by().values("pk").query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({inner}) t", list(params)
 
 
 def _digest(sql: str, params, version: str) -> str:

@@ -16,11 +16,6 @@ from .views import (
     visible_user_pk,
 )
 
-
-def _pupils(vis) -> list:
-    return people.pupil_segments(vis, vis.may_read_national_number)
-
-
 # --- orgs, schools, sessions ----------------------------------------------------------------
 
 
@@ -126,72 +121,70 @@ class Users(CollectionView):
     resource = USERS
 
     def segments(self, vis):
-        return [*_pupils(vis), people.teacher_segment(vis)]
+        return [people.pupil_users(vis), people.teacher_users(vis)]
 
 
 class User(ObjectView):
     resource = USERS
 
     def segments(self, vis):
-        return [*_pupils(vis), people.teacher_segment(vis)]
+        return [people.pupil_users(vis), people.teacher_users(vis)]
 
 
 class Students(Users):
     def segments(self, vis):
-        return _pupils(vis)
+        return [people.pupil_users(vis)]
 
 
 class Student(User):
     def segments(self, vis):
-        return _pupils(vis)
+        return [people.pupil_users(vis)]
 
 
 class Teachers(Users):
     def segments(self, vis):
-        return [people.teacher_segment(vis)]
+        return [people.teacher_users(vis)]
 
 
 class Teacher(User):
     def segments(self, vis):
-        return [people.teacher_segment(vis)]
+        return [people.teacher_users(vis)]
 
 
 class SchoolStudents(Users):
     def segments(self, vis, school, klass=None):
         school = visible_school(vis, school)
-        pupils = [segment.filter(institution=school) for segment in _pupils(vis)]
         if klass is not None:
             klass = visible_class(vis, klass, school)
-            pupils = [segment.filter(enrolments__school_class=klass) for segment in pupils]
-        return pupils
+        return [people.pupil_users(vis, school, klass)]
 
 
 class SchoolTeachers(Users):
     def segments(self, vis, school, klass=None):
         school = visible_school(vis, school)
-        teaching = people.visible_teaching(vis).filter(schoolclass__institution=school)
         if klass is not None:
-            teaching = teaching.filter(schoolclass=visible_class(vis, klass, school))
-        return [people.teacher_segment(vis, teaching)]
+            klass = visible_class(vis, klass, school)
+        return [people.teacher_users(vis, school, klass)]
 
 
 class ClassStudents(Users):
     def segments(self, vis, klass):
-        klass = visible_class(vis, klass)
-        return [segment.filter(enrolments__school_class=klass) for segment in _pupils(vis)]
+        return [people.pupil_users(vis, klass=visible_class(vis, klass))]
 
 
 class ClassTeachers(Users):
     def segments(self, vis, klass):
-        teaching = people.visible_teaching(vis).filter(schoolclass=visible_class(vis, klass))
-        return [people.teacher_segment(vis, teaching)]
+        return [people.teacher_users(vis, klass=visible_class(vis, klass))]
 
 
 # --- enrollments ----------------------------------------------------------------------------
 
 
-def _enrollments(vis) -> list:
-    return [*people.pupil_enrollment_segments(vis), people.teacher_enrollment_segment(vis)]
+def _enrollments(vis, school=None, klass=None) -> list:
+    return [
+        people.pupil_enrollments(vis, school, klass),
+        people.teacher_enrollments(vis, school, klass),
+    ]
 
 
 class Enrollments(CollectionView):
@@ -211,11 +204,7 @@ class EnrollmentView(ObjectView):
 class SchoolEnrollments(Enrollments):
     def segments(self, vis, school, klass=None):
         school = visible_school(vis, school)
-        *pupils, teachers = _enrollments(vis)
-        pupils = [segment.filter(institution=school) for segment in pupils]
-        teachers = teachers.filter(schoolclass__institution=school)
         if klass is not None:
             klass = visible_class(vis, klass, school)
-            pupils = [segment.filter(enrolments__school_class=klass) for segment in pupils]
-            teachers = teachers.filter(schoolclass=klass)
-        return [*pupils, teachers]
+        return _enrollments(vis, school, klass)
+

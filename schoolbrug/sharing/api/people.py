@@ -4,34 +4,18 @@ pupil record), teachers from staff teaching a visible class."""
 
 from __future__ import annotations
 
-from django.db.models import (
-    Case,
-    CharField,
-    DateField,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Exists, OuterRef
 
-from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass, Staff
+from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass
 from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
 from .params import Column
-from .resources import COMMON, NULL_INT, NULL_JSON, NULL_TEXT, Context, grades_for, text, timestamp
+from .resources import COMMON, Context, grades_for, timestamp
+from .sql import SqlSegment, as_date, as_json, as_moment, as_uuid
 
 TEACHING = Assignment.classes.through
-# Typed: two untyped NULLs in a UNION are text to PostgreSQL, which then refuses a date.
-NULL_DATE = Cast(Value(None), DateField())
-
-
-def _leaver(active: str, leaver: str, prefix: str = "") -> Case:
-    return Case(When(**{f"{prefix}is_leaver": True}, then=text(leaver)), default=text(active))
 
 
 def visible_pupils(vis: Visibility) -> list:
@@ -46,84 +30,122 @@ def visible_pupils(vis: Visibility) -> list:
     ]
 
 
-def enrolment_field(vis: Visibility, name: str) -> Subquery:
-    """A field of the pupil's enrolment of the school year (one per pupil and year)."""
-    return Subquery(
-        Enrolment.objects.filter(pupil_id=OuterRef("pk"), school_year_id=vis.school_year_id).values(
-            name
-        )[:1]
-    )
-
-
-def pupil_segments(vis: Visibility, national_number: bool) -> list:
-    """Pupils enrolled in a visible class, as user rows."""
-    nn = NULL_TEXT
-    if national_number:
-        # Read only for institutions whose accepted protocol allows it.
-        nn = Case(
-            When(
-                institution_id__in=vis.national_number_institution_ids(),
-                then=F("national_number"),
-            ),
-            default=NULL_TEXT,
-        )
-    return [
-        pupils.annotate(
-            o_id=F("sourced_id"),
-            o_status=_leaver("active", "tobedeleted"),
-            o_modified=F("updated_at"),
-            o_enabled=_leaver("true", "false"),
-            o_given=F("given_name"),
-            o_family=F("family_name"),
-            o_email=F("email"),
-            o_phone=F("phone"),
-            o_username=Cast("sourced_id", CharField()),
-            o_role=text("student"),
-            o_org=F("institution__sourced_id"),
-            o_stage=enrolment_field(vis, "school_class__stage"),
-            o_year=enrolment_field(vis, "school_class__year"),
-            o_years=enrolment_field(vis, "school_class__years"),
-            o_nn=nn,
-        ).order_by("pk")
-        for pupils in visible_pupils(vis)
-    ]
-
-
 def visible_teaching(vis: Visibility):
+    """Teaching rows (ORM) of visible classes: for routes that filter classes by them."""
     return TEACHING.objects.filter(
         assignment__role=Assignment.Role.TEACHER,
         schoolclass__in=SchoolClass.objects.filter(vis.classes_q()),
     )
 
 
-def teacher_segment(vis: Visibility, teaching=None):
-    """Staff teaching a visible class (or one of `teaching`), as user rows; their primary
-    org is the first institution (by number) where they teach a visible class."""
-    teaching = visible_teaching(vis) if teaching is None else teaching
-    theirs = teaching.filter(assignment__staff_id=OuterRef("pk"))
-    first_org = theirs.order_by("assignment__institution__number").values(
-        "assignment__institution__sourced_id"
-    )[:1]
+# --- as SQL (sql.py): every table joined on its primary key, paged in the order of `key` ---
+
+# A pupil with this school year's enrolment (one per pupil and year), its class and school.
+PUPILS_FROM = (
+    "registry_pupil p"
+    " JOIN registry_enrolment e ON e.pupil_id = p.id AND e.school_year_id = %s"
+    " JOIN registry_schoolclass c ON c.id = e.school_class_id"
+    " JOIN registry_institution i ON i.id = p.institution_id"
+)
+LEAVER_STATUS = "CASE WHEN p.is_leaver THEN 'tobedeleted' ELSE 'active' END"
+
+
+def _pupils(vis: Visibility, columns: dict, school=None, klass=None) -> SqlSegment:
+    visible, params = vis.class_sql("p.institution_id", "e.school_class_id")
+    segment = SqlSegment(
+        columns, PUPILS_FROM, (vis.school_year_id,), key="p.id", key_equals=("e.pupil_id",)
+    )
+    segment = segment.where(visible, *params)
+    if school is not None:
+        segment = segment.where("p.institution_id = %s", school.pk)
+    if klass is not None:
+        segment = segment.where("e.school_class_id = %s", klass.pk)
+    return segment
+
+
+def pupil_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
+    """Pupils enrolled in a visible class, as user rows."""
+    national_number = ("NULL", ())
+    if allowed := vis.national_number_sql("p.institution_id"):
+        # Read only for institutions whose accepted protocol allows it.
+        national_number = (f"CASE WHEN {allowed[0]} THEN p.national_number END", allowed[1])
+    username = "CAST(p.sourced_id AS text)" if connection.vendor == "postgresql" else "p.sourced_id"
+    columns = {
+        "o_id": ("p.sourced_id", ()),
+        "o_status": (LEAVER_STATUS, ()),
+        "o_modified": ("p.updated_at", ()),
+        "o_enabled": ("CASE WHEN p.is_leaver THEN 'false' ELSE 'true' END", ()),
+        "o_given": ("p.given_name", ()),
+        "o_family": ("p.family_name", ()),
+        "o_email": ("p.email", ()),
+        "o_phone": ("p.phone", ()),
+        "o_username": (username, ()),
+        "o_role": ("'student'", ()),
+        "o_org": ("i.sourced_id", ()),
+        "o_stage": ("c.stage", ()),
+        "o_year": ("c.year", ()),
+        "o_years": ("c.years", ()),
+        "o_nn": national_number,
+    }
+    return _pupils(vis, columns, school, klass)
+
+
+def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | None = None):
+    """Condition on a teaching row `t` (with its assignment `{t}a` and class `{t}c`
+    joined): a teacher's class the app may see, optionally in one school or class or of
+    one staff member (an SQL expression)."""
+    visible, params = vis.class_sql(f"{t}c.institution_id", f"{t}c.id")
+    sql = f"{t}a.role = 'teacher' AND {t}c.school_year_id = %s AND ({visible})"
+    params = [vis.school_year_id, *params]
+    if school is not None:
+        sql += f" AND {t}c.institution_id = %s"
+        params.append(school.pk)
+    if klass is not None:
+        sql += f" AND {t}c.id = %s"
+        params.append(klass.pk)
+    if staff is not None:
+        sql += f" AND {t}a.staff_id = {staff}"
+    return sql, params
+
+
+def _teaching_join(t: str) -> str:
     return (
-        Staff.objects.filter(Exists(theirs))
-        .annotate(
-            o_id=F("sourced_id"),
-            o_status=text("active"),
-            o_modified=F("updated_at"),
-            o_enabled=text("true"),
-            o_given=F("given_name"),
-            o_family=F("family_name"),
-            o_email=F("email"),
-            o_phone=NULL_TEXT,
-            o_username=F("email"),
-            o_role=text("teacher"),
-            o_org=Subquery(first_org),
-            o_stage=NULL_TEXT,
-            o_year=NULL_INT,
-            o_years=NULL_JSON,
-            o_nn=NULL_TEXT,
-        )
-        .order_by("pk")
+        f"registry_assignment_classes {t}"
+        f" JOIN registry_assignment {t}a ON {t}a.id = {t}.assignment_id"
+        f" JOIN registry_schoolclass {t}c ON {t}c.id = {t}.schoolclass_id"
+    )
+
+
+def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
+    """Staff teaching a visible class (of `school`, or `klass`), as user rows; their
+    primary org is the first institution (by number) where they teach a visible class."""
+    exists, exists_params = _teaching(vis, "t", school, klass, staff="s.id")
+    first, first_params = _teaching(vis, "f", school, klass, staff="s.id")
+    first_org = (
+        f"(SELECT fi.sourced_id FROM {_teaching_join('f')}"
+        f" JOIN registry_institution fi ON fi.id = fa.institution_id"
+        f" WHERE {first} ORDER BY fi.number LIMIT 1)"
+    )
+    columns = {
+        "o_id": ("s.sourced_id", ()),
+        "o_status": ("'active'", ()),
+        "o_modified": ("s.updated_at", ()),
+        "o_enabled": ("'true'", ()),
+        "o_given": ("s.given_name", ()),
+        "o_family": ("s.family_name", ()),
+        "o_email": ("s.email", ()),
+        "o_phone": ("NULL", ()),
+        "o_username": ("s.email", ()),
+        "o_role": ("'teacher'", ()),
+        "o_org": (first_org, tuple(first_params)),
+        "o_stage": ("NULL", ()),
+        "o_year": ("NULL", ()),
+        "o_years": ("NULL", ()),
+        "o_nn": ("NULL", ()),
+    }
+    segment = SqlSegment(columns, "registry_staff s", (), key="s.id")
+    return segment.where(
+        f"EXISTS (SELECT 1 FROM {_teaching_join('t')} WHERE {exists})", *exists_params
     )
 
 
@@ -206,63 +228,58 @@ USERS = Resource(
         "o_nn",
     ),  # fmt: skip
     to_json=user_json,
+    decoders={"o_id": as_uuid, "o_modified": as_moment, "o_org": as_uuid, "o_years": as_json},
 )
 
 
 # --- enrollments --------------------------------------------------------------------------
 
 
-def pupil_enrollment_segments(vis: Visibility) -> list:
-    return [
-        pupils.annotate(
-            o_id=enrolment_field(vis, "sourced_id"),
-            o_status=_leaver("active", "tobedeleted"),
-            o_modified=enrolment_field(vis, "updated_at"),
-            o_user=F("sourced_id"),
-            o_class=enrolment_field(vis, "school_class__sourced_id"),
-            o_school=F("institution__sourced_id"),
-            o_role=text("student"),
-            o_primary=text("false"),
-            o_begin=NULL_DATE,
-            o_end=NULL_DATE,
-        ).order_by("pk")
-        for pupils in visible_pupils(vis)
-    ]
+def pupil_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
+    columns = {
+        "o_id": ("e.sourced_id", ()),
+        "o_status": (LEAVER_STATUS, ()),
+        "o_modified": ("e.updated_at", ()),
+        "o_user": ("p.sourced_id", ()),
+        "o_class": ("c.sourced_id", ()),
+        "o_school": ("i.sourced_id", ()),
+        "o_role": ("'student'", ()),
+        "o_primary": ("'false'", ()),
+        "o_begin": ("NULL", ()),
+        "o_end": ("NULL", ()),
+    }
+    return _pupils(vis, columns, school, klass)
 
 
-def teacher_enrollment_segment(vis: Visibility):
-    return (
-        visible_teaching(vis)
-        .annotate(
-            o_id=F("sourced_id"),
-            o_status=text("active"),
-            o_modified=F("assignment__updated_at"),
-            o_user=F("assignment__staff__sourced_id"),
-            o_class=F("schoolclass__sourced_id"),
-            o_school=F("schoolclass__institution__sourced_id"),
-            o_role=text("teacher"),
-            o_primary=Case(
-                When(Exists(_taught_before(vis)), then=text("false")), default=text("true")
-            ),
-            o_begin=F("assignment__start_date"),
-            o_end=F("assignment__end_date"),
-        )
-        .order_by("pk")
+def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
+    """A teacher's visible class. The first teacher of a class by name is its primary
+    teacher, as in the CSV export."""
+    visible, params = _teaching(vis, "t", school, klass)
+    earlier = (
+        "EXISTS (SELECT 1 FROM registry_assignment_classes b"
+        " JOIN registry_assignment ba ON ba.id = b.assignment_id"
+        " JOIN registry_staff bs ON bs.id = ba.staff_id"
+        " WHERE b.schoolclass_id = t.schoolclass_id AND ba.role = 'teacher'"
+        " AND (bs.family_name < s.family_name"
+        " OR (bs.family_name = s.family_name AND ba.staff_id < ta.staff_id)))"
     )
-
-
-def _taught_before(vis: Visibility):
-    """Another visible teacher of the same class earlier by name: the first teacher of a
-    class by name is its primary teacher, as in the CSV export."""
-    me = OuterRef("assignment__staff__family_name")
-    return visible_teaching(vis).filter(
-        Q(assignment__staff__family_name__lt=me)
-        | Q(
-            assignment__staff__family_name=me,
-            assignment__staff_id__lt=OuterRef("assignment__staff_id"),
-        ),
-        schoolclass_id=OuterRef("schoolclass_id"),
+    columns = {
+        "o_id": ("t.sourced_id", ()),
+        "o_status": ("'active'", ()),
+        "o_modified": ("ta.updated_at", ()),
+        "o_user": ("s.sourced_id", ()),
+        "o_class": ("tc.sourced_id", ()),
+        "o_school": ("ti.sourced_id", ()),
+        "o_role": ("'teacher'", ()),
+        "o_primary": (f"CASE WHEN {earlier} THEN 'false' ELSE 'true' END", ()),
+        "o_begin": ("ta.start_date", ()),
+        "o_end": ("ta.end_date", ()),
+    }
+    source = (
+        f"{_teaching_join('t')} JOIN registry_staff s ON s.id = ta.staff_id"
+        " JOIN registry_institution ti ON ti.id = tc.institution_id"
     )
+    return SqlSegment(columns, source, (), key="t.id").where(visible, *params)
 
 
 def enrollment_json(row: dict, ctx: Context) -> dict:
@@ -322,4 +339,13 @@ ENROLLMENTS = Resource(
         "o_end",
     ),  # fmt: skip
     to_json=enrollment_json,
+    decoders={
+        "o_id": as_uuid,
+        "o_modified": as_moment,
+        "o_user": as_uuid,
+        "o_class": as_uuid,
+        "o_school": as_uuid,
+        "o_begin": as_date,
+        "o_end": as_date,
+    },
 )

@@ -62,7 +62,8 @@ class Context:
 
 def timestamp(moment: datetime.datetime | None) -> str:
     moment = (moment or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)).astimezone(datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # "2026-09-01T07:30:00.123+00:00" -> "2026-09-01T07:30:00.123Z"
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def text(value) -> CharField:

@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 
 from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
 from schoolbrug.sharing.models import ROSTER_SCOPES, SCOPE_DEMOGRAPHICS
-from schoolbrug.sharing.visibility import Visibility, current_school_year_id
+from schoolbrug.sharing.visibility import Visibility, from_state
 
-from . import people, resources
+from . import people, resources, sql
 from .auth import BearerTokenAuthentication, RosterScope
 from .collection import Resource, read_one, read_page, select_fields
 from .counts import Counter
@@ -106,12 +106,8 @@ class RosterView(APIView):
     schema = RosterSchema()
 
     def visibility(self) -> Visibility:
-        year = current_school_year_id()
-        return Visibility(
-            app_id=self.request.user.app_id,
-            school_year_id=year if year is not None else -1,
-            may_read_national_number=SCOPE_DEMOGRAPHICS in self.request.user.scopes,
-        )
+        client = self.request.user
+        return from_state(client.app_id, SCOPE_DEMOGRAPHICS in client.scopes, client.state)
 
     def context(self) -> resources.Context:
         return resources.Context(self.request.build_absolute_uri(BASE_PATH).rstrip("/"))
@@ -163,7 +159,7 @@ class ObjectView(RosterView):
     def get(self, request, sourced_id: str):
         params = parse_list_params(request.query_params)
         wanted = _sourced_id(sourced_id, self.resource.reference_type)
-        row = read_one(self.resource, self.segments(self.visibility()), {"o_id": wanted})
+        row = read_one(self.resource, self.segments(self.visibility()), wanted)
         if row is None:
             raise not_found(self.resource.reference_type, sourced_id)
         obj = self.resource.to_json(row, self.context())
@@ -222,14 +218,15 @@ def visible_session(vis: Visibility, sourced_id: str) -> SchoolYear:
 def visible_user_pk(vis: Visibility, sourced_id: str, role: str | None) -> tuple[str, int]:
     """("student", pupil pk) or ("teacher", staff pk) of a user the app may see."""
     wanted = _sourced_id(sourced_id, "user")
+    found = []
     if role in (None, "student"):
-        for segment in people.pupil_segments(vis, False):
-            if found := segment.filter(o_id=wanted).values_list("pk", flat=True).first():
-                return "student", found
+        found += [("student", people.pupil_users(vis))]
     if role in (None, "teacher"):
-        pk = people.teacher_segment(vis).filter(o_id=wanted).values_list("pk", flat=True)
-        if found := pk.first():
-            return "teacher", found
+        found += [("teacher", people.teacher_users(vis))]
+    for kind, segment in found:
+        body, params = segment.where_value("o_id", wanted).body()
+        if (pk := sql.scalar(f"SELECT MIN({segment.key}) {body}", params)) is not None:
+            return kind, pk
     raise not_found(role or "user", sourced_id)
 
 

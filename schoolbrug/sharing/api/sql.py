@@ -1,0 +1,182 @@
+"""Collections written as SQL: users and enrollments, the ones consumers page through by the
+thousand (a nightly sync of a whole school group, 5000 rows a page).
+
+Built from the ORM, such a page spent most of its time in Python composing and compiling the
+visibility subqueries; here a segment is a few strings put together per request, with the
+visibility subqueries of Visibility.class_sql. On PostgreSQL every statement is prepared once
+per connection (the same text for every page, the values bound apart), so planning the joins
+is not paid per page. Values come back as the database gives them, decoded only where the
+two databases differ (UUIDs, moments, JSON).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import orjson
+import psycopg
+from django.db import connection
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .errors import bad_request
+from .params import Column, Condition, _typed
+
+
+@dataclass(frozen=True)
+class SqlSegment:
+    """SELECT columns FROM source WHERE conditions, ordered by `key` (unique, indexed)."""
+
+    columns: dict[str, tuple[str, tuple]]  # alias -> (SQL expression, its parameters)
+    source: str  # FROM and JOINs
+    source_params: tuple
+    key: str  # e.g. "p.id": the order of pages and what bookmarks hold
+    conditions: tuple[tuple[str, tuple], ...] = ()
+    # Columns joined equal to `key` (e.pupil_id = p.id): a page that starts at a bookmark
+    # says so of them too, or PostgreSQL may merge-join them from their first row.
+    key_equals: tuple[str, ...] = ()
+
+    def where(self, sql: str, *params) -> SqlSegment:
+        return replace(self, conditions=(*self.conditions, (sql, params)))
+
+    def starting_at(self, start) -> SqlSegment:
+        segment = self
+        for column in (self.key, *self.key_equals):
+            segment = segment.where(f"{column} >= %s", start)
+        return segment
+
+    def where_value(self, alias: str, value) -> SqlSegment:
+        expression, params = self.columns[alias]
+        return self.where(f"{expression} = %s", *params, db_value(value))
+
+    def body(self) -> tuple[str, list]:
+        """FROM ... WHERE ..., with its parameters."""
+        params = list(self.source_params)
+        where = " AND ".join(f"({sql})" for sql, _ in self.conditions) or "1 = 1"
+        for _, condition_params in self.conditions:
+            params += condition_params
+        return f"FROM {self.source} WHERE {where}", params
+
+    def select(self, aliases: Sequence[str]) -> tuple[str, list]:
+        params: list = []
+        for alias in aliases:
+            params += self.columns[alias][1]
+        columns = ", ".join(f"{self.columns[a][0]} AS {a}" for a in aliases)
+        body, body_params = self.body()
+        return f"SELECT {columns}, {self.key} AS o_key {body}", params + body_params
+
+    def matching(self, groups: list[list[Condition]], columns: dict[str, Column]) -> SqlSegment:
+        """The rows a OneRoster `filter` keeps (parsed by params.parse_filter)."""
+        ors, params = [], []
+        for group in groups:
+            ands = []
+            for condition in group:
+                sql, condition_params = self._condition(condition, columns)
+                ands.append(sql)
+                params += condition_params
+            ors.append(" AND ".join(ands))
+        return self.where(" OR ".join(f"({sql})" for sql in ors), *params)
+
+    def _condition(self, condition: Condition, columns: dict[str, Column]) -> tuple[str, list]:
+        column = columns.get(condition.name)
+        if column is None:
+            raise bad_request(
+                "invalid_filter_field",
+                f"cannot filter on {condition.name!r}; fields: {', '.join(sorted(columns))}",
+            )
+        value = _typed(condition, column)
+        expression, expression_params = self.columns[column.alias]
+        params = list(expression_params)
+        if value is None:  # e.g. a sourcedId that is not one of ours: matches nothing
+            return ("1 = 0" if condition.op == "=" else "1 = 1"), []
+        if condition.op == "~":
+            escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            if connection.vendor == "postgresql":
+                return f"UPPER(CAST({expression} AS text)) LIKE UPPER(%s)", [
+                    *params,
+                    f"%{escaped}%",
+                ]
+            return f"{expression} LIKE %s ESCAPE '\\'", [*params, f"%{escaped}%"]
+        value = db_value(value)
+        if condition.op == "!=":
+            # As the ORM's exclude(): a row without a value differs from any value.
+            return f"NOT ({expression} = %s AND {expression} IS NOT NULL)", [
+                *params,
+                value,
+                *params,
+            ]
+        return f"{expression} {condition.op} %s", [*params, value]
+
+
+def db_value(value):
+    ops = connection.ops
+    if isinstance(value, uuid.UUID):
+        return value if connection.features.has_native_uuid_field else value.hex
+    if isinstance(value, datetime.datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return ops.adapt_datefield_value(value)
+    return value
+
+
+# --- values as both databases give them back ------------------------------------------------
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(value)
+
+
+def as_moment(value) -> datetime.datetime | None:
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return parse_datetime(value).replace(tzinfo=datetime.UTC)  # SQLite: naive UTC text
+
+
+def as_date(value) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return parse_date(value)
+
+
+def as_json(value):
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
+def fetch(sql: str, params: Sequence, aliases: Sequence[str], decoders: dict) -> list[dict]:
+    """Rows as dicts by alias (plus `o_key`), decoded where `decoders` names a column."""
+    rows = _execute(sql, params).fetchall()
+    names = (*aliases, "o_key")
+    steps = [(i, decoders[name]) for i, name in enumerate(names) if name in decoders]
+    result = []
+    for row in rows:
+        if steps:
+            row = list(row)
+            for i, decode in steps:
+                row[i] = decode(row[i])
+        result.append(dict(zip(names, row, strict=True)))
+    return result
+
+
+def scalar(sql: str, params: Sequence):
+    return _execute(sql, params).fetchone()[0]
+
+
+def fetch_one(sql: str, params: Sequence) -> tuple | None:
+    return _execute(sql, params).fetchone()
+
+
+def _execute(sql: str, params: Sequence):
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        # Elsewhere, and where queries are being recorded (tests, DEBUG), Django's cursor.
+        cursor = connection.cursor()
+        cursor.execute(sql, list(params))
+        return cursor
+    connection.ensure_connection()
+    # Server-side binding: the values travel apart from the text, which psycopg prepares.
+    cursor = psycopg.Cursor(connection.connection)
+    cursor.execute(sql, list(params), prepare=True)
+    return cursor
