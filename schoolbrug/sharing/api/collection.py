@@ -83,8 +83,8 @@ def _rows(resource: Resource, segment, start, skip: int, wanted: int) -> list[di
 def _sql_rows(resource: Resource, segment: SqlSegment, skip: int, wanted: int) -> list[dict]:
     select, params = segment.select(resource.aliases)
     return sql.fetch(
-        f"{select} ORDER BY {segment.key} LIMIT %s OFFSET %s",
-        [*params, wanted, skip],
+        f"{select} ORDER BY {segment.key}{sql.limit(wanted, skip)}",
+        params,
         resource.aliases,
         resource.decoders,
     )
@@ -128,8 +128,9 @@ def _sorted_page(
         direction = "DESC" if params.descending else "ASC"
         rows = sql.fetch(
             f"SELECT * FROM ({' UNION ALL '.join(s for s, _ in selects)}) u"
-            f" ORDER BY {column.alias} {direction}, o_id {direction} LIMIT %s OFFSET %s",
-            [*(p for _, ps in selects for p in ps), params.limit, params.offset],
+            f" ORDER BY {column.alias} {direction}, o_id {direction}"
+            + sql.limit(params.limit, params.offset),
+            [p for _, ps in selects for p in ps],
             resource.aliases,
             resource.decoders,
         )

@@ -12,8 +12,8 @@ from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
 from .params import Column
-from .resources import COMMON, Context, grades_for, timestamp
-from .sql import SqlSegment, as_date, as_json, as_moment, as_uuid
+from .resources import COMMON, Context, grade_list, timestamp
+from .sql import SqlSegment, as_date, as_uuid_text, moment_text, uuid_text
 
 TEACHING = Assignment.classes.through
 
@@ -50,10 +50,25 @@ PUPILS_FROM = (
 LEAVER_STATUS = "CASE WHEN p.is_leaver THEN 'tobedeleted' ELSE 'active' END"
 
 
+def _shown(columns: dict) -> dict[str, str]:
+    """Ids and moments selected as the text the answer holds (sql.moment_text)."""
+    shown = {}
+    for alias in ("o_id", "o_org", "o_user", "o_class", "o_school"):
+        if alias in columns and columns[alias][0] != "NULL":
+            shown[alias] = uuid_text(columns[alias][0])
+    shown["o_modified"] = moment_text(columns["o_modified"][0])
+    return shown
+
+
 def _pupils(vis: Visibility, columns: dict, school=None, klass=None) -> SqlSegment:
     visible, params = vis.class_sql("p.institution_id", "e.school_class_id")
     segment = SqlSegment(
-        columns, PUPILS_FROM, (vis.school_year_id,), key="p.id", key_equals=("e.pupil_id",)
+        columns,
+        PUPILS_FROM,
+        (vis.school_year_id,),
+        key="p.id",
+        key_equals=("e.pupil_id",),
+        shown=_shown(columns),
     )
     segment = segment.where(visible, *params)
     if school is not None:
@@ -143,7 +158,7 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_years": ("NULL", ()),
         "o_nn": ("NULL", ()),
     }
-    segment = SqlSegment(columns, "registry_staff s", (), key="s.id")
+    segment = SqlSegment(columns, "registry_staff s", (), key="s.id", shown=_shown(columns))
     return segment.where(
         f"EXISTS (SELECT 1 FROM {_teaching_join('t')} WHERE {exists})", *exists_params
     )
@@ -172,8 +187,7 @@ def user_json(row: dict, ctx: Context) -> dict:
     if row["o_phone"]:
         user["phone"] = row["o_phone"]
     if is_pupil:
-        grades = grades_for(row["o_stage"], row["o_year"], row["o_years"] or ())
-        user["grades"] = grades.split(",") if grades else []
+        user["grades"] = grade_list(row["o_stage"], row["o_year"], row["o_years"])
     return user
 
 
@@ -228,7 +242,7 @@ USERS = Resource(
         "o_nn",
     ),  # fmt: skip
     to_json=user_json,
-    decoders={"o_id": as_uuid, "o_modified": as_moment, "o_org": as_uuid, "o_years": as_json},
+    decoders={"o_id": as_uuid_text, "o_org": as_uuid_text},
 )
 
 
@@ -279,7 +293,8 @@ def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
         f"{_teaching_join('t')} JOIN registry_staff s ON s.id = ta.staff_id"
         " JOIN registry_institution ti ON ti.id = tc.institution_id"
     )
-    return SqlSegment(columns, source, (), key="t.id").where(visible, *params)
+    segment = SqlSegment(columns, source, (), key="t.id", shown=_shown(columns))
+    return segment.where(visible, *params)
 
 
 def enrollment_json(row: dict, ctx: Context) -> dict:
@@ -340,11 +355,10 @@ ENROLLMENTS = Resource(
     ),  # fmt: skip
     to_json=enrollment_json,
     decoders={
-        "o_id": as_uuid,
-        "o_modified": as_moment,
-        "o_user": as_uuid,
-        "o_class": as_uuid,
-        "o_school": as_uuid,
+        "o_id": as_uuid_text,
+        "o_user": as_uuid_text,
+        "o_class": as_uuid_text,
+        "o_school": as_uuid_text,
         "o_begin": as_date,
         "o_end": as_date,
     },

@@ -19,8 +19,10 @@ What each object is made of:
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
+import orjson
 from django.db.models import (
     Case,
     CharField,
@@ -60,10 +62,20 @@ class Context:
         return {"href": f"{self.base_url}/{collection}/{value}", "sourcedId": value, "type": kind}
 
 
-def timestamp(moment: datetime.datetime | None) -> str:
+def timestamp(moment: datetime.datetime | str | None) -> str:
+    if isinstance(moment, str):  # formatted by the database (sql.moment_text)
+        return moment
     moment = (moment or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)).astimezone(datetime.UTC)
     # "2026-09-01T07:30:00.123+00:00" -> "2026-09-01T07:30:00.123Z"
     return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+@functools.lru_cache(maxsize=1024)
+def grade_list(stage: str | None, year: int | None, years: str | None) -> tuple[str, ...]:
+    """The CEDS grades of a class (stage, year and its years as the JSON text both databases
+    give for a raw query): the same few combinations on every page, worked out once."""
+    grades = grades_for(stage, year, orjson.loads(years) if years else ())
+    return tuple(grades.split(",")) if grades else ()
 
 
 def text(value) -> CharField:
