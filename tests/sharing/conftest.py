@@ -12,7 +12,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 
 from schoolbrug.registry.models import Assignment, Staff, Teaching
-from schoolbrug.sharing import access
+from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE
 from tests.web.conftest import make_school
 
@@ -73,6 +73,17 @@ def app(db):
         "Leerplatform", [SCOPE_ROSTER_CORE, SCOPE_ROSTER, SCOPE_DEMOGRAPHICS]
     )
     return SimpleNamespace(app=app, client_id=app.client_id, secret=secret)
+
+
+@pytest.fixture
+def served(schools, app):
+    """Both schools share; A granted the app all its classes (its leaver included), B only
+    class 1A (not its 2B nor its leavers class)."""
+    consent.activate(schools.a.institution, schools.director)
+    access.grant(app.app, schools.a.institution, [], by=schools.director)
+    consent.activate(schools.b.institution, "directie@anker.test")
+    access.grant(app.app, schools.b.institution, ["1A"], by="directie@anker.test")
+    return schools
 
 
 class Api:

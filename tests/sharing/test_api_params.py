@@ -529,9 +529,10 @@ def test_client_credentials_in_the_form_body_work_too(shared, app, live_server):
 
 
 def test_a_route_we_do_not_serve_answers_the_json_error(schools, api):
-    response = api.get("/courses")
+    # Not a 1.2 rostering route (gradebook's line items are another service).
+    response = api.get("/lineItems")
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/json")
     minor = response.json()["imsx_CodeMinor"]["imsx_codeMinorField"][0]
     assert minor["imsx_codeMinorFieldValue"] == "unknownobject"
-    assert requests.get(api.base_url + API + "/courses", timeout=10).status_code == 401
+    assert requests.get(api.base_url + API + "/lineItems", timeout=10).status_code == 401

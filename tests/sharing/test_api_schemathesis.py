@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from schoolbrug.registry.models import Enrolment
-from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.api import urls
+from schoolbrug.sync.oneroster_export import course_export_id
 from tests.sharing.conftest import API
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -45,21 +45,14 @@ CHECKS = [
 EXAMPLES = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture
-def served(schools, app):
-    """Both schools share; A granted the app everything, B only class 1A."""
-    consent.activate(schools.a.institution, schools.director)
-    access.grant(app.app, schools.a.institution, [], by=schools.director)
-    consent.activate(schools.b.institution, "directie@anker.test")
-    access.grant(app.app, schools.b.institution, ["1A"], by="directie@anker.test")
-    return schools
-
-
 def existing_ids(schools) -> dict[str, str]:
     """A visible object for each path parameter, by `collection:parameter`."""
     a = schools.a
     pupil = next(p for p in a.pupils if not p.is_leaver)
     klass = a.classes["1A"]
+    course = course_export_id(
+        str(a.institution.sourced_id), str(klass.school_year.sourced_id), klass.curriculum, ""
+    )
     ids = {
         "school": a.institution.sourced_id,
         "klass": klass.sourced_id,
@@ -75,6 +68,11 @@ def existing_ids(schools) -> dict[str, str]:
         "students:sourced_id": pupil.sourced_id,
         "teachers:sourced_id": schools.teacher.sourced_id,
         "enrollments:sourced_id": Enrolment.objects.get(pupil=pupil).sourced_id,
+        "course": course,
+        "courses:sourced_id": course,
+        "demographics:sourced_id": pupil.sourced_id,
+        # No grading period exists: a school year's id is as close as it gets (a 404).
+        "gradingPeriods:sourced_id": klass.school_year.sourced_id,
     }
     return {key: str(value) for key, value in ids.items()}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schoolbrug.registry.models import Enrolment
 
-from . import people, resources
+from . import catalogue, people, resources
 from .people import ENROLLMENTS, USERS
 from .resources import CLASSES, ORGS, SESSIONS
 from .views import (
@@ -208,3 +208,63 @@ class SchoolEnrollments(Enrollments):
             klass = visible_class(vis, klass, school)
         return _enrollments(vis, school, klass)
 
+
+# --- courses, demographics, grading periods (catalogue.py) ---------------------------------
+
+
+class Courses(CollectionView):
+    resource = catalogue.COURSES
+
+    def segments(self, vis):
+        return catalogue.course_segments(vis)
+
+
+class Course(ObjectView):
+    resource = catalogue.COURSES
+
+    def segments(self, vis):
+        return catalogue.course_segments(vis, self.kwargs["sourced_id"])
+
+
+class SchoolCourses(Courses):
+    def segments(self, vis, school):
+        school = visible_school(vis, school)
+        return [s.filter(institution=school) for s in super().segments(vis)]
+
+
+class CourseClasses(Classes):
+    def segments(self, vis, course):
+        key, _ = catalogue.find_course(vis, course)
+        return [s.filter(key.classes_q()) for s in super().segments(vis)]
+
+
+class DemographicsList(CollectionView):
+    resource = catalogue.DEMOGRAPHICS
+    scopes = catalogue.DEMOGRAPHICS_SCOPES
+
+    def segments(self, vis):
+        return catalogue.demographic_segments(vis)
+
+
+class Demographics(ObjectView):
+    resource = catalogue.DEMOGRAPHICS
+    scopes = catalogue.DEMOGRAPHICS_SCOPES
+
+    def segments(self, vis):
+        return catalogue.demographic_segments(vis)
+
+
+class GradingPeriods(Sessions):
+    def segments(self, vis):
+        return catalogue.grading_period_segments(vis)
+
+
+class GradingPeriod(Session):
+    def segments(self, vis):
+        return catalogue.grading_period_segments(vis)
+
+
+class TermGradingPeriods(GradingPeriods):
+    def segments(self, vis, term):
+        visible_session(vis, term)
+        return super().segments(vis)

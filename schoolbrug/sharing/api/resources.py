@@ -6,8 +6,8 @@ What each object is made of:
 * orgs: an institution is a `school` (identifier = institution number), its board the
   `district` parent. academicSessions: a school year, type `schoolYear`, schoolYear = the year
   it ends. classes: a (sub)class of the current school year; a subclass is `scheduled`, the
-  others `homeroom`; an inactive class is `tobedeleted`. courses are derived per curriculum,
-  as in the CSV export.
+  others `homeroom`; an inactive class is `tobedeleted`. A class's course is the one of its
+  curriculum, as in the CSV export (the courses themselves: catalogue.py).
 * users: pupils (username and identifier = their sourcedId: no personal data in a login name)
   and teachers (username = e-mail). A leaver is `tobedeleted` with enabledUser "false".
   userIds carries `{type: RRN}` only for a token with the demographics scope and an

@@ -22,11 +22,18 @@ urlpatterns = [
     path("schools/<str:school>/teachers", e.SchoolTeachers.as_view()),
     path("schools/<str:school>/enrollments", e.SchoolEnrollments.as_view()),
     path("schools/<str:school>/terms", e.SchoolTerms.as_view()),
+    path("schools/<str:school>/courses", e.SchoolCourses.as_view()),
     path("academicSessions", e.Sessions.as_view()),
     path(f"academicSessions/{ID}", e.Session.as_view()),
     path("terms", e.Sessions.as_view()),
     path(f"terms/{ID}", e.Session.as_view()),
     path("terms/<str:term>/classes", e.TermClasses.as_view()),
+    path("terms/<str:term>/gradingPeriods", e.TermGradingPeriods.as_view()),
+    path("gradingPeriods", e.GradingPeriods.as_view()),
+    path(f"gradingPeriods/{ID}", e.GradingPeriod.as_view()),
+    path("courses", e.Courses.as_view()),
+    path(f"courses/{ID}", e.Course.as_view()),
+    path("courses/<str:course>/classes", e.CourseClasses.as_view()),
     path("classes", e.Classes.as_view()),
     path(f"classes/{ID}", e.Class.as_view()),
     path("classes/<str:klass>/students", e.ClassStudents.as_view()),
@@ -42,6 +49,8 @@ urlpatterns = [
     path("teachers/<str:user>/classes", e.TeacherClasses.as_view()),
     path("enrollments", e.Enrollments.as_view()),
     path(f"enrollments/{ID}", e.EnrollmentView.as_view()),
-    # Not served (yet): courses, demographics, gradingPeriods, ... answer 404 as JSON.
+    path("demographics", e.DemographicsList.as_view()),
+    path(f"demographics/{ID}", e.Demographics.as_view()),
+    # Any other path answers the 1.2 JSON 404.
     re_path(r"^(?P<path>.*)$", UnknownRoute.as_view()),
 ]
