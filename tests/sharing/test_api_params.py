@@ -105,10 +105,15 @@ def test_limit_5000_is_accepted_and_more_is_capped(shared, api):
     response = api.get("/users", limit=5000)
     assert response.status_code == 200
     assert len(response.json()["users"]) == 5
-    capped = api.get("/users", limit=10**30)
+    capped = api.get("/users", limit=2**31 - 1)
     assert capped.status_code == 200
     assert len(capped.json()["users"]) == 5
     assert page_query(capped.links["first"]["url"])["limit"] == "5000"
+
+
+def test_a_limit_past_int32_is_refused_as_the_official_file_declares_it(shared, api):
+    assert_error(api.get("/users", limit=2**31), 400, "invaliddata")
+    assert_error(api.get("/users", limit=10**30), 400, "invaliddata")
 
 
 def test_default_page_is_100(shared, api):

@@ -17,8 +17,10 @@ from .errors import bad_request
 DEFAULT_LIMIT = 100
 # Large consumers (Microsoft School Data Sync) ask for 5000 per page.
 MAX_LIMIT = 5000
+# The official 1.2 file declares limit and offset int32: a larger one is a bad request.
+INT32_MAX = 2**31 - 1
 # Past any real collection, and within what every database takes as an OFFSET.
-MAX_OFFSET = 2**31 - 1
+MAX_OFFSET = INT32_MAX
 
 _TERM = re.compile(r"\s*([A-Za-z][A-Za-z0-9_.]*)\s*(!=|>=|<=|=|>|<|~)\s*'((?:[^']|'')*)'\s*")
 _JOIN = re.compile(r"(AND|OR)(?=\s|$)")
@@ -54,7 +56,7 @@ class ListParams:
 
 def parse_list_params(query) -> ListParams:
     params = ListParams(
-        limit=_integer(query, "limit", DEFAULT_LIMIT, minimum=1),
+        limit=_integer(query, "limit", DEFAULT_LIMIT, minimum=1, maximum=INT32_MAX),
         offset=_integer(query, "offset", 0, minimum=0, maximum=MAX_OFFSET),
     )
     params.limit = min(params.limit, MAX_LIMIT)
