@@ -72,9 +72,8 @@ def read_one(resource: Resource, segments: Iterable, sourced_id) -> dict | None:
 def _rows(resource: Resource, segment, start, skip: int, wanted: int) -> list[dict]:
     """`wanted` rows of `segment` in its order, `skip` rows after the row keyed `start`."""
     if isinstance(segment, SqlSegment):
-        if start is not None:
-            segment = segment.starting_at(start)
-        return _sql_rows(resource, segment, skip, wanted)
+        # From the first row too, so that every page is the same prepared statement.
+        return _sql_rows(resource, segment.starting_at(start or 0), skip, wanted)
     if start is not None:
         segment = segment.filter(pk__gte=start)
     return list(segment.values(*resource.aliases)[skip : skip + wanted])
@@ -87,6 +86,7 @@ def _sql_rows(resource: Resource, segment: SqlSegment, skip: int, wanted: int) -
         params,
         resource.aliases,
         resource.decoders,
+        prepare=not segment.filtered,
     )
 
 
@@ -133,6 +133,7 @@ def _sorted_page(
             [p for _, ps in selects for p in ps],
             resource.aliases,
             resource.decoders,
+            prepare=not any(segment.filtered for segment in segments),
         )
         return Page(rows, total)
     selected = [segment.order_by().values(*resource.aliases) for segment in segments]

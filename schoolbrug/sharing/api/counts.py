@@ -43,7 +43,7 @@ class Counter:
         cache = caches["default"]
         total = cache.get(key) if key else None
         if total is None:
-            total = sql.scalar(counted, params)
+            total = sql.scalar(counted, params, prepare=False)  # once per data version
             if key:
                 cache.set(key, total, timeout=3600)
         return total

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -39,6 +40,7 @@ class SqlSegment:
     # alias -> what SELECT shows, where it differs from what filters compare (a moment
     # shown as OneRoster text, compared as a moment).
     shown: dict[str, str] = field(default_factory=dict)
+    filtered: bool = False  # by a client's `filter`: not prepared (see _execute)
 
     def where(self, sql: str, *params) -> SqlSegment:
         return replace(self, conditions=(*self.conditions, (sql, params)))
@@ -79,7 +81,8 @@ class SqlSegment:
                 ands.append(sql)
                 params += condition_params
             ors.append(" AND ".join(ands))
-        return self.where(" OR ".join(f"({sql})" for sql in ors), *params)
+        segment = self.where(" OR ".join(f"({sql})" for sql in ors), *params)
+        return replace(segment, filtered=True)
 
     def _condition(self, condition: Condition, columns: dict[str, Column]) -> tuple[str, list]:
         column = columns.get(condition.name)
@@ -161,9 +164,11 @@ def limit(count: int, skip: int) -> str:
     return f" LIMIT {int(count)} OFFSET {int(skip)}"
 
 
-def fetch(sql: str, params: Sequence, aliases: Sequence[str], decoders: dict) -> list[dict]:
+def fetch(
+    sql: str, params: Sequence, aliases: Sequence[str], decoders: dict, prepare: bool = True
+) -> list[dict]:
     """Rows as dicts by alias (plus `o_key`), decoded where `decoders` names a column."""
-    rows = _execute(sql, params).fetchall()
+    rows = _execute(sql, params, prepare).fetchall()
     names = (*aliases, "o_key")
     steps = [(i, decoders[name]) for i, name in enumerate(names) if name in decoders]
     result = []
@@ -176,15 +181,15 @@ def fetch(sql: str, params: Sequence, aliases: Sequence[str], decoders: dict) ->
     return result
 
 
-def scalar(sql: str, params: Sequence):
-    return _execute(sql, params).fetchone()[0]
+def scalar(sql: str, params: Sequence, prepare: bool = True):
+    return _execute(sql, params, prepare).fetchone()[0]
 
 
 def fetch_one(sql: str, params: Sequence) -> tuple | None:
     return _execute(sql, params).fetchone()
 
 
-def _execute(sql: str, params: Sequence):
+def _execute(sql: str, params: Sequence, prepare: bool = True):
     if connection.vendor != "postgresql" or connection.queries_logged:
         # Elsewhere, and where queries are being recorded (tests, DEBUG), Django's cursor.
         cursor = connection.cursor()
@@ -192,7 +197,18 @@ def _execute(sql: str, params: Sequence):
         return cursor
     connection.ensure_connection()
     raw = connection.connection
+    if prepare and raw not in _GENERIC:
+        # Plan a prepared page once, without its values: PostgreSQL would otherwise go on
+        # planning it per execution (its estimate for an unknown key is a third of the
+        # table), which costs more than running it. A page with a client's filter is not
+        # prepared: how selective `dateLastModified>` is depends on its value.
+        raw.execute("SET plan_cache_mode = force_generic_plan")
+        _GENERIC.add(raw)
     # Server-side binding: the values travel apart from the text, which psycopg prepares.
     cursor = psycopg.Cursor(raw)
-    cursor.execute(sql, list(params), prepare=True)
+    cursor.execute(sql, list(params), prepare=prepare)
     return cursor
+
+
+# Connections whose session plans prepared statements once (Django prepares nothing).
+_GENERIC: weakref.WeakSet = weakref.WeakSet()
