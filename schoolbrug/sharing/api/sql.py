@@ -190,14 +190,16 @@ def fetch_one(sql: str, params: Sequence) -> tuple | None:
 
 
 def _execute(sql: str, params: Sequence, prepare: bool = True):
-    if connection.vendor != "postgresql" or connection.queries_logged:
-        # Elsewhere, and where queries are being recorded (tests, DEBUG), Django's cursor.
+    if not prepare or connection.vendor != "postgresql" or connection.queries_logged:
+        # Django's cursor: values written into the text, so PostgreSQL plans with them (the
+        # session's plan_cache_mode would give even an unnamed statement the generic plan);
+        # also elsewhere, and where queries are being recorded (tests, DEBUG).
         cursor = connection.cursor()
         cursor.execute(sql, list(params))
         return cursor
     connection.ensure_connection()
     raw = connection.connection
-    if prepare and raw not in _GENERIC:
+    if raw not in _GENERIC:
         # Plan a prepared page once, without its values: PostgreSQL would otherwise go on
         # planning it per execution (its estimate for an unknown key is a third of the
         # table), which costs more than running it. A page with a client's filter is not

@@ -12,6 +12,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
@@ -99,7 +101,19 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+class FirstRenderer(BaseContentNegotiation):
+    """Every answer is JSON: no negotiation (a browser's Accept header included)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return None
+
+
 class RosterView(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FirstRenderer
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [RosterScope]
     http_method_names = ["get"]
@@ -169,10 +183,13 @@ class ObjectView(RosterView):
 
 
 def _links(request, params, total: int) -> str:
+    kept = [
+        (k, v) for k, values in request.GET.lists() if k not in ("limit", "offset") for v in values
+    ]
+    base = f"{request.build_absolute_uri(request.path)}?" + (f"{urlencode(kept)}&" if kept else "")
+
     def url(offset: int) -> str:
-        query = request.query_params.copy()
-        query["limit"], query["offset"] = str(params.limit), str(offset)
-        return f"<{request.build_absolute_uri(request.path)}?{urlencode(query, doseq=True)}>"
+        return f"<{base}limit={params.limit}&offset={offset}>"
 
     last = max(0, (total - 1) // params.limit * params.limit)
     links = [f'{url(0)}; rel="first"', f'{url(last)}; rel="last"']
