@@ -205,6 +205,8 @@ def _execute(sql: str, params: Sequence, prepare: bool = True):
         # table), which costs more than running it. A page with a client's filter is not
         # prepared: how selective `dateLastModified>` is depends on its value.
         raw.execute("SET plan_cache_mode = force_generic_plan")
+        # Django turns psycopg's prepared statements off (None); ours say when to prepare.
+        raw.prepare_threshold = _NEVER_BY_ITSELF
         _GENERIC.add(raw)
     # Server-side binding: the values travel apart from the text, which psycopg prepares.
     cursor = psycopg.Cursor(raw)
@@ -213,4 +215,5 @@ def _execute(sql: str, params: Sequence, prepare: bool = True):
 
 
 # Connections whose session plans prepared statements once (Django prepares nothing).
+_NEVER_BY_ITSELF = 2**31 - 1
 _GENERIC: weakref.WeakSet = weakref.WeakSet()
