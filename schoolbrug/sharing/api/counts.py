@@ -27,8 +27,9 @@ from schoolbrug.sharing.visibility import Visibility
 from . import sql
 from .sql import SqlSegment
 
-# A page skips at most this many rows after its bookmark (OFFSET still computes them).
-STRIDE = 1_000
+# A page skips at most this many rows after its bookmark (OFFSET still computes them, at
+# about 30 µs a row); pages of 100, 200 or 5000 start right at one.
+STRIDE = 100
 
 
 class Counter:
