@@ -54,8 +54,9 @@ class BearerTokenAuthentication(BaseAuthentication):
 
 
 class RosterScope(BasePermission):
-    """Core endpoints: roster-core.readonly or roster.readonly. Demographics endpoints:
-    roster-demographics.readonly or roster.readonly."""
+    """Core endpoints: roster-core.readonly or roster.readonly. Demographics endpoints name
+    their own (`scopes`): only roster-demographics.readonly, as the official file says
+    (roster.readonly is "excluding demographics")."""
 
     message = "the token lacks the OneRoster scope this endpoint needs"
 

@@ -25,11 +25,13 @@ from .auth import BearerTokenAuthentication, RosterScope
 from .collection import Resource, read_one, read_page, select_fields
 from .counts import Counter
 from .errors import ApiError, not_found
-from .params import MAX_OFFSET, parse_list_params
+from .params import INT32_MAX, MAX_OFFSET, parse_list_params
 
 LIST_PARAMETERS = [
     OpenApiParameter(
-        "limit", {"type": "integer", "minimum": 1}, description="page size, 1..5000 (100)"
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+        description="page size (100); more than 5000 is served as 5000",
     ),
     OpenApiParameter(
         "offset",
