@@ -120,14 +120,14 @@ def _condition_q(condition: Condition, columns: dict[str, Column]) -> Q:
             "invalid_filter_field",
             f"cannot filter on {condition.name!r}; fields: {', '.join(sorted(columns))}",
         )
-    value = _typed(condition, column)
+    value = typed_value(condition, column)
     if value is None:  # e.g. a sourcedId that is not one of ours: matches nothing
         return Q(pk__in=[]) if condition.op == "=" else Q()
     q = Q(**{f"{column.alias}__{_LOOKUP.get(condition.op, 'exact')}": value})
     return ~q if condition.op == "!=" else q
 
 
-def _typed(condition: Condition, column: Column):
+def typed_value(condition: Condition, column: Column):
     value = condition.value
     if column.kind == "uuid":
         if condition.op not in ("=", "!="):

@@ -5,8 +5,8 @@ Built from the ORM, such a page spent most of its time in Python composing and c
 visibility subqueries; here a segment is a few strings put together per request, with the
 visibility subqueries of Visibility.class_sql. On PostgreSQL every statement is prepared once
 per connection (the same text for every page, the values bound apart), so planning the joins
-is not paid per page. Values come back as the database gives them, decoded only where the
-two databases differ (UUIDs, moments, JSON).
+is not paid per page. Ids and moments come out as the answer writes them (uuid_text,
+moment_text); only SQLite's 32-digit UUIDs and its dates are decoded in Python.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils.dateparse import parse_date
 
 from .errors import bad_request
-from .params import Column, Condition, _typed
+from .params import Column, Condition, typed_value
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class SqlSegment:
                 "invalid_filter_field",
                 f"cannot filter on {condition.name!r}; fields: {', '.join(sorted(columns))}",
             )
-        value = _typed(condition, column)
+        value = typed_value(condition, column)
         expression, expression_params = self.columns[column.alias]
         params = list(expression_params)
         if value is None:  # e.g. a sourcedId that is not one of ours: matches nothing
