@@ -9,7 +9,7 @@ subqueries evaluated inside the query that answers a request, so switching shari
 revoking a grant is seen by the very next call. What is kept per process is only which
 *kinds* of grants an app holds (to leave out branches that cannot match), per *generation*:
 a token that every change to sharing, apps or grants replaces in its own transaction
-(generation.py) and that every request reads first (`request_state`).
+(generation.py) and that every request reads with its token (api/auth.py).
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ class GrantKinds:
 _KINDS: OrderedDict[tuple, GrantKinds] = OrderedDict()
 _KEEP = 256
 
+# The rules of the querysets below, written again as SQL: compiled from the querysets instead,
+# a page of 100 took 10 ms instead of 2.8 ms on 1.2 M pupils (Django's EXISTS (... LIMIT 1)
+# is not turned into a semi-join). The consent tests run both forms (classes and orgs on the
+# ORM, users and enrollments on these) on SQLite and PostgreSQL.
 _SHARING = (
     "EXISTS (SELECT 1 FROM sharing_sharing sh"
     " WHERE sh.institution_id = g.institution_id AND sh.deactivated_at IS NULL{protocol})"

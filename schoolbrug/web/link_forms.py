@@ -7,6 +7,7 @@ import urllib.parse
 from django import forms
 
 from schoolbrug.registry.models import Institution
+from schoolbrug.sync.links import AUDITED_FIELDS
 from schoolbrug.sync.models import SourceLink
 
 PARENTS_LABEL = "uit de adressen van de ouders (vader, moeder, voogd)"
@@ -58,15 +59,7 @@ class SourceLinkForm(forms.ModelForm):
 
     class Meta:
         model = SourceLink
-        fields = [
-            "source",
-            "sync_active",
-            "daily_time",
-            "informat_base_url",
-            "informat_token_url",
-            "informat_client_id",
-            "informat_scope",
-        ]
+        fields = list(AUDITED_FIELDS)  # what a school edits is what the audit records
         labels = {
             "source": "Administratiepakket",
             "sync_active": "Synchronisatie actief",

@@ -45,11 +45,10 @@ def read_page(
     resource: Resource, segments: Sequence[QuerySet], params: ListParams, counter: Counter
 ) -> Page:
     if params.filter:
-        condition = filter_q(params.filter, resource.columns)
         segments = [
             segment.matching(params.filter, resource.columns)
             if isinstance(segment, SqlSegment)
-            else segment.filter(condition)
+            else segment.filter(filter_q(params.filter, resource.columns))
             for segment in segments
         ]
     if params.sort is not None:
