@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from schoolbrug.registry.models import Enrolment, Pupil
+from schoolbrug.registry.models import Assignment, Enrolment, Pupil
 from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.api import counts
+from tests.sharing.conftest import API
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +52,49 @@ def test_pages_from_bookmarks_are_the_pages_of_a_plain_offset(schools, app, api,
         response = api.get("/users", limit=2, offset=offset, fields="sourcedId")
         return [u["sourcedId"] for u in response.json()["users"]]
 
-    plain = [page_ids(offset) for offset in range(14)]
+    with monkeypatch.context() as plain_offsets:
+        plain_offsets.setattr(
+            counts.Counter, "bookmark", lambda self, segment, offset, **_: (0, offset, None)
+        )
+        plain = [page_ids(offset) for offset in range(14)]
     monkeypatch.setattr(counts, "STRIDE", 3)
     assert [page_ids(offset) for offset in range(14)] == plain
     assert plain[11] and not plain[12]  # 11 pupils and 1 teacher
+
+
+def _read_in_this_thread(client, api, path: str, **params):
+    """The page read by the test's own thread (the live server's queries are not seen)."""
+    return client.get(f"{API}{path}", params, HTTP_AUTHORIZATION=f"Bearer {api.token}")
+
+
+def test_a_first_page_starts_at_the_first_row_the_app_sees(schools, app, api, client):
+    """Not at the table's first row: an app that one school granted would otherwise walk
+    every other school's pupils before its first page (seconds on a region)."""
+    b = schools.b
+    consent.activate(b.institution, "directie@anker.test")
+    access.grant(app.app, b.institution, [], by="directie@anker.test")
+    first = (
+        Enrolment.objects.filter(school_class__institution=b.institution)
+        .order_by("pupil_id")
+        .values_list("pupil_id", flat=True)
+        .first()
+    )
+    assert Pupil.objects.filter(pk__lt=first).exists()  # school A's pupils come before
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _read_in_this_thread(client, api, "/students", limit=2)
+    assert response.status_code == 200 and len(response.json()["users"]) == 2
+    pages = [q["sql"] for q in queries if "ORDER BY p.id" in q["sql"]]
+    assert len(pages) == 1 and f"p.id >= {first})" in pages[0]
+
+
+def test_a_segment_without_rows_is_not_read(schools, app, api, client):
+    a = schools.a
+    consent.activate(a.institution, schools.director)
+    access.grant(app.app, a.institution, ["1A"], by=schools.director)
+    Assignment.objects.filter(institution=a.institution, role="teacher").delete()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _read_in_this_thread(client, api, "/users", limit=100)
+    assert {u["roles"][0]["role"] for u in response.json()["users"]} == {"student"}
+    assert not [q for q in queries if "ORDER BY s.id" in q["sql"]]  # the teachers' page

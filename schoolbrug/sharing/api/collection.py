@@ -68,13 +68,17 @@ def read_one(resource: Resource, segments: Iterable, sourced_id) -> dict | None:
     return None
 
 
-def _rows(resource: Resource, segment, start, skip: int, wanted: int) -> list[dict]:
-    """`wanted` rows of `segment` in its order, `skip` rows after the row keyed `start`."""
+def _rows(resource: Resource, segment, start: int, skip: int, last, wanted: int) -> list[dict]:
+    """`wanted` rows of `segment` in its order, `skip` rows after the row keyed `start`
+    and none after the row keyed `last` (None: to the end)."""
     if isinstance(segment, SqlSegment):
-        # From the first row too, so that every page is the same prepared statement.
-        return _sql_rows(resource, segment.starting_at(start or 0), skip, wanted)
-    if start is not None:
-        segment = segment.filter(pk__gte=start)
+        segment = segment.starting_at(start)
+        if last is not None:
+            segment = segment.ending_at(last)
+        return _sql_rows(resource, segment, skip, wanted)
+    segment = segment.filter(pk__gte=start)
+    if last is not None:
+        segment = segment.filter(pk__lte=last)
     return list(segment.values(*resource.aliases)[skip : skip + wanted])
 
 
@@ -100,10 +104,8 @@ def _segmented_page(
             total += counter.count(segment)
             continue
         skip = max(0, params.offset - total)
-        start, rest = None, skip
-        if mark := counter.bookmark(segment, skip):
-            start, rest = mark
-        got = _rows(resource, segment, start, rest, wanted)
+        mark = counter.bookmark(segment, skip, filtered=bool(params.filter))
+        got = [] if mark is None else _rows(resource, segment, *mark, wanted)
         rows += got
         if got and len(got) < wanted or not got and skip == 0:
             total += skip + len(got)  # a short page is the end of the segment: its count

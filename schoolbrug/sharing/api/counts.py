@@ -20,6 +20,7 @@ import hashlib
 from array import array
 
 from django.core.cache import caches
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, QuerySet
 
@@ -50,36 +51,40 @@ class Counter:
                 cache.set(key, total, timeout=3600)
         return total
 
-    def bookmark(self, segment: SqlSegment | QuerySet, offset: int) -> tuple[int, int] | None:
-        """(key to start from, rows to skip after it) for `offset` in `segment` (in the
-        order of its key: pk for a queryset); None when a plain offset is as cheap."""
-        if offset < STRIDE:
-            return None
+    def bookmark(
+        self, segment: SqlSegment | QuerySet, offset: int, filtered: bool = False
+    ) -> tuple[int, int, int | None] | None:
+        """(key to start from, rows to skip after it, the segment's last key) for `offset`
+        in `segment`, in the order of its key (pk for a queryset); None when the segment
+        has no rows at all.
+
+        The first page starts at a bookmark too: the rows an app sees may all lie deep in
+        the table (an app that one school granted), and walking up to them took 2 s per
+        first page on 1.2 M pupils. The last key ends a short page where the segment ends,
+        not at the end of the table. Only a client's filter near the start reads from the
+        first row on: its bookmarks would be read again for every new filter value."""
+        if offset < STRIDE and filtered:
+            return 0, offset, None
         if isinstance(segment, SqlSegment):
             body, params = segment.body()
             keys = f"SELECT {segment.key} AS mark {body}"
         else:
-            keys, params = segment.order_by().values(mark=F("pk")).query.sql_with_params()
+            try:
+                keys, params = segment.order_by().values(mark=F("pk")).query.sql_with_params()
+            except EmptyResultSet:  # a filter no row can match (an id that is not ours)
+                return None
         key = self._key("marks", keys, params)
         cache = caches["default"]
         marks = cache.get(key) if key else None
         if marks is None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT mark FROM (SELECT t.mark AS mark,"
-                    " ROW_NUMBER() OVER (ORDER BY t.mark) AS rn"
-                    f" FROM ({keys}) t) s WHERE (rn - 1) %% {STRIDE} = 0 ORDER BY mark",
-                    params,
-                )
-                # An array, not a list: the cache pickles it on every page (12,000 keys
-                # for 1.2 M pupils: 0.01 ms instead of 0.26 ms).
-                marks = array("q", (row[0] for row in cursor.fetchall()))
+            marks = _read_marks(keys, params)
             if key:
                 cache.set(key, marks, timeout=3600)
         if not marks:
             return None
-        index = min(offset // STRIDE, len(marks) - 1)  # past the end: nothing after the last
-        return marks[index], offset - index * STRIDE
+        *starts, last = marks
+        index = min(offset // STRIDE, len(starts) - 1)  # past the end: nothing after the last
+        return starts[index], offset - index * STRIDE, last
 
     def _key(self, kind: str, text: str, params) -> str | None:
         vis = self.vis
@@ -87,6 +92,22 @@ class Counter:
             return None
         version = f"{vis.data_version}/{vis.generation}/{vis.school_year_id}"
         return f"{kind}:" + _digest(text, params, version)
+
+
+def _read_marks(keys: str, params) -> array:
+    """The key of every STRIDE-th row of `keys` (a query of one column, `mark`), then the
+    last key; empty when it has no rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT mark, last FROM (SELECT t.mark AS mark,"
+            " ROW_NUMBER() OVER (ORDER BY t.mark) AS rn, MAX(t.mark) OVER () AS last"
+            f" FROM ({keys}) t) s WHERE (rn - 1) %% {STRIDE} = 0 ORDER BY mark",
+            params,
+        )
+        rows = cursor.fetchall()
+    # An array, not a list: the cache pickles it on every page (12,000 keys for 1.2 M
+    # pupils: 0.01 ms instead of 0.26 ms).
+    return array("q", [*(mark for mark, _ in rows), *(rows[-1][1:] if rows else ())])
 
 
 def _count_sql(segment: SqlSegment | QuerySet) -> tuple[str, list]:

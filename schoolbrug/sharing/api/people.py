@@ -61,16 +61,16 @@ def _shown(columns: dict) -> dict[str, str]:
 
 
 def _pupils(vis: Visibility, columns: dict, school=None, klass=None) -> SqlSegment:
-    visible, params = vis.class_sql("p.institution_id", "e.school_class_id")
+    granted, params = vis.grant_join("p.institution_id")
     segment = SqlSegment(
         columns,
-        PUPILS_FROM,
-        (vis.school_year_id,),
+        PUPILS_FROM + granted,
+        (vis.school_year_id, *params),
         key="p.id",
         key_equals=("e.pupil_id",),
         shown=_shown(columns),
     )
-    segment = segment.where(visible, *params)
+    segment = segment.where(vis.granted_class_sql("e.school_class_id"))
     if school is not None:
         segment = segment.where("p.institution_id = %s", school.pk)
     if klass is not None:
@@ -81,9 +81,9 @@ def _pupils(vis: Visibility, columns: dict, school=None, klass=None) -> SqlSegme
 def pupil_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
     """Pupils enrolled in a visible class, as user rows."""
     national_number = ("NULL", ())
-    if allowed := vis.national_number_sql("p.institution_id"):
+    if allowed := vis.national_number_sql():
         # Read only for institutions whose accepted protocol allows it.
-        national_number = (f"CASE WHEN {allowed[0]} THEN p.national_number END", allowed[1])
+        national_number = (f"CASE WHEN {allowed} THEN p.national_number END", ())
     username = "CAST(p.sourced_id AS text)" if connection.vendor == "postgresql" else "p.sourced_id"
     columns = {
         "o_id": ("p.sourced_id", ()),
@@ -106,40 +106,42 @@ def pupil_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
 
 
 def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | None = None):
-    """Condition on a teaching row `t` (with its assignment `{t}a` and class `{t}c`
-    joined): a teacher's class the app may see, optionally in one school or class or of
-    one staff member (an SQL expression)."""
-    visible, params = vis.class_sql(f"{t}c.institution_id", f"{t}c.id")
-    sql = f"{t}a.role = 'teacher' AND {t}c.school_year_id = %s AND ({visible})"
-    params = [vis.school_year_id, *params]
-    if school is not None:
-        sql += f" AND {t}c.institution_id = %s"
-        params.append(school.pk)
-    if klass is not None:
-        sql += f" AND {t}c.id = %s"
-        params.append(klass.pk)
-    if staff is not None:
-        sql += f" AND {t}a.staff_id = {staff}"
-    return sql, params
-
-
-def _teaching_join(t: str) -> str:
-    return (
+    """Teaching rows `t` (with their assignment `{t}a` and class `{t}c`) of a teacher's
+    class the app may see, optionally in one school or class or of one staff member (an
+    SQL expression): (FROM, its parameters, WHERE, its parameters)."""
+    granted, source_params = vis.grant_join(f"{t}c.institution_id", grant=f"{t}g")
+    source = (
         f"registry_assignment_classes {t}"
         f" JOIN registry_assignment {t}a ON {t}a.id = {t}.assignment_id"
-        f" JOIN registry_schoolclass {t}c ON {t}c.id = {t}.schoolclass_id"
+        f" JOIN registry_schoolclass {t}c ON {t}c.id = {t}.schoolclass_id{granted}"
     )
+    where = (
+        f"{t}a.role = 'teacher' AND {t}c.school_year_id = %s"
+        f" AND ({vis.granted_class_sql(f'{t}c.id', f'{t}g')})"
+    )
+    params = [vis.school_year_id]
+    if school is not None:
+        where += f" AND {t}c.institution_id = %s"
+        params.append(school.pk)
+    if klass is not None:
+        where += f" AND {t}c.id = %s"
+        params.append(klass.pk)
+    if staff is not None:
+        where += f" AND {t}a.staff_id = {staff}"
+    return source, source_params, where, params
 
 
 def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
     """Staff teaching a visible class (of `school`, or `klass`), as user rows; their
     primary org is the first institution (by number) where they teach a visible class."""
-    exists, exists_params = _teaching(vis, "t", school, klass, staff="s.id")
-    first, first_params = _teaching(vis, "f", school, klass, staff="s.id")
+    source, source_params, where, params = _teaching(vis, "t", school, klass, staff="s.id")
+    teaches = (f"EXISTS (SELECT 1 FROM {source} WHERE {where})", [*source_params, *params])
+    source, source_params, where, params = _teaching(vis, "f", school, klass, staff="s.id")
     first_org = (
-        f"(SELECT fi.sourced_id FROM {_teaching_join('f')}"
+        f"(SELECT fi.sourced_id FROM {source}"
         f" JOIN registry_institution fi ON fi.id = fa.institution_id"
-        f" WHERE {first} ORDER BY fi.number LIMIT 1)"
+        f" WHERE {where} ORDER BY fi.number LIMIT 1)",
+        (*source_params, *params),
     )
     columns = {
         "o_id": ("s.sourced_id", ()),
@@ -152,16 +154,14 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_phone": ("NULL", ()),
         "o_username": ("s.email", ()),
         "o_role": ("'teacher'", ()),
-        "o_org": (first_org, tuple(first_params)),
+        "o_org": first_org,
         "o_stage": ("NULL", ()),
         "o_year": ("NULL", ()),
         "o_years": ("NULL", ()),
         "o_nn": ("NULL", ()),
     }
     segment = SqlSegment(columns, "registry_staff s", (), key="s.id", shown=_shown(columns))
-    return segment.where(
-        f"EXISTS (SELECT 1 FROM {_teaching_join('t')} WHERE {exists})", *exists_params
-    )
+    return segment.where(teaches[0], *teaches[1])
 
 
 def user_json(row: dict, ctx: Context) -> dict:
@@ -268,7 +268,7 @@ def pupil_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
 def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
     """A teacher's visible class. The first teacher of a class by name is its primary
     teacher, as in the CSV export."""
-    visible, params = _teaching(vis, "t", school, klass)
+    source, source_params, where, params = _teaching(vis, "t", school, klass)
     earlier = (
         "EXISTS (SELECT 1 FROM registry_assignment_classes b"
         " JOIN registry_assignment ba ON ba.id = b.assignment_id"
@@ -289,12 +289,12 @@ def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_begin": ("ta.start_date", ()),
         "o_end": ("ta.end_date", ()),
     }
-    source = (
-        f"{_teaching_join('t')} JOIN registry_staff s ON s.id = ta.staff_id"
+    source += (
+        " JOIN registry_staff s ON s.id = ta.staff_id"
         " JOIN registry_institution ti ON ti.id = tc.institution_id"
     )
-    segment = SqlSegment(columns, source, (), key="t.id", shown=_shown(columns))
-    return segment.where(visible, *params)
+    segment = SqlSegment(columns, source, tuple(source_params), key="t.id", shown=_shown(columns))
+    return segment.where(where, *params)
 
 
 def enrollment_json(row: dict, ctx: Context) -> dict:

@@ -34,7 +34,7 @@ class SqlSegment:
     source_params: tuple
     key: str  # e.g. "p.id": the order of pages and what bookmarks hold
     conditions: tuple[tuple[str, tuple], ...] = ()
-    # Columns joined equal to `key` (e.pupil_id = p.id): a page that starts at a bookmark
+    # Columns joined equal to `key` (e.pupil_id = p.id): a page bounded by bookmarks
     # says so of them too, or PostgreSQL may merge-join them from their first row.
     key_equals: tuple[str, ...] = ()
     # alias -> what SELECT shows, where it differs from what filters compare (a moment
@@ -46,9 +46,15 @@ class SqlSegment:
         return replace(self, conditions=(*self.conditions, (sql, params)))
 
     def starting_at(self, start) -> SqlSegment:
+        return self._key_bound(">=", start)
+
+    def ending_at(self, last) -> SqlSegment:
+        return self._key_bound("<=", last)
+
+    def _key_bound(self, op: str, value) -> SqlSegment:
         segment = self
         for column in (self.key, *self.key_equals):
-            segment = segment.where(f"{column} >= %s", start)
+            segment = segment.where(f"{column} {op} %s", value)
         return segment
 
     def where_value(self, alias: str, value) -> SqlSegment:
