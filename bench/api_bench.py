@@ -6,9 +6,11 @@ served by gunicorn with 2 worker processes, load from a second process on loopba
 
 Fills the database `schoolbrug_apibench` with a generated region through the real sync (as
 bench/sync_bench.py does), lets every institution share class information with one app that
-they all granted all classes (the worst case: the app sees all 1.2 M pupils), then measures
+they all granted all classes (the most rows: the app sees all 1.2 M pupils), then measures
 requests/s and latency percentiles per scenario: pages of 100 near the start, pages of 100
 anywhere, an incremental `dateLastModified>` page, one school's pupils, and pages of 5000.
+Then the same pages for an app that only 50 schools granted (its pupils spread over the
+table), the common case of an app in use at some schools.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolbrug.settings")
     if not args.reuse:
         fill(args.pupils)
-    token, samples = prepare()
+    tokens, samples = prepare()
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "schoolbrug.wsgi", "-w", str(args.workers),
@@ -59,12 +61,12 @@ def main() -> None:
     )  # fmt: skip
     try:
         _wait_for(port)
-        headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
         print(
             f"gunicorn {args.workers} sync workers, {args.concurrency} connections from a "
             f"second process, {args.seconds:.0f} s per scenario, {os.cpu_count()} cores"
         )
-        for title, paths in scenarios(samples).items():
+        for title, (app, paths) in scenarios(samples).items():
+            headers = {"Authorization": f"Bearer {tokens[app]}", "Host": "127.0.0.1"}
             # Warm: each worker counts a collection once per data version (counts.py); a
             # consumer paging through meets that once, not per page.
             _in_second_process(port, paths, headers, args, seconds=min(5.0, args.seconds))
@@ -98,9 +100,10 @@ def fill(pupils: int) -> None:
     )
 
 
-def prepare() -> tuple[str, dict]:
-    """Every institution shares and grants the bench app all classes; returns a token and
-    sample ids for the scenarios."""
+def prepare() -> tuple[dict[str, str], dict]:
+    """Every institution shares and grants the bench app all classes; 50 of them (spread
+    over the region) grant a second app too. Returns a token per app and sample ids for
+    the scenarios."""
     import django
 
     django.setup()
@@ -113,41 +116,48 @@ def prepare() -> tuple[str, dict]:
     from schoolbrug.sharing.models import App, AppGrant, ProtocolVersion, Sharing
 
     now = timezone.now()
-    app = App.objects.filter(name="bench").first() or access.create_app("bench")[0]
     protocol = ProtocolVersion.current()
     sharing_done = set(
         Sharing.objects.filter(deactivated_at__isnull=True).values_list("institution_id", flat=True)
     )
-    institutions = list(Institution.objects.values_list("pk", flat=True))
+    institutions = list(Institution.objects.order_by("pk").values_list("pk", flat=True))
     Sharing.objects.bulk_create(
         Sharing(institution_id=pk, protocol=protocol, activated_at=now, activated_by="bench")
         for pk in institutions
         if pk not in sharing_done
     )
-    granted = set(AppGrant.objects.filter(app=app).values_list("institution_id", flat=True))
-    AppGrant.objects.bulk_create(
-        AppGrant(app=app, institution_id=pk, granted_at=now, granted_by="bench")
-        for pk in institutions
-        if pk not in granted
-    )
+    tokens = {}
+    for name, granting in (
+        ("all", institutions),
+        ("fifty", institutions[:: len(institutions) // 50][:50]),
+    ):
+        app = App.objects.filter(name=f"bench-{name}").first()
+        app = app or access.create_app(f"bench-{name}")[0]
+        granted = set(AppGrant.objects.filter(app=app).values_list("institution_id", flat=True))
+        AppGrant.objects.bulk_create(
+            AppGrant(app=app, institution_id=pk, granted_at=now, granted_by="bench")
+            for pk in granting
+            if pk not in granted
+        )
+        tokens[name] = AccessToken.objects.create(
+            application=app.application,
+            token=f"bench-{random.getrandbits(64):x}",
+            expires=now + datetime.timedelta(hours=2),
+            scope="https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly",
+        ).token
     generation.bump()  # bulk writes send no signals
-    token = AccessToken.objects.create(
-        application=app.application,
-        token=f"bench-{random.getrandbits(64):x}",
-        expires=now + datetime.timedelta(hours=2),
-        scope="https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly",
-    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     school = Institution.objects.order_by("?").values_list("sourced_id", flat=True).first()
-    return token.token, {
+    return tokens, {
         "total": Enrolment.objects.count(),
         "school": school,
         "since": (now - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
-def scenarios(samples: dict) -> dict[str, list[str]]:
+def scenarios(samples: dict) -> dict[str, tuple[str, list[str]]]:
+    """title -> (the app whose token asks, the paths it asks, one at random per request)."""
     rng = random.Random(7)
     total = samples["total"]
 
@@ -158,15 +168,20 @@ def scenarios(samples: dict) -> dict[str, list[str]]:
         ]
 
     return {
-        "users, page of 100, first 100 pages": pages(100, 10_000),
-        f"users, page of 100, anywhere in {total:,}": pages(100, total),
-        "users, dateLastModified> last hour, page of 100": [
-            f"{API}/users?limit=100&filter=dateLastModified%3E'{samples['since']}'"
-        ],
-        "one school's students, page of 100": [
-            f"{API}/schools/{samples['school']}/students?limit=100"
-        ],
-        "users, page of 5000, first 20 pages": pages(5000, 100_000),
+        "users, page of 100, first 100 pages": ("all", pages(100, 10_000)),
+        f"users, page of 100, anywhere in {total:,}": ("all", pages(100, total)),
+        "users, dateLastModified> last hour, page of 100": (
+            "all",
+            [f"{API}/users?limit=100&filter=dateLastModified%3E'{samples['since']}'"],
+        ),
+        "one school's students, page of 100": (
+            "all",
+            [f"{API}/schools/{samples['school']}/students?limit=100"],
+        ),
+        "users, page of 5000, first 20 pages": ("all", pages(5000, 100_000)),
+        # About 17,000 pupils: the pages of an app that 50 schools granted.
+        "50 schools' app: users, page of 100, all pages": ("fifty", pages(100, 17_000)),
+        "50 schools' app: users, page of 5000": ("fifty", pages(5000, 17_000)),
     }
 
 
