@@ -15,7 +15,11 @@ class Pupil(SourcedModel):
         FEMALE = "F", "meisje"
         OTHER = "X", "anders"
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="pupils")
+    # Indexed with the pupil's id (Meta.indexes), not alone: one school's pupils in id order
+    # are the pages of /schools/{id}/students.
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="pupils", db_index=False
+    )
     # Sensitive personal data: never logged, masked in reports. Null for sources without
     # one (OneRoster); unique per institution where present.
     # NULL, not "", so that the unique constraint ignores pupils without one.
@@ -45,7 +49,10 @@ class Pupil(SourcedModel):
                 fields=["institution", "national_number"], name="pupil_national_number_unique"
             )
         ]
-        indexes = [models.Index(fields=["institution", "family_name", "given_name"])]
+        indexes = [
+            models.Index(fields=["institution", "family_name", "given_name"]),
+            models.Index(fields=["institution", "id"], name="pupil_institution_id_order"),
+        ]
         ordering = ["family_name", "given_name"]
 
     def __str__(self) -> str:
