@@ -70,13 +70,20 @@ def main() -> None:
             # Warm: each worker counts a collection once per data version (counts.py); a
             # consumer paging through meets that once, not per page.
             _in_second_process(port, paths, headers, args, seconds=min(5.0, args.seconds))
+            speed = _machine_speed()
             figures = _in_second_process(port, paths, headers, args, seconds=args.seconds)
             print(
                 f"{title:<48} {figures['requests_per_s']:7.0f} req/s  "
                 f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
-                f"max {figures['max_ms']:6.0f} ms  errors {figures['errors']}"
+                f"max {figures['max_ms']:6.0f} ms  errors {figures['errors']}  "
+                f"(machine: {speed:.0f} ms)"
                 + (f" {figures['first_errors']}" if figures["errors"] else "")
             )
+        print(
+            "machine: CPU time of a fixed pure-Python loop just before the scenario (median "
+            "of 5); on a shared virtual machine it varies by 2x from minute to minute, and "
+            "requests/s with it."
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -193,6 +200,16 @@ def _in_second_process(port: int, paths, headers, args, seconds: float) -> dict:
             ("127.0.0.1", port, paths, headers),
             {"seconds": seconds, "concurrency": args.concurrency},
         )
+
+
+def _machine_speed() -> float:
+    """ms of CPU for sum(range(10**7)): how fast the machine is right now."""
+    times = []
+    for _ in range(5):
+        started = time.process_time()
+        sum(range(10**7))
+        times.append((time.process_time() - started) * 1000)
+    return sorted(times)[2]
 
 
 def _free_port() -> int:
