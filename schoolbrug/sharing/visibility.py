@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -82,6 +83,14 @@ class Visibility:
                 f" FROM sharing_appgrant_classes {grant}c WHERE {grant}c.appgrant_id = {grant}.id))"
             )
         return " OR ".join(parts) or "1 = 0"
+
+    def granted_institutions_sql(self, institution: str) -> tuple[str, list]:
+        """SQL: the institution granted this app something (whether it shares is for
+        grant_join to say): a list of ids, which an index can be searched with."""
+        granted = "SELECT ga.institution_id FROM sharing_appgrant ga WHERE ga.app_id = %s"
+        if connection.vendor == "postgresql":
+            return f"{institution} = ANY(ARRAY({granted}))", [self.app_id]
+        return f"{institution} IN ({granted})", [self.app_id]
 
     def national_number_sql(self, grant: str = "g") -> str | None:
         """SQL, after grant_join: the institution's accepted protocol lets this app read

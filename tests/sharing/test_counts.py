@@ -52,12 +52,15 @@ def test_pages_from_bookmarks_are_the_pages_of_a_plain_offset(schools, app, api,
         response = api.get("/users", limit=2, offset=offset, fields="sourcedId")
         return [u["sourcedId"] for u in response.json()["users"]]
 
+    def plain_offset(self, segment, offset, wanted, **_):
+        return counts.Bookmark(0, offset, None, sparse=False)
+
     with monkeypatch.context() as plain_offsets:
-        plain_offsets.setattr(
-            counts.Counter, "bookmark", lambda self, segment, offset, **_: (0, offset, None)
-        )
+        plain_offsets.setattr(counts.Counter, "bookmark", plain_offset)
         plain = [page_ids(offset) for offset in range(14)]
     monkeypatch.setattr(counts, "STRIDE", 3)
+    assert [page_ids(offset) for offset in range(14)] == plain
+    monkeypatch.setattr(counts, "SPARSE", 0)  # every page read school by school
     assert [page_ids(offset) for offset in range(14)] == plain
     assert plain[11] and not plain[12]  # 11 pupils and 1 teacher
 

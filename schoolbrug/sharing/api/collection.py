@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from . import sql
-from .counts import Counter
+from .counts import Bookmark, Counter
 from .errors import bad_request
 from .params import Column, ListParams, filter_q
 from .sql import SqlSegment
@@ -68,18 +68,19 @@ def read_one(resource: Resource, segments: Iterable, sourced_id) -> dict | None:
     return None
 
 
-def _rows(resource: Resource, segment, start: int, skip: int, last, wanted: int) -> list[dict]:
-    """`wanted` rows of `segment` in its order, `skip` rows after the row keyed `start`
-    and none after the row keyed `last` (None: to the end)."""
+def _rows(resource: Resource, segment, mark: Bookmark, wanted: int) -> list[dict]:
+    """`wanted` rows of `segment` in its order from `mark`."""
     if isinstance(segment, SqlSegment):
-        segment = segment.starting_at(start)
-        if last is not None:
-            segment = segment.ending_at(last)
-        return _sql_rows(resource, segment, skip, wanted)
-    segment = segment.filter(pk__gte=start)
-    if last is not None:
-        segment = segment.filter(pk__lte=last)
-    return list(segment.values(*resource.aliases)[skip : skip + wanted])
+        segment = segment.starting_at(mark.start)
+        if mark.end is not None:
+            segment = segment.ending_at(mark.end)
+        if mark.sparse:
+            segment = segment.sparse()
+        return _sql_rows(resource, segment, mark.skip, wanted)
+    segment = segment.filter(pk__gte=mark.start)
+    if mark.end is not None:
+        segment = segment.filter(pk__lte=mark.end)
+    return list(segment.values(*resource.aliases)[mark.skip : mark.skip + wanted])
 
 
 def _sql_rows(resource: Resource, segment: SqlSegment, skip: int, wanted: int) -> list[dict]:
@@ -104,8 +105,8 @@ def _segmented_page(
             total += counter.count(segment)
             continue
         skip = max(0, params.offset - total)
-        mark = counter.bookmark(segment, skip, filtered=bool(params.filter))
-        got = [] if mark is None else _rows(resource, segment, *mark, wanted)
+        mark = counter.bookmark(segment, skip, wanted, filtered=bool(params.filter))
+        got = [] if mark is None else _rows(resource, segment, mark, wanted)
         rows += got
         if got and len(got) < wanted or not got and skip == 0:
             total += skip + len(got)  # a short page is the end of the segment: its count

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
@@ -32,6 +33,17 @@ from .sql import SqlSegment
 # A page skips at most this many rows after its bookmark (OFFSET still computes them, at
 # about 30 µs a row); pages of 100, 200 or 5000 start right at one.
 STRIDE = 100
+# A page whose range of keys holds this many times more rows than the app sees there is read
+# per school (SqlSegment.sparse), not by walking the range.
+SPARSE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Bookmark:
+    start: int  # the key to start from
+    skip: int  # rows to skip after it
+    end: int | None  # no row of the page lies after this key (None: not known)
+    sparse: bool  # the range start..end holds many rows the app does not see
 
 
 class Counter:
@@ -52,19 +64,33 @@ class Counter:
         return total
 
     def bookmark(
-        self, segment: SqlSegment | QuerySet, offset: int, filtered: bool = False
-    ) -> tuple[int, int, int | None] | None:
-        """(key to start from, rows to skip after it, the segment's last key) for `offset`
-        in `segment`, in the order of its key (pk for a queryset); None when the segment
-        has no rows at all.
+        self, segment: SqlSegment | QuerySet, offset: int, wanted: int, filtered: bool = False
+    ) -> Bookmark | None:
+        """Where the page of `wanted` rows at `offset` in `segment` lies, in the order of its
+        key (pk for a queryset); None when the segment has no rows at all.
 
         The first page starts at a bookmark too: the rows an app sees may all lie deep in
         the table (an app that one school granted), and walking up to them took 2 s per
-        first page on 1.2 M pupils. The last key ends a short page where the segment ends,
-        not at the end of the table. Only a client's filter near the start reads from the
-        first row on: its bookmarks would be read again for every new filter value."""
+        first page on 1.2 M pupils. The page ends at the bookmark after its last row, or the
+        segment's last key: a short page stops where the segment ends, not at the end of the
+        table. Only a client's filter near the start reads from the first row on: its
+        bookmarks would be read again for every new filter value."""
         if offset < STRIDE and filtered:
-            return 0, offset, None
+            return Bookmark(0, offset, None, sparse=False)
+        marks = self._marks(segment)
+        if not marks:
+            return None
+        # marks[-1] is the last key, the others start every STRIDE rows (read by index: a
+        # copy of 12,000 keys per page cost more than the rest of this method).
+        starts = len(marks) - 1
+        index = min(offset // STRIDE, starts - 1)  # past the end: nothing after the last
+        skip = offset - index * STRIDE
+        after = index + (skip + wanted - 1) // STRIDE + 1  # the first bookmark past the page
+        end = marks[after] if after < starts else marks[-1]
+        rows = min(after, starts) * STRIDE - index * STRIDE
+        return Bookmark(marks[index], skip, end, sparse=end - marks[index] > SPARSE * rows)
+
+    def _marks(self, segment: SqlSegment | QuerySet) -> array:
         if isinstance(segment, SqlSegment):
             body, params = segment.body()
             keys = f"SELECT {segment.key} AS mark {body}"
@@ -72,7 +98,7 @@ class Counter:
             try:
                 keys, params = segment.order_by().values(mark=F("pk")).query.sql_with_params()
             except EmptyResultSet:  # a filter no row can match (an id that is not ours)
-                return None
+                return array("q")
         key = self._key("marks", keys, params)
         cache = caches["default"]
         marks = cache.get(key) if key else None
@@ -80,12 +106,7 @@ class Counter:
             marks = _read_marks(keys, params)
             if key:
                 cache.set(key, marks, timeout=3600)
-        if not marks:
-            return None
-        # marks[-1] is the last key, the others start every STRIDE rows (not unpacked: a
-        # copy of 12,000 keys per page cost more than the rest of this method).
-        index = min(offset // STRIDE, len(marks) - 2)  # past the end: nothing after the last
-        return marks[index], offset - index * STRIDE, marks[-1]
+        return marks
 
     def _key(self, kind: str, text: str, params) -> str | None:
         vis = self.vis

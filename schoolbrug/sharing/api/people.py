@@ -69,6 +69,7 @@ def _pupils(vis: Visibility, columns: dict, school=None, klass=None) -> SqlSegme
         key="p.id",
         key_equals=("e.pupil_id",),
         shown=_shown(columns),
+        sparse_hint=vis.granted_institutions_sql("p.institution_id"),
     )
     segment = segment.where(vis.granted_class_sql("e.school_class_id"))
     if school is not None:

@@ -41,6 +41,10 @@ class SqlSegment:
     # shown as OneRoster text, compared as a moment).
     shown: dict[str, str] = field(default_factory=dict)
     filtered: bool = False  # by a client's `filter`: not prepared (see _execute)
+    # A condition every row meets already, which lets PostgreSQL read a range of keys where
+    # the app sees few rows per school (counts.SPARSE) through an index per school instead
+    # of row by row: 50 ms -> 3 ms for a page that crosses the gap between two schools.
+    sparse_hint: tuple[str, tuple] | None = None
 
     def where(self, sql: str, *params) -> SqlSegment:
         return replace(self, conditions=(*self.conditions, (sql, params)))
@@ -56,6 +60,12 @@ class SqlSegment:
         for column in (self.key, *self.key_equals):
             segment = segment.where(f"{column} {op} %s", value)
         return segment
+
+    def sparse(self) -> SqlSegment:
+        if self.sparse_hint is None:
+            return self
+        sql, params = self.sparse_hint
+        return self.where(sql, *params)
 
     def where_value(self, alias: str, value) -> SqlSegment:
         expression, params = self.columns[alias]
