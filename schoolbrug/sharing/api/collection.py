@@ -29,15 +29,17 @@ class Resource:
     columns: dict[str, Column]  # what filter and sort may name
     fields: tuple[str, ...]  # the object's fields, for `fields=` selection
     aliases: tuple[str, ...]  # what each segment selects, in this order
-    # Builds an object from a selected row: (row, context) -> dict.
-    to_json: Callable[[dict, object], dict]
+    # Builds an object from a selected row: (row, context) -> dict. A row is a dict by alias
+    # from a queryset, a tuple in the order of `aliases` (then o_key) from SQL segments (sql.py);
+    # a resource has segments of one kind only.
+    to_json: Callable[[dict | tuple, object], dict]
     # SQL segments: how to read a column the databases give back differently.
     decoders: dict[str, Callable] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class Page:
-    rows: list[dict]
+    rows: list  # dicts or tuples: see Resource.to_json
     total: int
 
 

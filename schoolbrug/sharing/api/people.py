@@ -12,7 +12,7 @@ from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
 from .params import Column
-from .resources import COMMON, Context, grade_list, timestamp
+from .resources import COMMON, Context, grade_list
 from .sql import SqlSegment, as_date, as_uuid_text, moment_text, uuid_text
 
 TEACHING = Assignment.classes.through
@@ -165,30 +165,30 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
     return segment.where(teaches[0], *teaches[1])
 
 
-def user_json(row: dict, ctx: Context) -> dict:
-    user_id = str(row["o_id"])
-    is_pupil = row["o_role"] == "student"
-    org = ctx.ref("orgs", row["o_org"], "org")
+def user_json(row: tuple, ctx: Context) -> dict:
+    """A user from a row of USERS.aliases (SQL: ids and moments already as text)."""
+    (user_id, status, modified, enabled, given, family, email, phone, username, role, org_id,
+     stage, year, years, national_number, _) = row  # fmt: skip
+    is_pupil = role == "student"
+    org = ctx.org(org_id)
     user = {
         "sourcedId": user_id,
-        "status": row["o_status"],
-        "dateLastModified": timestamp(row["o_modified"]),
-        "username": user_id if is_pupil else row["o_username"],
-        "userIds": [{"type": "RRN", "identifier": row["o_nn"]}] if row["o_nn"] else [],
-        "enabledUser": row["o_enabled"],
-        "givenName": row["o_given"],
-        "familyName": row["o_family"],
-        "roles": [{"roleType": "primary", "role": row["o_role"], "org": org}],
+        "status": status,
+        "dateLastModified": modified,
+        "username": user_id if is_pupil else username,
+        "userIds": [{"type": "RRN", "identifier": national_number}] if national_number else [],
+        "enabledUser": enabled,
+        "givenName": given,
+        "familyName": family,
+        "roles": [{"roleType": "primary", "role": role, "org": org}],
         "primaryOrg": org,
-        "identifier": user_id if is_pupil else row["o_username"],
-        "email": row["o_email"] or "",
+        "identifier": user_id if is_pupil else username,
+        "email": email or "",
         "agents": [],
-        "grades": [],
+        "grades": grade_list(stage, year, years) if is_pupil else [],
     }
-    if row["o_phone"]:
-        user["phone"] = row["o_phone"]
-    if is_pupil:
-        user["grades"] = grade_list(row["o_stage"], row["o_year"], row["o_years"])
+    if phone:
+        user["phone"] = phone
     return user
 
 
@@ -298,21 +298,23 @@ def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
     return segment.where(where, *params)
 
 
-def enrollment_json(row: dict, ctx: Context) -> dict:
+def enrollment_json(row: tuple, ctx: Context) -> dict:
+    """An enrollment from a row of ENROLLMENTS.aliases (SQL)."""
+    enrollment_id, status, modified, user, klass, school, role, primary, begin, end, _ = row
     enrollment = {
-        "sourcedId": str(row["o_id"]),
-        "status": row["o_status"],
-        "dateLastModified": timestamp(row["o_modified"]),
-        "user": ctx.ref("users", row["o_user"], "user"),
-        "class": ctx.ref("classes", row["o_class"], "class"),
-        "school": ctx.ref("orgs", row["o_school"], "org"),
-        "role": row["o_role"],
-        "primary": row["o_primary"],
+        "sourcedId": enrollment_id,
+        "status": status,
+        "dateLastModified": modified,
+        "user": ctx.ref("users", user, "user"),
+        "class": ctx.ref("classes", klass, "class"),
+        "school": ctx.org(school),
+        "role": role,
+        "primary": primary,
     }
-    if row["o_begin"]:
-        enrollment["beginDate"] = row["o_begin"].isoformat()
-    if row["o_end"]:
-        enrollment["endDate"] = row["o_end"].isoformat()
+    if begin:
+        enrollment["beginDate"] = begin.isoformat()
+    if end:
+        enrollment["endDate"] = end.isoformat()
     return enrollment
 
 

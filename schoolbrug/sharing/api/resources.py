@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 from django.db.models import (
@@ -53,13 +53,23 @@ SEX = {"M": "male", "F": "female", "X": "other"}
 
 @dataclass(frozen=True)
 class Context:
-    """What building an object needs besides its row: where hrefs point."""
+    """What building the objects of one answer needs besides their rows: where hrefs
+    point, and the org references they share."""
 
     base_url: str  # ".../ims/oneroster/rostering/v1p2"
+    orgs: dict = field(default_factory=dict, compare=False)
 
     def ref(self, collection: str, sourced_id, kind: str) -> dict:
         value = str(sourced_id)
         return {"href": f"{self.base_url}/{collection}/{value}", "sourcedId": value, "type": kind}
+
+    def org(self, sourced_id) -> dict:
+        """The reference to an org, made once per answer: a page of pupils names the same
+        few schools on every row (never changed after: orjson only reads them)."""
+        ref = self.orgs.get(sourced_id)
+        if ref is None:
+            ref = self.orgs[sourced_id] = self.ref("orgs", sourced_id, "org")
+        return ref
 
 
 def timestamp(moment: datetime.datetime | str | None) -> str:
