@@ -71,18 +71,24 @@ def main() -> None:
             # consumer paging through meets that once, not per page.
             _in_second_process(port, paths, headers, args, seconds=min(5.0, args.seconds))
             speed = _machine_speed()
+            before = _cpu_seconds(server.pid)
             figures = _in_second_process(port, paths, headers, args, seconds=args.seconds)
+            workers, database = _cpu_per_request(
+                before, _cpu_seconds(server.pid), figures["requests"]
+            )
             print(
                 f"{title:<48} {figures['requests_per_s']:7.0f} req/s  "
                 f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
                 f"max {figures['max_ms']:6.0f} ms  errors {figures['errors']}  "
+                f"CPU/request: workers {workers:.2f} ms, PostgreSQL {database:.2f} ms  "
                 f"(machine: {speed:.0f} ms)"
                 + (f" {figures['first_errors']}" if figures["errors"] else "")
             )
         print(
-            "machine: CPU time of a fixed pure-Python loop just before the scenario (median "
-            "of 5); on a shared virtual machine it varies by 2x from minute to minute, and "
-            "requests/s with it."
+            "CPU/request: CPU time of the gunicorn workers and of all PostgreSQL processes "
+            "per answered request. machine: CPU time of a fixed pure-Python loop just before "
+            "the scenario (median of 5); on a shared virtual machine it varies by 2x from "
+            "minute to minute, and requests/s with it, while CPU/request varies much less."
         )
     finally:
         server.terminate()
@@ -200,6 +206,37 @@ def _in_second_process(port: int, paths, headers, args, seconds: float) -> dict:
             ("127.0.0.1", port, paths, headers),
             {"seconds": seconds, "concurrency": args.concurrency},
         )
+
+
+def _cpu_seconds(server: int) -> dict[int, tuple[str, float]]:
+    """pid -> ("workers" for gunicorn `server` and its workers, "database" for PostgreSQL,
+    CPU seconds so far), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid, parent = int(entry.name), int(fields[1])
+        kind = "workers" if server in (pid, parent) else "database"
+        if kind == "workers" or name.startswith("postgres"):
+            found[pid] = (kind, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def _cpu_per_request(before: dict, after: dict, requests: int) -> tuple[float, float]:
+    """ms of CPU per request of the workers and of PostgreSQL between two _cpu_seconds
+    (a process that ended in between is not counted: PostgreSQL's own short-lived ones)."""
+    spent = {"workers": 0.0, "database": 0.0}
+    for pid, (kind, seconds) in after.items():
+        earlier = before.get(pid)
+        spent[kind] += seconds - (earlier[1] if earlier and earlier[0] == kind else 0.0)
+    return spent["workers"] / requests * 1000, spent["database"] / requests * 1000
 
 
 def _machine_speed() -> float:
