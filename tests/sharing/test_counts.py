@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from schoolbrug.registry.models import Assignment, Enrolment, Pupil
+from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass, SchoolYear
 from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.api import counts
 from tests.sharing.conftest import API
@@ -101,3 +101,26 @@ def test_a_segment_without_rows_is_not_read(schools, app, api, client):
         response = _read_in_this_thread(client, api, "/users", limit=100)
     assert {u["roles"][0]["role"] for u in response.json()["users"]} == {"student"}
     assert not [q for q in queries if "ORDER BY s.id" in q["sql"]]  # the teachers' page
+
+
+def test_collections_in_another_order_than_their_key_page_as_a_plain_offset(
+    schools, app, api, monkeypatch
+):
+    """Academic sessions follow their start year, which bookmarks (by pk) know nothing of."""
+    a = schools.a
+    consent.activate(a.institution, schools.director)
+    access.grant(app.app, a.institution, [], by=schools.director)
+    current = a.school_year.start_year
+    for start_year in (current + 3, current - 2, current + 1):  # pks out of year order
+        year = SchoolYear.objects.create(start_year=start_year)
+        SchoolClass.objects.create(institution=a.institution, school_year=year, code="1A")
+    monkeypatch.setattr(counts, "STRIDE", 1)
+
+    years = [
+        api.get("/academicSessions", limit=1, offset=offset).json()["academicSessions"]
+        for offset in range(5)
+    ]
+    assert [y[0]["title"][:4] for y in years[:4]] == [
+        str(y) for y in sorted((current, current + 3, current - 2, current + 1))
+    ]
+    assert years[4] == []

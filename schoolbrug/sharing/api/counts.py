@@ -75,7 +75,7 @@ class Counter:
         segment's last key: a short page stops where the segment ends, not at the end of the
         table. Only a client's filter near the start reads from the first row on: its
         bookmarks would be read again for every new filter value."""
-        if offset < STRIDE and filtered:
+        if offset < STRIDE and filtered or not _in_key_order(segment):
             return Bookmark(0, offset, None, sparse=False)
         marks = self._marks(segment)
         if not marks:
@@ -114,6 +114,12 @@ class Counter:
             return None
         version = f"{vis.data_version}/{vis.generation}/{vis.school_year_id}"
         return f"{kind}:" + _digest(text, params, version)
+
+
+def _in_key_order(segment: SqlSegment | QuerySet) -> bool:
+    """Whether pages of `segment` follow its key, which bookmarks hold (academic sessions
+    follow their start year)."""
+    return isinstance(segment, SqlSegment) or tuple(segment.query.order_by) == ("pk",)
 
 
 def _read_marks(keys: str, params) -> array:
