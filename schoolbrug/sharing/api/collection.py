@@ -58,7 +58,7 @@ def read_page(
     return _segmented_page(resource, segments, params, counter)
 
 
-def read_one(resource: Resource, segments: Iterable, sourced_id) -> dict | None:
+def read_one(resource: Resource, segments: Iterable, sourced_id) -> dict | tuple | None:
     for segment in segments:
         if isinstance(segment, SqlSegment):
             rows = _sql_rows(resource, segment.where_value("o_id", sourced_id), 0, 1)
@@ -70,7 +70,7 @@ def read_one(resource: Resource, segments: Iterable, sourced_id) -> dict | None:
     return None
 
 
-def _rows(resource: Resource, segment, mark: Bookmark, wanted: int) -> list[dict]:
+def _rows(resource: Resource, segment, mark: Bookmark, wanted: int) -> list:
     """`wanted` rows of `segment` in its order from `mark`."""
     if isinstance(segment, SqlSegment):
         segment = segment.starting_at(mark.start)
@@ -85,7 +85,7 @@ def _rows(resource: Resource, segment, mark: Bookmark, wanted: int) -> list[dict
     return list(segment.values(*resource.aliases)[mark.skip : mark.skip + wanted])
 
 
-def _sql_rows(resource: Resource, segment: SqlSegment, skip: int, wanted: int) -> list[dict]:
+def _sql_rows(resource: Resource, segment: SqlSegment, skip: int, wanted: int) -> list[tuple]:
     select, params = segment.select(resource.aliases)
     return sql.fetch(
         f"{select} ORDER BY {segment.key}{sql.limit(wanted, skip)}",
@@ -99,7 +99,7 @@ def _sql_rows(resource: Resource, segment: SqlSegment, skip: int, wanted: int) -
 def _segmented_page(
     resource: Resource, segments: Sequence[QuerySet], params: ListParams, counter: Counter
 ) -> Page:
-    rows: list[dict] = []
+    rows: list = []
     total = 0
     for segment in segments:
         wanted = params.limit - len(rows)

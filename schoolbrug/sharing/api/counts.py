@@ -75,7 +75,7 @@ class Counter:
         segment's last key: a short page stops where the segment ends, not at the end of the
         table. Only a client's filter near the start reads from the first row on: its
         bookmarks would be read again for every new filter value."""
-        if offset < STRIDE and filtered or not _in_key_order(segment):
+        if (offset < STRIDE and filtered) or not _in_key_order(segment):
             return Bookmark(0, offset, None, sparse=False)
         marks = self._marks(segment)
         if not marks:

@@ -113,13 +113,19 @@ def filter_q(groups: list[list[Condition]], columns: dict[str, Column]) -> Q:
     return result
 
 
-def _condition_q(condition: Condition, columns: dict[str, Column]) -> Q:
+def filter_column(condition: Condition, columns: dict[str, Column]) -> Column:
+    """The column a filter condition names; a 400 that lists the fields there are."""
     column = columns.get(condition.name)
     if column is None:
         raise bad_request(
             "invalid_filter_field",
             f"cannot filter on {condition.name!r}; fields: {', '.join(sorted(columns))}",
         )
+    return column
+
+
+def _condition_q(condition: Condition, columns: dict[str, Column]) -> Q:
+    column = filter_column(condition, columns)
     value = typed_value(condition, column)
     if value is None:  # e.g. a sourcedId that is not one of ours: matches nothing
         return Q(pk__in=[]) if condition.op == "=" else Q()

@@ -21,8 +21,7 @@ import psycopg
 from django.db import connection
 from django.utils.dateparse import parse_date
 
-from .errors import bad_request
-from .params import Column, Condition, typed_value
+from .params import Column, Condition, filter_column, typed_value
 
 
 @dataclass(frozen=True)
@@ -101,12 +100,7 @@ class SqlSegment:
         return replace(segment, filtered=True)
 
     def _condition(self, condition: Condition, columns: dict[str, Column]) -> tuple[str, list]:
-        column = columns.get(condition.name)
-        if column is None:
-            raise bad_request(
-                "invalid_filter_field",
-                f"cannot filter on {condition.name!r}; fields: {', '.join(sorted(columns))}",
-            )
+        column = filter_column(condition, columns)
         value = typed_value(condition, column)
         expression, expression_params = self.columns[column.alias]
         params = list(expression_params)
