@@ -63,6 +63,17 @@ RULES: dict[str, Rule] = {
         "het nummer.",
         "the same national number appears on more than one pupil in this institution",
     ),
+    # The planner's (sync/national_numbers.py): the registry holds a number once per school.
+    "PUPIL_NATIONAL_NUMBER_TAKEN": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Dit rijksregisternummer hoort in het register al bij een andere leerling van deze "
+        "instelling ({value}); deze leerling wordt niet gesynchroniseerd.",
+        "Controleer het rijksregisternummer op beide leerlingfiches in het administratiepakket "
+        "en verbeter het verkeerde. Werd de andere leerling met de hand ingevoerd, vraag de "
+        "beheerder van Schoolbrug dan die fiche na te kijken.",
+        "the new national number is held by another pupil of the institution who keeps it",
+    ),
     "PUPIL_SOURCE_ID_DUPLICATE": Rule(
         Severity.ERROR,
         Outcome.REJECT,
@@ -198,6 +209,17 @@ RULES: dict[str, Rule] = {
         "De id '{value}' staat meer dan eens in dit bestand; geen van die regels wordt ingelezen.",
         "Laat het pakket de export opnieuw maken; meld het aan de leverancier als het blijft.",
         "the same sourcedId appears more than once in the file: those rows are skipped",
+    ),
+    # The sync's summer rule (sync/blackout.py): leavers wait until the period is over.
+    "PUPIL_LEAVING_HELD": Rule(
+        Severity.WARNING,
+        Outcome.DEFER,
+        "De leerling staat niet meer (of als uitgeschreven) in de export, maar verlaat de "
+        "school niet tijdens de zomerperiode ({value}): de leerling gaat naar Schoolverlaters "
+        "bij de eerste synchronisatie na die periode.",
+        "Niets te doen als de leerling echt vertrekt. Moet de leerling nu al naar "
+        "Schoolverlaters, start de synchronisatie dan opnieuw met --force.",
+        "leaver held in the blackout period: leaves at the first sync after it, or with --force",
     ),
     "CLASS_NUMBER_CHANGED": Rule(
         Severity.WARNING,

@@ -72,6 +72,7 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     _create_institutions(contexts)
     bulk.insert([row for c in contexts for row in c.new_classes()])
     bulk.update([row for c in contexts for row in c.changed_classes()], _CLASS_UPDATE)
+    _release_changing_numbers(contexts)
     new_pupils = [(c, c.new_pupils()) for c in contexts]
     bulk.insert([pupil for _, pupils in new_pupils for pupil, _ in pupils])
     enrolments, aliases = [], []
@@ -94,6 +95,23 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
 _CLASS_UPDATE = (*CLASS_FIELDS, "is_active")
 _PUPIL_UPDATE = (*PUPIL_FIELDS, "is_leaver", "origin", "national_number")
 _ENROLMENT_UPDATE = ("school_class", "class_number")
+
+
+def _release_changing_numbers(contexts: list[_Context]) -> None:
+    """National numbers that change hands within a plan (two pupils swap them, or a new pupil
+    takes one a known pupil gives up) are cleared first: the registry holds a number once per
+    institution, and no statement of the writes below may find it twice. The planner made sure
+    the numbers are unique once written."""
+    pks = [
+        action.state.pk
+        for context in contexts
+        for action in context.plan.pupil_actions
+        if "national_number" in action.changes
+        and action.kind in AUDIT_ACTION
+        and action.state.national_number
+    ]
+    for start in range(0, len(pks), 500):
+        Pupil.objects.filter(pk__in=pks[start : start + 500]).update(national_number=None)
 
 
 def _drop_replaced_aliases(aliases: list) -> None:

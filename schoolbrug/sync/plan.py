@@ -13,6 +13,7 @@ from schoolbrug.registry.models import LEAVERS_CLASS_CODE, Institution
 from schoolbrug.sources.findings import Finding, make_finding
 from schoolbrug.sources.records import PupilRecord, Snapshot
 
+from .national_numbers import NumberChange, refused_numbers
 from .state import CLASS_FIELDS, PUPIL_FIELDS, ClassState, InstitutionState, PupilState
 
 TELECOM_FIELDS = ("email", "phone")
@@ -141,22 +142,17 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         if action.kind is PupilActionKind.UNCHANGED:
             continue
         actions.append(action)
-        if action.login_affecting:
-            findings.append(
-                make_finding(
-                    "CLASS_NUMBER_CHANGED",
-                    file=snapshot.files.get("pupils", ""),
-                    line=record.line,
-                    field=snapshot.columns.get("class_number", "class_number"),
-                    national_number=record.national_number,
-                    class_code=record.class_code,
-                    pupil_name=f"{record.given_name} {record.family_name}",
-                )
-            )
 
     for current in _leavers(snapshot, state, index.seen):
         counts[PupilActionKind.LEAVE] += 1
         actions.append(_leave(current))
+
+    findings += _refuse_taken_numbers(snapshot, actions, counts, index.by_national_number)
+    findings += [
+        _finding(snapshot, "CLASS_NUMBER_CHANGED", "class_number", action.record)
+        for action in actions
+        if action.login_affecting
+    ]
 
     return Plan(
         institution_number=snapshot.institution_number,
@@ -173,6 +169,48 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
             if record.source_id
             and (code not in state.classes or state.classes[code].source_id != record.source_id)
         },
+    )
+
+
+def _refuse_taken_numbers(
+    snapshot: Snapshot, actions: list[PupilAction], counts: dict, holders: dict[str, PupilState]
+) -> list[Finding]:
+    """Reject, in place, the actions that would give a pupil a national number another pupil
+    of the institution keeps (see national_numbers.py); their findings."""
+    create, reject = PupilActionKind.CREATE, PupilActionKind.REJECT
+    changes: list[NumberChange] = [
+        (position, action.record.national_number, None)
+        if action.kind is create
+        else (position, action.changes["national_number"][1], action.state.pk)
+        for position, action in enumerate(actions)
+        if (action.kind is create and action.record.national_number)
+        or "national_number" in action.changes
+    ]
+    findings = []
+    for position, code in sorted(refused_numbers(changes, holders).items()):
+        action = actions[position]
+        counts[action.kind] -= 1
+        counts[reject] += 1
+        actions[position] = PupilAction(reject, action.record, action.state)
+        number = action.record.national_number
+        holder = holders.get(number)
+        holder_name = f"{holder.values[1]} {holder.values[0]}" if holder is not None else ""
+        findings.append(_finding(snapshot, code, "national_number", action.record, holder_name))
+    return findings
+
+
+def _finding(
+    snapshot: Snapshot, code: str, field_name: str, record: PupilRecord, value: str = ""
+) -> Finding:
+    return make_finding(
+        code,
+        file=snapshot.files.get("pupils", ""),
+        line=record.line,
+        field=snapshot.columns.get(field_name, field_name),
+        national_number=record.national_number,
+        class_code=record.class_code,
+        pupil_name=f"{record.given_name} {record.family_name}",
+        value=value,
     )
 
 
