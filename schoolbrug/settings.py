@@ -61,6 +61,8 @@ TEMPLATES = [
     },
 ]
 
+# Seconds a sync waits for another sync of the same institution to finish before it gives up.
+SCHOOLBRUG_SYNC_LOCK_WAIT = float(os.environ.get("SCHOOLBRUG_SYNC_LOCK_WAIT", "60"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'schoolbrug.sqlite3'}"),
@@ -69,9 +71,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web page read while a sync writes.
+    # IMMEDIATE: a transaction takes the write lock when it begins, so a sync's read of the
+    # registry and its writes are one (sync/locking.py); others wait for it up to `timeout`.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+        "timeout": SCHOOLBRUG_SYNC_LOCK_WAIT,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -93,6 +98,14 @@ LOGIN_REDIRECT_URL = "/"
 # sync stops and asks for --force (seed 000: leavers are moved, a broken export must not
 # move a whole school).
 SCHOOLBRUG_LEAVER_THRESHOLD = float(os.environ.get("SCHOOLBRUG_LEAVER_THRESHOLD", "0.25"))
+# Share of an institution's active pupils one export may update or move to another class
+# before the sync stops and asks for --force: an export that rewrites a school is more
+# likely a broken or foreign file than a school's night.
+SCHOOLBRUG_CHANGE_THRESHOLD = float(os.environ.get("SCHOOLBRUG_CHANGE_THRESHOLD", "0.75"))
+# The summer: between these days (day/month, both included; a period may run over New Year)
+# no pupil leaves but with --force, since the packages clear and rebuild their classes then.
+# An institution may set its own period; empty: no such period.
+SCHOOLBRUG_LEAVER_BLACKOUT = os.environ.get("SCHOOLBRUG_LEAVER_BLACKOUT", "1/7-31/8")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ class SyncRun(models.Model):
         DRY_RUN = "dry_run", "proefdraai"
         STOPPED = "stopped", "gestopt door veiligheidscontrole"
         BAD_INPUT = "bad_input", "onleesbare export"
+        FAILED = "failed", "mislukt: fout in Schoolbrug, niets gewijzigd"
+        BUSY = "busy", "geweigerd: er liep al een synchronisatie"
 
     started_at = models.DateTimeField(db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -114,6 +116,8 @@ class LinkUpload(models.Model):
     format = models.CharField(max_length=10)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     received_at = models.DateTimeField(db_index=True)
+    # When a worker took it for its sync (tasks.claim_upload).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     started_by = models.CharField(max_length=200)
     sync_run = models.ForeignKey(

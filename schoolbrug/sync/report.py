@@ -11,6 +11,8 @@ from .plan import Plan, PupilAction
 EXIT_DONE = 0
 EXIT_BAD_INPUT = 2
 EXIT_STOPPED = 3
+EXIT_FAILED = 4  # an error in Schoolbrug or the database: nothing written for that institution
+EXIT_BUSY = 5  # another sync of the institution ran and did not finish in time: refused
 
 
 @dataclass(slots=True)
@@ -27,11 +29,18 @@ class SyncReport:
     class_counts: dict[str, int] = field(default_factory=dict)
     actions: list[dict] = field(default_factory=list)
     error: dict | None = None  # a bad input: file, line, field, message
+    failed: bool = False  # not synced: an error in Schoolbrug or the database (see message)
+    busy: bool = False  # not synced: another sync of the institution held it (see message)
+    message: str = ""  # Dutch, for the school: why a failed or busy run changed nothing
 
     @property
     def exit_code(self) -> int:
         if self.error:
             return EXIT_BAD_INPUT
+        if self.busy:
+            return EXIT_BUSY
+        if self.failed:
+            return EXIT_FAILED
         return EXIT_STOPPED if self.stopped else EXIT_DONE
 
     def as_dict(self) -> dict:
@@ -50,6 +59,9 @@ class SyncReport:
         }
         if self.error:
             data["error"] = self.error
+        if self.failed or self.busy:
+            data["failed" if self.failed else "busy"] = True
+            data["message"] = self.message
         return data
 
 

@@ -6,11 +6,12 @@ import datetime
 import gc
 import logging
 import time
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
 from schoolbrug.registry.models import SchoolYear
@@ -21,6 +22,7 @@ from schoolbrug.sources.validate import validate
 
 from . import bulk
 from .apply import PlanToApply, apply_plans, keep_institution_aliases, school_year_for
+from .locking import InstitutionBusy, institutions_locked
 from .models import SyncRun
 from .plan import Plan, plan_sync
 from .report import SyncReport, class_counts, describe_actions
@@ -67,32 +69,23 @@ BATCH_INSTITUTIONS = 200
 
 
 def sync_snapshots(snapshots: Iterable[Snapshot], *, options: SyncOptions) -> list[SyncReport]:
-    """Sync many institutions (a region night): registry state is read in bulk once,
-    each institution is planned on its own, and the plans are written in batches.
+    """Sync many institutions (a region night): each batch's registry state is read in bulk,
+    each institution is planned on its own, and the batch's plans are written together.
 
-    Each institution's changes are all or nothing: a batch is one transaction, and should
-    it fail, its institutions are written again one transaction each, so one institution's
-    error cannot take another's changes with it.
+    Each institution's changes are all or nothing, and its own: a batch is one transaction
+    that holds its institutions' locks (locking.py) from the read to the write. Should it
+    fail, or find an institution being synced elsewhere, its institutions are synced again
+    one transaction each; one that fails then is reported as failed (nothing written for it)
+    and one still held elsewhere as busy, and the others are applied.
     """
     snapshots = resolve_institutions(list(snapshots))
-    school_year = school_year_for(options.resolved_school_year())
-    started = time.perf_counter()
-    with gc_paused():
-        states = _load_states(snapshots, school_year)
-    if options.timings is not None:
-        options.timings["read registry"] = time.perf_counter() - started
-    # The snapshots and states are millions of long-lived objects for a region: frozen, the
-    # collector stops walking them again and again while the run makes its small garbage.
+    # The snapshots are millions of long-lived objects for a region: frozen, the collector
+    # stops walking them again and again while the run makes its small garbage.
     gc.freeze()
     try:
         reports = []
         for batch in _batches(snapshots):
-            if any(states[s.institution_number] is None for s in batch):
-                # Named twice in one call: read again what the first one wrote.
-                states.update(_load_states(batch, school_year))
-            reports += _sync_batch(batch, states, school_year, options)
-            for snapshot in batch:
-                states[snapshot.institution_number] = None
+            reports += _sync_batch(batch, options)
     finally:
         gc.unfreeze()
     if sum(r.counts.get("created", 0) for r in reports) >= REFRESH_STATISTICS_AFTER:
@@ -142,28 +135,71 @@ class _Planned:
     started_at: datetime.datetime
 
 
-def _sync_batch(
-    batch: list[Snapshot], states: dict, school_year: SchoolYear, options: SyncOptions
-) -> list[SyncReport]:
+def _sync_batch(batch: list[Snapshot], options: SyncOptions) -> list[SyncReport]:
     clock = _PhaseClock(options.timings)
-    planned = [
+    try:
+        with institutions_locked([s.institution_number for s in batch], wait=False):
+            school_year, planned = _read_and_plan(batch, options, clock)
+            _write(planned, school_year, options)
+    except InstitutionBusy as busy:
+        if busy.waited:  # SQLite: the database's one writer did not finish in time
+            return [_not_synced(s, options, SyncRun.Status.BUSY) for s in batch]
+        log.info("sync: an institution of the batch is being synced elsewhere; one by one")
+    except Exception as error:  # whatever it is, it must not take the batch's others along
+        log.warning(
+            "sync batch of %d institutions failed (%s); syncing them one by one",
+            len(batch),
+            type(error).__name__,
+        )
+    else:
+        clock.lap("apply")
+        for one in planned:
+            _log(one.plan, one.status)
+        return [one.report for one in planned]
+    return [_sync_alone(snapshot, options, clock) for snapshot in batch]
+
+
+def _sync_alone(snapshot: Snapshot, options: SyncOptions, clock: _PhaseClock) -> SyncReport:
+    """One institution in its own transaction, waiting for its lock: applied, or reported as
+    failed or busy with nothing written for it."""
+    try:
+        with institutions_locked([snapshot.institution_number], wait=True):
+            school_year, planned = _read_and_plan([snapshot], options, clock)
+            _write(planned, school_year, options)
+    except InstitutionBusy:
+        log.warning(
+            "sync %s %s: another sync of the institution held it longer than %s s; refused",
+            snapshot.source,
+            snapshot.institution_number,
+            settings.SCHOOLBRUG_SYNC_LOCK_WAIT,
+        )
+        return _not_synced(snapshot, options, SyncRun.Status.BUSY)
+    except Exception as error:
+        log.error(
+            "sync %s %s: failed, nothing written for it (the others go on)\n%s",
+            snapshot.source,
+            snapshot.institution_number,
+            traceback_without_values(error),
+        )
+        return _not_synced(snapshot, options, SyncRun.Status.FAILED)
+    clock.lap("apply")
+    _log(planned[0].plan, planned[0].status)
+    return planned[0].report
+
+
+def _read_and_plan(
+    batch: list[Snapshot], options: SyncOptions, clock: _PhaseClock
+) -> tuple[SchoolYear, list[_Planned]]:
+    """Inside the transaction that holds the batch's locks: the state the plans are made on
+    is the state they are written to (and on SQLite a new school year's row is a write)."""
+    school_year = school_year_for(options.resolved_school_year())
+    with gc_paused():
+        states = _load_states(batch, school_year)
+    clock.lap("read registry")
+    return school_year, [
         _plan_one(snapshot, states[snapshot.institution_number], options, clock)
         for snapshot in batch
     ]
-    try:
-        with transaction.atomic():
-            _write(planned, school_year, options)
-    except DatabaseError:
-        if len(planned) == 1:
-            raise
-        log.warning("sync batch of %d institutions failed; writing them one by one", len(batch))
-        for one in planned:
-            with transaction.atomic():
-                _write([one], school_year, options)
-    clock.lap("apply")
-    for one in planned:
-        _log(one.plan, one.status)
-    return [one.report for one in planned]
 
 
 def _plan_one(
@@ -224,6 +260,72 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
     for one, run in zip(planned, runs, strict=True):
         one.report.run_id = run.pk
         one.report.applied = one.status == SyncRun.Status.APPLIED
+
+
+NOT_SYNCED = {
+    SyncRun.Status.FAILED: (
+        "Er liep iets mis in Schoolbrug zelf bij het synchroniseren van deze instelling; er is "
+        "niets gewijzigd voor deze instelling (de andere instellingen zijn wel gesynchroniseerd). "
+        "De beheerder van Schoolbrug vindt de oorzaak in het logboek van de server."
+    ),
+    SyncRun.Status.BUSY: (
+        "Er liep al een synchronisatie van deze instelling en die was niet op tijd klaar; deze "
+        "synchronisatie is daarom niet uitgevoerd en heeft niets gewijzigd. Start ze opnieuw "
+        "wanneer de andere klaar is."
+    ),
+}
+
+
+def _not_synced(snapshot: Snapshot, options: SyncOptions, status: str) -> SyncReport:
+    """A run that changed nothing (failed, or refused as busy), stored so the school sees it."""
+    now = timezone.now()
+    run_id = None
+    try:
+        run_id = SyncRun.objects.create(
+            started_at=now,
+            finished_at=now,
+            started_by=options.started_by,
+            source=snapshot.source,
+            institution_number=snapshot.institution_number,
+            source_hash=snapshot.source_hash,
+            options={"dry_run": options.dry_run, "force": options.force},
+            status=status,
+        ).pk
+    except DatabaseError as error:  # the database is away: the report still says it
+        log.error(
+            "sync %s %s: the %s run could not be stored either (%s)",
+            snapshot.source,
+            snapshot.institution_number,
+            status,
+            type(error).__name__,
+        )
+    return SyncReport(
+        institution=snapshot.institution_number,
+        source=snapshot.source,
+        dry_run=options.dry_run,
+        applied=False,
+        counts={},
+        findings=[],
+        run_id=run_id,
+        failed=status == SyncRun.Status.FAILED,
+        busy=status == SyncRun.Status.BUSY,
+        message=NOT_SYNCED[status],
+    )
+
+
+def traceback_without_values(error: BaseException) -> str:
+    """Where it went wrong (frames and exception types) without what the exceptions say: a
+    database error's text may quote the row it refused, national number included."""
+    lines = []
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        lines.append(f"{type(error).__module__}.{type(error).__qualname__}")
+        lines += [line.rstrip() for line in traceback.format_tb(error.__traceback__)]
+        error = error.__cause__ or error.__context__
+        if error is not None:
+            lines.append("which came from:")
+    return "\n".join(lines)
 
 
 def record_bad_input(

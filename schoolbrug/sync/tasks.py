@@ -10,9 +10,11 @@ set, and otherwise runs it here and now: the demo and the tests need no broker.
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from schoolbrug.celery import app
@@ -24,7 +26,12 @@ from .service import SyncOptions, record_bad_input, sync_snapshots
 
 log = logging.getLogger("schoolbrug.sync.tasks")
 
-PENDING = (LinkUpload.Status.RECEIVED, LinkUpload.Status.QUEUED, LinkUpload.Status.RUNNING)
+# An upload is taken for its sync once: a task delivered twice (Celery's acks_late, two
+# schedulers) finds it running and leaves it. A claim older than CLAIM_EXPIRES is a worker
+# that died mid-sync (its transaction rolled back, nothing written): the task the broker
+# delivers again then takes the upload over. One school's sync takes seconds.
+CLAIMABLE = (LinkUpload.Status.RECEIVED, LinkUpload.Status.QUEUED)
+CLAIM_EXPIRES = datetime.timedelta(minutes=30)
 INTERNAL_ERROR = (
     "Er liep iets mis in Schoolbrug zelf bij het synchroniseren van deze export; er is niets "
     "gewijzigd. De beheerder kan het logboek van de server nakijken."
@@ -72,10 +79,9 @@ def start_upload(upload: LinkUpload) -> LinkUpload:
 
 
 def process_upload(upload_id: str) -> LinkUpload | None:
-    """Sync one upload. Safe to run twice: a finished upload is left as it is."""
-    claimed = LinkUpload.objects.filter(pk=upload_id, status__in=PENDING).update(
-        status=LinkUpload.Status.RUNNING
-    )
+    """Sync one upload. Safe to run twice, also at once: only one run claims it; a running or
+    finished upload is left as it is."""
+    claimed = claim_upload(upload_id)
     upload = LinkUpload.objects.select_related("link__institution").filter(pk=upload_id).first()
     if upload is None:  # its link was removed meanwhile
         log.warning("upload %s: no longer exists", upload_id)
@@ -107,11 +113,29 @@ def process_upload(upload_id: str) -> LinkUpload | None:
         raise
     upload.sync_run_id = report.run_id
     upload.status = LinkUpload.Status.DONE
+    upload.error = ""
+    if report.failed:
+        upload.status, upload.error = LinkUpload.Status.FAILED, report.message
+    elif report.busy:  # kept for the scheduler, like an upload the broker could not take
+        upload.status, upload.error = LinkUpload.Status.RECEIVED, report.message
     upload.finished_at = timezone.now()
-    upload.save(update_fields=["sync_run", "status", "finished_at", "format"])
+    upload.save(update_fields=["sync_run", "status", "error", "finished_at", "format"])
     log.info("upload %s (%s): run %s", upload.pk, number, report.run_id)
     links.prune_upload_files(link)
     return upload
+
+
+def claim_upload(upload_id: str) -> bool:
+    """Take the upload for its sync, in one conditional UPDATE: of two at once, one wins."""
+    now = timezone.now()
+    abandoned = Q(status=LinkUpload.Status.RUNNING) & (
+        Q(claimed_at__lt=now - CLAIM_EXPIRES) | Q(claimed_at__isnull=True)
+    )
+    return bool(
+        LinkUpload.objects.filter(Q(status__in=CLAIMABLE) | abandoned, pk=upload_id).update(
+            status=LinkUpload.Status.RUNNING, claimed_at=now
+        )
+    )
 
 
 def _pull(upload: LinkUpload) -> None:

@@ -21,6 +21,7 @@ import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from schoolbrug.registry.models import Pupil
@@ -442,3 +443,66 @@ def test_the_task_takes_only_an_id(tmp_path):
 
     upload.refresh_from_db()
     assert upload.status == "done" and SyncRun.objects.count() == 1
+
+
+def _stored_upload(tmp_path) -> LinkUpload:
+    link, _ = make_link()
+    pupils_path, classes_path = wisa_pair(tmp_path / "export")
+    return links.store_upload(
+        link,
+        "wisa",
+        {
+            "leerlingen.csv": SimpleUploadedFile("a", pupils_path.read_bytes()),
+            "klassen.csv": SimpleUploadedFile("b", classes_path.read_bytes()),
+        },
+        started_by="test",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_being_synced_is_not_claimed_again_by_a_task_delivered_twice(
+    tmp_path, monkeypatch
+):
+    upload = _stored_upload(tmp_path)
+    reading, go_on = threading.Event(), threading.Event()
+    real_read = links.read_export
+
+    def slow_read(*args):
+        if not reading.is_set():  # the first worker: it holds the upload while it reads
+            reading.set()
+            assert go_on.wait(30)
+        return real_read(*args)
+
+    monkeypatch.setattr(links, "read_export", slow_read)
+
+    def first_worker():
+        try:
+            run_upload(str(upload.pk))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=first_worker)
+    worker.start()
+    assert reading.wait(30)
+    # Celery delivers the task again (acks_late, a visibility timeout): another worker, now.
+    run_upload(str(upload.pk))
+    upload.refresh_from_db()
+    taken = (upload.status, SyncRun.objects.count())
+    go_on.set()
+    worker.join()
+
+    assert taken == ("running", 0)  # found taken: did nothing
+    upload.refresh_from_db()
+    assert upload.status == "done" and SyncRun.objects.count() == 1
+
+
+def test_an_upload_whose_worker_died_long_ago_is_taken_over(tmp_path):
+    upload = _stored_upload(tmp_path)
+    LinkUpload.objects.filter(pk=upload.pk).update(
+        status="running", claimed_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    run_upload(str(upload.pk))  # the broker's second delivery, after its visibility timeout
+
+    upload.refresh_from_db()
+    assert upload.status == "done" and upload.sync_run.status == "applied"

@@ -153,6 +153,9 @@ def _summary(report: SyncReport) -> str:
     )
     if report.error:
         return f"{report.institution}: onleesbare export (run {report.run_id})"
+    if report.failed or report.busy:
+        what = "mislukt" if report.failed else "geweigerd"
+        return f"{report.institution}: {what}, run {report.run_id}: {report.message}"
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if v)
     lines = [f"{report.institution}: {mode}, run {report.run_id}: {counts or 'geen leerlingen'}"]
     if report.stopped:
