@@ -59,12 +59,24 @@ def counts(report: dict) -> dict:
 @pytest.fixture(scope="module")
 def migrated_sqlite(tmp_path_factory) -> Path:
     """An empty, migrated registry in an SQLite file (made once: migrating takes seconds)."""
-    path = tmp_path_factory.mktemp("sqlite") / "schoolbrug.sqlite3"
+    folder = tmp_path_factory.mktemp("sqlite")
+    path = folder / "schoolbrug.sqlite3"
     subprocess.run(
         [sys.executable, "-m", "schoolbrug.cli", "migrate", "-v0"],
         env=_env(path, wait=5),
         cwd=ROOT,
         check=True,
+    )
+    # Another school's sync: the school year is there, as on any night but the year's first
+    # (its row is a write of its own, which would put the syncs one after the other anyway).
+    other = export(folder / "other")
+    other[other.index("--institution") + 1] = "099999"
+    subprocess.run(
+        [sys.executable, "-m", "schoolbrug.cli", "sync", *other],
+        env=_env(path, wait=5),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     return path
 
@@ -117,8 +129,13 @@ def _wait_until_open(process: subprocess.Popen, database: Path) -> None:
 
 
 def _sqlite_pupils(database: Path) -> int:
+    """The pupils of the test's school in the database file."""
     with sqlite3.connect(database) as db:
-        return db.execute("SELECT COUNT(*) FROM registry_pupil").fetchone()[0]
+        return db.execute(
+            "SELECT COUNT(*) FROM registry_pupil p JOIN registry_institution i "
+            "ON i.id = p.institution_id WHERE i.number = ?",
+            [INSTITUTION],
+        ).fetchone()[0]
 
 
 @pytest.fixture
