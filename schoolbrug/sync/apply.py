@@ -23,7 +23,7 @@ from schoolbrug.registry.models import (
 from schoolbrug.sources.findings import mask_national_number
 
 from . import bulk
-from .models import SyncRun
+from .models import HeldLeaver, SyncRun
 from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
 from .staff import apply_staff
@@ -89,6 +89,7 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     bulk.insert(aliases + replaced)
     for context in contexts:
         context.apply_staff()
+    _keep_held_leavers(contexts)
     bulk.insert([entry for c in contexts for entry in c.audit])
 
 
@@ -112,6 +113,19 @@ def _release_changing_numbers(contexts: list[_Context]) -> None:
     ]
     for start in range(0, len(pks), 500):
         Pupil.objects.filter(pk__in=pks[start : start + 500]).update(national_number=None)
+
+
+def _keep_held_leavers(contexts: list[_Context]) -> None:
+    """Remember the pupils held from leaving in a blackout period (blackout.py); forget the
+    ones that left since, or are back in the export."""
+    forget = [pk for c in contexts for pk in c.plan.held_before - c.plan.held_leavers]
+    if forget:
+        HeldLeaver.objects.filter(pupil_id__in=forget).delete()
+    HeldLeaver.objects.bulk_create(
+        HeldLeaver(pupil_id=pk, held_since=c.now, sync_run_id=c.run.pk)
+        for c in contexts
+        for pk in c.plan.held_leavers - c.plan.held_before
+    )
 
 
 def _drop_replaced_aliases(aliases: list) -> None:

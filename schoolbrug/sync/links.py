@@ -143,6 +143,7 @@ AUDITED_FIELDS = (
     "source",
     "sync_active",
     "daily_time",
+    "leaver_blackout",
     "informat_base_url",
     "informat_token_url",
     "informat_client_id",

@@ -44,6 +44,15 @@ def validate_daily_time(value) -> None:
         )
 
 
+def validate_leaver_blackout(value: str) -> None:
+    from .blackout import normalised
+
+    try:
+        normalised(value)
+    except ValueError as error:
+        raise ValidationError(str(error), code="leaver_blackout_invalid") from None
+
+
 class SourceLink(models.Model):
     """The link between an institution and its administration package (seed 000's "Bingel-
     token"): how its exports come in, when they are synced, and the token the SIS sends.
@@ -76,6 +85,11 @@ class SourceLink(models.Model):
     informat_client_id = models.CharField(max_length=200, blank=True)
     informat_client_secret = models.CharField(max_length=500, blank=True)
     informat_scope = models.CharField(max_length=200, blank=True)
+    # The days no pupil leaves but with --force (sync/blackout.py): "" for the default
+    # (SCHOOLBRUG_LEAVER_BLACKOUT), "geen" for none, or the school's own, as "1/7-31/8".
+    leaver_blackout = models.CharField(
+        max_length=20, blank=True, validators=[validate_leaver_blackout]
+    )
     # When the last run started (an upload, or the scheduler); the scheduler's "done today".
     last_run_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -132,3 +146,20 @@ class LinkUpload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.pk} {self.format} {self.status}"
+
+
+class HeldLeaver(models.Model):
+    """A pupil a sync would have moved to the leavers in the institution's blackout period
+    (sync/blackout.py). Kept until a sync after the period moves them (a delta names a leaver
+    once), finds them in the export again, or moves them with --force."""
+
+    pupil = models.OneToOneField(
+        "registry.Pupil", on_delete=models.CASCADE, related_name="held_leave"
+    )
+    held_since = models.DateTimeField()
+    sync_run = models.ForeignKey(
+        SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"held leaver {self.pupil_id}"

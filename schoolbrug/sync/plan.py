@@ -75,10 +75,18 @@ class Plan:
     # Class code → the source's id for it, where the registry does not have that one yet (a
     # later delta may name the class by id only).
     class_aliases: dict[str, str] = field(default_factory=dict)
+    # Pupils (pks) held from leaving in the blackout period (blackout.py): by earlier runs,
+    # and by this one.
+    held_before: frozenset[int] = frozenset()
+    held_leavers: frozenset[int] = frozenset()
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.class_actions or self.staff or self.class_aliases) or any(
+        if self.class_actions or self.staff or self.class_aliases:
+            return True
+        if self.held_leavers != self.held_before:
+            return True
+        return any(
             a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
             for a in self.pupil_actions
         )
@@ -169,6 +177,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
             if record.source_id
             and (code not in state.classes or state.classes[code].source_id != record.source_id)
         },
+        held_before=state.held_leavers,
     )
 
 
@@ -329,14 +338,15 @@ def _leave(current: PupilState) -> PupilAction:
 def _leavers(snapshot: Snapshot, state: InstitutionState, seen: set[int]):
     if snapshot.is_delta:
         # By the source's id, or by our own (a delta Schoolbrug wrote, read by a registry whose
-        # pupils came from elsewhere).
-        leaving = snapshot.leaving_source_ids
+        # pupils came from elsewhere); and those an earlier delta named in a blackout period
+        # (it will not name them again).
+        leaving, held = snapshot.leaving_source_ids, state.held_leavers
         return [
             p
             for p in state.pupils
             if not p.is_leaver
             and p.pk not in seen
-            and (p.source_id in leaving or str(p.sourced_id) in leaving)
+            and (p.source_id in leaving or str(p.sourced_id) in leaving or p.pk in held)
         ]
     withheld = snapshot.withheld_source_ids
     return [

@@ -20,7 +20,7 @@ from schoolbrug.sources.records import Snapshot
 from schoolbrug.sources.tabular import gc_paused
 from schoolbrug.sources.validate import validate
 
-from . import bulk
+from . import blackout, bulk
 from .apply import PlanToApply, apply_plans, keep_institution_aliases, school_year_for
 from .locking import InstitutionBusy, institutions_locked
 from .models import SyncRun
@@ -40,6 +40,8 @@ class SyncOptions:
     started_by: str = "cli"
     school_year: int | None = None  # start year; default: the school year of today
     leaver_threshold: float | None = None  # default: settings.SCHOOLBRUG_LEAVER_THRESHOLD
+    change_threshold: float | None = None  # default: settings.SCHOOLBRUG_CHANGE_THRESHOLD
+    today: datetime.date | None = None  # the day for the blackout period; default: today
     with_actions: bool = True  # list each change in the report (large for a region)
     # Seconds spent per phase, added up over institutions, for the benchmark.
     timings: dict[str, float] | None = None
@@ -53,6 +55,11 @@ class SyncOptions:
         if self.leaver_threshold is not None:
             return self.leaver_threshold
         return settings.SCHOOLBRUG_LEAVER_THRESHOLD
+
+    def change_limit(self) -> float:
+        if self.change_threshold is not None:
+            return self.change_threshold
+        return settings.SCHOOLBRUG_CHANGE_THRESHOLD
 
 
 def sync_snapshot(
@@ -211,7 +218,12 @@ def _plan_one(
     validation = validate(snapshot, known_national_numbers=known)
     clock.lap("validate")
     plan = plan_sync(snapshot, validation, state)
-    plan.stop_reason = check_safety(plan, snapshot, options.threshold(), options.force)
+    period = blackout.period_for(state.leaver_blackout)
+    if period and not options.force and period.contains(options.today or blackout.sync_day()):
+        blackout.hold_leavers(plan, snapshot, period)
+    plan.stop_reason = check_safety(
+        plan, snapshot, options.threshold(), options.change_limit(), options.force
+    )
     clock.lap("plan")
     if options.dry_run:
         status = SyncRun.Status.DRY_RUN
@@ -390,6 +402,7 @@ def _options_json(options: SyncOptions, school_year: SchoolYear) -> dict:
         "force": options.force,
         "school_year": school_year.title,
         "leaver_threshold": options.threshold(),
+        "change_threshold": options.change_limit(),
     }
 
 

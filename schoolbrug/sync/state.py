@@ -11,6 +11,8 @@ from django.db import connection
 
 from schoolbrug.registry.models import Enrolment, Institution, Pupil, SchoolClass, SourceAlias
 
+from .models import HeldLeaver
+
 # The pupil fields a source provides and the sync compares, in one fixed order.
 PUPIL_FIELDS = (
     "family_name",
@@ -59,6 +61,8 @@ class InstitutionState:
     contact_source: str = Institution.ContactSource.PARENTS
     classes: dict[str, ClassState] = field(default_factory=dict)
     pupils: list[PupilState] = field(default_factory=list)
+    leaver_blackout: str = ""  # the SIS link's own blackout period (blackout.py); "": default
+    held_leavers: frozenset[int] = frozenset()  # pupils held from leaving in one (pks)
 
     def active_pupil_count(self) -> int:
         return sum(1 for p in self.pupils if not p.is_leaver)
@@ -70,16 +74,19 @@ def load_states(
     """The registry state of many institutions in four queries, whatever their size."""
     states = {n: InstitutionState(number=n) for n in institution_numbers}
     institutions = Institution.objects.filter(number__in=institution_numbers).values_list(
-        "pk", "number", "contact_source", "sourced_id"
+        "pk", "number", "contact_source", "sourced_id", "source_link__leaver_blackout"
     )
     number_by_pk = {}
-    for pk, number, contact_source, sourced_id in institutions:
+    for pk, number, contact_source, sourced_id, leaver_blackout in institutions:
         states[number].pk = pk
         states[number].sourced_id = sourced_id
         states[number].contact_source = contact_source
+        states[number].leaver_blackout = leaver_blackout or ""
         number_by_pk[pk] = number
     if not number_by_pk:
         return states
+    for institution_pk, held in _held_leavers(list(number_by_pk)).items():
+        states[number_by_pk[institution_pk]].held_leavers = frozenset(held)
 
     as_uuid = _uuid_reader()
     numbers = list(number_by_pk.values())
@@ -179,6 +186,17 @@ def _source_ids(institution_numbers: list[str], source: str, kind: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(sql, [source, kind, *institution_numbers])
         return dict(cursor.fetchall())
+
+
+def _held_leavers(institution_pks: list[int]) -> dict[int, list[int]]:
+    """Institution pk → its pupils held from leaving in a blackout period (few, or none)."""
+    held: dict[int, list[int]] = {}
+    rows = HeldLeaver.objects.filter(pupil__institution_id__in=institution_pks).values_list(
+        "pupil__institution_id", "pupil_id"
+    )
+    for institution_pk, pupil_pk in rows:
+        held.setdefault(institution_pk, []).append(pupil_pk)
+    return held
 
 
 def _uuid_reader():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import urllib.parse
 
 from django import forms
+from django.conf import settings
 
 from schoolbrug.registry.models import Institution
+from schoolbrug.sync import blackout
 from schoolbrug.sync.links import AUDITED_FIELDS
 from schoolbrug.sync.models import SourceLink
 
@@ -64,6 +66,7 @@ class SourceLinkForm(forms.ModelForm):
             "source": "Administratiepakket",
             "sync_active": "Synchronisatie actief",
             "daily_time": "Dagelijks tijdstip",
+            "leaver_blackout": "Zomerperiode zonder schoolverlaters",
             "informat_client_id": "Client-id",
             "informat_scope": "Scope (indien Informat er een gaf)",
         }
@@ -75,6 +78,7 @@ class SourceLinkForm(forms.ModelForm):
         }
         widgets = {
             "daily_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "leaver_blackout": forms.TextInput(attrs={"size": 12, "placeholder": "1/7-31/8"}),
             "informat_client_id": forms.TextInput(attrs={"size": 40, "autocomplete": "off"}),
         }
 
@@ -83,11 +87,24 @@ class SourceLinkForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["contact_source"].initial = institution.contact_source
         self.has_secret = bool(self.instance.informat_client_secret)
+        self.fields["leaver_blackout"].help_text = (
+            "Tijdens deze dagen (dag/maand-dag/maand, grenzen inbegrepen) verhuist Schoolbrug "
+            "geen leerlingen naar Schoolverlaters: de pakketten bouwen dan het nieuwe schooljaar "
+            "op. Wie vertrekt, vertrekt bij de eerste synchronisatie erna. Leeg: "
+            f"{settings.SCHOOLBRUG_LEAVER_BLACKOUT or 'geen'} (voor elke school); 'geen': "
+            "nooit zo'n periode."
+        )
         self.fields["informat_client_secret"].help_text = (
             "Er is een client-secret bewaard; laat leeg om het te houden."
             if self.has_secret
             else "Wordt na het bewaren nooit meer getoond."
         )
+
+    def clean_leaver_blackout(self) -> str:
+        try:
+            return blackout.normalised(self.cleaned_data["leaver_blackout"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="leaver_blackout_invalid") from None
 
     def clean_informat_base_url(self) -> str:
         return _secure_url(self.cleaned_data["informat_base_url"])

@@ -65,7 +65,10 @@ def from_a_sis(tmp_path, capsys):
     return tmp_path
 
 
-def test_a_delta_names_an_existing_class_by_its_id_without_classes_csv(from_a_sis, capsys):
+def test_a_delta_names_an_existing_class_by_its_id_without_classes_csv(
+    from_a_sis, capsys, settings
+):
+    settings.SCHOOLBRUG_CHANGE_THRESHOLD = 1.0  # it changes all three pupils of the school
     curriculum = dict(SchoolClass.objects.values_list("code", "curriculum"))
     # p-1 moves to 2A (users row and enrollment), p-2 too (the enrollment alone), p-3 changes
     # name (the users row alone), p-9 is new in 2A. No orgs.csv, classes.csv, demographics.csv.

@@ -165,6 +165,25 @@ def test_switching_off_and_the_contact_source_are_saved_and_audited(user_in, ins
     assert "E-mailgegevens hoofding i.p.v. adres" in page
 
 
+def test_the_summer_period_without_leavers_is_set_per_school_and_audited(user_in, institution):
+    link, _ = make_link()
+    page = user_in.get(page_url()).content.decode()
+    assert "Zomerperiode zonder schoolverlaters" in page and "1/7-31/8" in page
+
+    response = user_in.post(page_url(), form(leaver_blackout=" 15/06 – 15/9 "))
+
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.leaver_blackout == "15/6-15/9"
+    changes = AuditEntry.objects.filter(entity="link").latest("id").changes
+    assert changes["leaver_blackout"] == ["", "15/6-15/9"]
+    refused = user_in.post(page_url(), form(leaver_blackout="31/6-1/9"))
+    assert refused.status_code == 200
+    assert "31/6 is geen dag van het jaar" in refused.content.decode()
+    link.refresh_from_db()
+    assert link.leaver_blackout == "15/6-15/9"
+
+
 INFORMAT = {
     "source": "informat",
     "informat_base_url": "https://leerlingen.informat.example/api/students",
