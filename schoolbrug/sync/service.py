@@ -6,12 +6,10 @@ import datetime
 import gc
 import logging
 import time
-import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils import timezone
 
 from schoolbrug.registry.models import SchoolYear
@@ -24,6 +22,7 @@ from . import blackout, bulk
 from .apply import PlanToApply, apply_plans, keep_institution_aliases, school_year_for
 from .locking import InstitutionBusy, institutions_locked
 from .models import SyncRun
+from .not_synced import not_synced, traceback_without_values
 from .plan import Plan, plan_sync
 from .report import SyncReport, class_counts, describe_actions
 from .resolve import resolve_institutions, resolve_snapshot
@@ -150,7 +149,7 @@ def _sync_batch(batch: list[Snapshot], options: SyncOptions) -> list[SyncReport]
             _write(planned, school_year, options)
     except InstitutionBusy as busy:
         if busy.waited:  # SQLite: the database's one writer did not finish in time
-            return [_not_synced(s, options, SyncRun.Status.BUSY) for s in batch]
+            return [not_synced(s, options, SyncRun.Status.BUSY) for s in batch]
         log.info("sync: an institution of the batch is being synced elsewhere; one by one")
     except Exception as error:  # whatever it is, it must not take the batch's others along
         log.warning(
@@ -180,7 +179,7 @@ def _sync_alone(snapshot: Snapshot, options: SyncOptions, clock: _PhaseClock) ->
             snapshot.institution_number,
             settings.SCHOOLBRUG_SYNC_LOCK_WAIT,
         )
-        return _not_synced(snapshot, options, SyncRun.Status.BUSY)
+        return not_synced(snapshot, options, SyncRun.Status.BUSY)
     except Exception as error:
         log.error(
             "sync %s %s: failed, nothing written for it (the others go on)\n%s",
@@ -188,7 +187,7 @@ def _sync_alone(snapshot: Snapshot, options: SyncOptions, clock: _PhaseClock) ->
             snapshot.institution_number,
             traceback_without_values(error),
         )
-        return _not_synced(snapshot, options, SyncRun.Status.FAILED)
+        return not_synced(snapshot, options, SyncRun.Status.FAILED)
     clock.lap("apply")
     _log(planned[0].plan, planned[0].status)
     return planned[0].report
@@ -272,72 +271,6 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
     for one, run in zip(planned, runs, strict=True):
         one.report.run_id = run.pk
         one.report.applied = one.status == SyncRun.Status.APPLIED
-
-
-NOT_SYNCED = {
-    SyncRun.Status.FAILED: (
-        "Er liep iets mis in Schoolbrug zelf bij het synchroniseren van deze instelling; er is "
-        "niets gewijzigd voor deze instelling (de andere instellingen zijn wel gesynchroniseerd). "
-        "De beheerder van Schoolbrug vindt de oorzaak in het logboek van de server."
-    ),
-    SyncRun.Status.BUSY: (
-        "Er liep al een synchronisatie van deze instelling en die was niet op tijd klaar; deze "
-        "synchronisatie is daarom niet uitgevoerd en heeft niets gewijzigd. Start ze opnieuw "
-        "wanneer de andere klaar is."
-    ),
-}
-
-
-def _not_synced(snapshot: Snapshot, options: SyncOptions, status: str) -> SyncReport:
-    """A run that changed nothing (failed, or refused as busy), stored so the school sees it."""
-    now = timezone.now()
-    run_id = None
-    try:
-        run_id = SyncRun.objects.create(
-            started_at=now,
-            finished_at=now,
-            started_by=options.started_by,
-            source=snapshot.source,
-            institution_number=snapshot.institution_number,
-            source_hash=snapshot.source_hash,
-            options={"dry_run": options.dry_run, "force": options.force},
-            status=status,
-        ).pk
-    except DatabaseError as error:  # the database is away: the report still says it
-        log.error(
-            "sync %s %s: the %s run could not be stored either (%s)",
-            snapshot.source,
-            snapshot.institution_number,
-            status,
-            type(error).__name__,
-        )
-    return SyncReport(
-        institution=snapshot.institution_number,
-        source=snapshot.source,
-        dry_run=options.dry_run,
-        applied=False,
-        counts={},
-        findings=[],
-        run_id=run_id,
-        failed=status == SyncRun.Status.FAILED,
-        busy=status == SyncRun.Status.BUSY,
-        message=NOT_SYNCED[status],
-    )
-
-
-def traceback_without_values(error: BaseException) -> str:
-    """Where it went wrong (frames and exception types) without what the exceptions say: a
-    database error's text may quote the row it refused, national number included."""
-    lines = []
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        lines.append(f"{type(error).__module__}.{type(error).__qualname__}")
-        lines += [line.rstrip() for line in traceback.format_tb(error.__traceback__)]
-        error = error.__cause__ or error.__context__
-        if error is not None:
-            lines.append("which came from:")
-    return "\n".join(lines)
 
 
 def record_bad_input(
