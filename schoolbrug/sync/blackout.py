@@ -95,6 +95,23 @@ def _parse_cached(text: str) -> Period | None:
     return parse_period(text) if text.strip() else None
 
 
+def check_setting(app_configs=None, **kwargs) -> list:
+    """Django system check: the project's default period must be readable."""
+    from django.core.checks import Error
+
+    try:
+        _parse_cached(settings.SCHOOLBRUG_LEAVER_BLACKOUT)
+    except ValueError as error:
+        return [
+            Error(
+                f"SCHOOLBRUG_LEAVER_BLACKOUT: {error}",
+                hint="Set it like 1/7-31/8 (day/month-day/month), or empty for no period.",
+                id="schoolbrug.sync.E001",
+            )
+        ]
+    return []
+
+
 def sync_day(now: datetime.datetime | None = None) -> datetime.date:
     """Today in Belgium: the day a sync's blackout period is read for."""
     return (now or timezone.now()).astimezone(BELGIUM).date()

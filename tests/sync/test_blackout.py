@@ -230,3 +230,10 @@ def test_the_command_holds_leavers_in_the_summer_unless_forced(tmp_path, monkeyp
 
     assert reports[1]["counts"]["left"] == left and reports[1]["counts"]["deferred"] == 1 - left
     assert reports[1]["counts"]["created"] == 1 and reports[1]["applied"]
+
+
+def test_a_mistyped_default_period_stops_every_command_at_its_start(settings):
+    settings.SCHOOLBRUG_LEAVER_BLACKOUT = "1/13-5/14"
+    errors = blackout.check_setting()
+    assert [e.id for e in errors] == ["schoolbrug.sync.E001"]
+    assert "1/13 is geen dag van het jaar" in errors[0].msg
