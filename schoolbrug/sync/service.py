@@ -201,6 +201,7 @@ def _read_and_plan(
     school_year = school_year_for(options.resolved_school_year())
     with gc_paused():
         states = _load_states(batch, school_year)
+    gc.freeze()  # like the snapshots (below): long-lived, the collector need not walk them
     clock.lap("read registry")
     return school_year, [
         _plan_one(snapshot, states[snapshot.institution_number], options, clock)
