@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sources.findings import mask_national_number, mask_national_numbers_in
 
 from .plan import Plan, PupilAction
 
@@ -64,14 +64,16 @@ def _describe(action: PupilAction) -> dict:
     name = f"{record.family_name} {record.given_name}" if record else ""
     if not name and state is not None:
         name = f"{state.values[0]} {state.values[1]}"
+    # A rejected pupil's name or class may be a shifted column holding a national number.
+    masked = mask_national_numbers_in
     return {
         "action": action.kind.value,
-        "pupil": name,
+        "pupil": masked(name),
         "national_number": mask_national_number(nn or ""),
         "sourced_id": str(state.sourced_id) if state else None,
         "line": record.line if record else None,
-        "class_from": state.class_code if state else None,
-        "class_to": action.class_code,
+        "class_from": masked(state.class_code) if state else None,
+        "class_to": masked(action.class_code),
         "changed": sorted(action.changes),
         "login_affecting": action.login_affecting,
         "adopted": action.adopt,

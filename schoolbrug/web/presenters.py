@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sources.findings import mask_national_number, mask_national_numbers_in
 from schoolbrug.sync.models import SyncRun
 
 # The sync's count keys (sync/plan.py PupilActionKind), in the order the pages show them.
@@ -126,7 +126,8 @@ def ordered_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 
 def safe_finding(finding: dict[str, Any]) -> dict[str, Any]:
     """A stored finding with only its public keys and the national number masked again."""
-    safe = {key: finding.get(key, "") for key in FINDING_KEYS}
+    # Masked again: a run stored before every text was masked may quote a full number.
+    safe = {key: mask_national_numbers_in(finding.get(key, "")) for key in FINDING_KEYS}
     if safe["line"] == "":
         safe["line"] = None
     safe["severity"] = safe["severity"] or "error"
