@@ -191,9 +191,7 @@ class _PupilChecks:
                 if f.outcome == Outcome.REJECT and f.file == file and f.line is not None
             },
             is_valid_number=_number_checker(known),
-            max_class_number=float("inf")
-            if snapshot.class_numbers_generated
-            else MAX_CLASS_NUMBER,
+            max_class_number=float("inf") if snapshot.class_numbers_generated else MAX_CLASS_NUMBER,
         )
 
     def column(self, canonical: str) -> str:

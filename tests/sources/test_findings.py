@@ -83,7 +83,7 @@ def test_every_text_of_a_finding_is_masked_however_it_is_made():
         line=7,
         field=f"GEBOORTEDATUM {NN}",
         class_code=NN,
-        pupil_name=f"Zoë 85.07.30-033.28",
+        pupil_name="Zoë 85.07.30-033.28",
         value=NN,
     )
     direct = Finding(
