@@ -7,7 +7,9 @@ HMAC-SHA256, from `cryptography`) and gives Python the plain text. The keys come
 encrypting, every one decrypting (`MultiFernet`), so a key is rotated by putting a new one in
 front and running `schoolbrug encryption rotate`. Without that variable the key is derived
 from the secret key (HKDF-SHA256): nothing to set up for the demo, but then changing the secret
-key makes the stored secrets unreadable.
+key makes the stored secrets unreadable. The derived key always decrypts too, after the set
+ones, so an installation that starts setting a key still reads what it stored before (and
+`rotate` moves it under the new key).
 
 What this must never do: return the ciphertext as if it were the secret, or the secret in an
 error message.
@@ -40,7 +42,7 @@ def derived_key(secret_key: str) -> bytes:
 
 @functools.cache
 def _cipher(keys: tuple[bytes, ...], secret_key: str) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys or (derived_key(secret_key),)])
+    return MultiFernet([Fernet(key) for key in (*keys, derived_key(secret_key))])
 
 
 def cipher() -> MultiFernet:

@@ -4,6 +4,7 @@ rotate; a missing key makes a secret unreadable, never readable as ciphertext.""
 from __future__ import annotations
 
 import importlib
+import io
 from types import SimpleNamespace
 
 import pytest
@@ -104,6 +105,18 @@ def test_without_a_key_setting_the_key_comes_from_the_secret_key(settings):
     settings.SECRET_KEY = settings.SECRET_KEY + "-nieuw"
     with pytest.raises(UnreadableSecret):
         SourceLink.objects.get(pk=link.pk)
+
+
+def test_setting_a_key_later_still_reads_the_secrets_stored_before(settings):
+    settings.SCHOOLBRUG_ENCRYPTION_KEYS = []
+    link, _ = make_link(informat_client_secret=SECRET)
+    new = Fernet.generate_key()
+    settings.SCHOOLBRUG_ENCRYPTION_KEYS = [new]
+    assert SourceLink.objects.get(pk=link.pk).informat_client_secret == SECRET
+    out = io.StringIO()
+    call_command("encryption", "rotate", stdout=out)
+    assert out.getvalue().startswith("1 geheim(en) opnieuw versleuteld")
+    assert Fernet(new).decrypt(stored(link).encode()).decode() == SECRET
 
 
 def test_the_field_is_reusable_and_found_by_rotation():
