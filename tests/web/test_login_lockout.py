@@ -89,6 +89,22 @@ def test_the_lock_ends_after_the_cool_off(client, person):
     assert log_in(client, PASSWORD).status_code == 302
 
 
+def test_a_try_during_the_lock_starts_the_wait_again(client, person):
+    for attempt in range(LIMIT):
+        log_in(client, f"fout-{attempt}")
+    minutes_ago(10)
+    assert is_locked_out(log_in(client, "nog-eens-fout"))
+    minutes_ago(6)  # 16 minutes after the fifth failure, 6 after the last try
+    assert is_locked_out(log_in(client, PASSWORD))
+
+
+def minutes_ago(minutes: int) -> None:
+    """Move every counted failure `minutes` back in time (as if that much time passed)."""
+    for attempt in AccessAttempt.objects.all():
+        attempt.attempt_time -= datetime.timedelta(minutes=minutes)
+        attempt.save(update_fields=["attempt_time"])
+
+
 def test_an_admin_unlocks_in_the_admin_or_with_a_command(client, person, django_user_model):
     for attempt in range(LIMIT):
         log_in(client, f"fout-{attempt}")
