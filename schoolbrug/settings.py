@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from schoolbrug.keys import keys_from_setting, load_secret_key
 
@@ -17,7 +18,11 @@ def _flag(name: str, default: bool = False) -> bool:
 
 def _number(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be a whole number of 0 or more, not {value!r}.")
+    return int(value)
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,8 +36,8 @@ DEBUG = os.environ.get("SCHOOLBRUG_DEBUG", "0") == "1"
 SECRET_KEY, SECRET_KEY_FROM_FILE = load_secret_key(
     os.environ.get("SCHOOLBRUG_SECRET_KEY"), VAR_DIR, debug=DEBUG
 )
-# Fernet keys for stored secrets, first one encrypting (encryption.py); none: derived from
-# SECRET_KEY.
+# Fernet keys for stored secrets, the first one encrypting (encryption.py); without any, a key
+# derived from SECRET_KEY encrypts.
 SCHOOLBRUG_ENCRYPTION_KEYS = keys_from_setting(os.environ.get("SCHOOLBRUG_ENCRYPTION_KEY", ""))
 ALLOWED_HOSTS = os.environ.get("SCHOOLBRUG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 

@@ -84,10 +84,19 @@ def test_a_weak_key_with_debug_off_refuses_to_start_and_says_why(tmp_path, key):
     )
 
 
-def test_a_mistyped_encryption_key_refuses_to_start(tmp_path):
-    ran = schoolbrug(tmp_path, "check", SCHOOLBRUG_ENCRYPTION_KEY="geen-sleutel")
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("SCHOOLBRUG_ENCRYPTION_KEY", "geen-sleutel", "key 1 is not a Fernet key"),
+        ("SCHOOLBRUG_SESSION_HOURS", "acht", "must be a whole number"),
+        ("SCHOOLBRUG_LOGIN_FAILURE_LIMIT", "-1", "must be a whole number"),
+    ],
+)
+def test_a_mistyped_setting_refuses_to_start_and_names_it(tmp_path, name, value, says):
+    ran = schoolbrug(tmp_path, "check", **{name: value})
     assert ran.returncode == 1
-    assert "SCHOOLBRUG_ENCRYPTION_KEY: key 1 is not a Fernet key" in ran.stderr
+    assert ran.stderr.startswith(f"schoolbrug: {name}") and says in ran.stderr
+    assert "Traceback" not in ran.stderr
 
 
 def test_the_documented_production_environment_passes_check_deploy(tmp_path):
