@@ -687,7 +687,7 @@ class _Parser:
             if role == "student" and user:
                 self.enrolled_students[school].add(user)
             if _is_deleted(row.status):
-                if role == "teacher" and user and klass:
+                if role == "teacher" and user and klass and self._org(school) == "school":
                     self.ended_teaching[school].setdefault(user, []).append(klass)
                 continue
             problem = self._enrollment_problem(klass, user, role, known, school)
