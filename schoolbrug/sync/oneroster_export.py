@@ -537,10 +537,11 @@ class _Team:
         current assignment is active when it counts on the day, else (a delta only) deleted."""
         links = Teaching.objects.filter(assignment_id__in=assignments.values("pk"))
         active = set()
-        if status == ACTIVE:
+        if status == ACTIVE and self.export.since is None:  # a bulk set: only those
+            links = links.active_on(self.day)
+            active = None
+        elif status == ACTIVE:
             active = set(links.active_on(self.day).values_list("pk", flat=True))
-            if self.export.since is None:
-                links = links.filter(pk__in=active)
         rows = links.order_by("assignment_id", "schoolclass__code").values_list(
             "pk", "assignment_id", "schoolclass_id", "updated_at", "start_date", "end_date",
             "assignment__start_date", "assignment__end_date",
@@ -549,7 +550,7 @@ class _Team:
         for pk, assignment_pk, class_pk, updated, *bounds in rows:
             moment = _latest(updated, *self._turns(*bounds))
             by_assignment.setdefault(assignment_pk, []).append(
-                (class_pk, moment, ACTIVE if pk in active else DELETED)
+                (class_pk, moment, ACTIVE if active is None or pk in active else DELETED)
             )
         return by_assignment
 
