@@ -1,6 +1,7 @@
 """Users (pupils and teachers) and enrollments as OneRoster 1.2 objects: see resources.py
 for what each field is made of. Pupils come from their enrolment of the school year (one per
-pupil record), teachers from staff teaching a visible class."""
+pupil record), teachers from staff teaching a visible class today (a teaching link that
+counts today: Teaching.active_sql, the rule every reader of links uses)."""
 
 from __future__ import annotations
 
