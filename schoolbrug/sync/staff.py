@@ -182,7 +182,7 @@ class _Link:
     class_code: str
     is_subclass: bool
     end_date: datetime.date | None
-    runs: bool  # its assignment runs on the day
+    runs: bool  # it counts on the day (Teaching.active_on)
 
     @property
     def pair(self) -> tuple[int, int]:
@@ -191,25 +191,25 @@ class _Link:
 
 def _current_links(institution: Institution, class_pks: dict[str, int], day) -> list[_Link]:
     """The links to the institution's classes of the year that have not ended by `day`."""
+    links = Teaching.objects.filter(
+        assignment__institution=institution,
+        assignment__role=Assignment.Role.TEACHER,
+        schoolclass_id__in=list(class_pks.values()),
+    )
+    counting = set(links.active_on(day).values_list("pk", flat=True))
     rows = (
-        Teaching.objects.filter(
-            assignment__institution=institution,
-            assignment__role=Assignment.Role.TEACHER,
-            schoolclass_id__in=list(class_pks.values()),
-        )
-        .not_ended_on(day)
+        links.not_ended_on(day)
         .order_by("pk")
         .values_list(
             "pk", "sourced_id", "assignment_id", "assignment__staff_id", "schoolclass_id",
-            "assignment__staff__email", "schoolclass__code", "schoolclass__parent_id",
-            "end_date", "assignment__start_date", "assignment__end_date",
+            "assignment__staff__email", "schoolclass__code", "schoolclass__parent_id", "end_date",
         )
     )  # fmt: skip
-    links = []
-    for *values, parent, end, assignment_start, assignment_end in rows:
-        runs = assignment_start <= day and (assignment_end is None or assignment_end >= day)
-        links.append(_Link(*values, parent is not None, end, runs))
-    return links
+    found = []
+    for row in rows:
+        *values, parent, end = row
+        found.append(_Link(*values, parent is not None, end, row[0] in counting))
+    return found
 
 
 def _end_links(links, wanted: set, ended: set, complete: bool, day, record_audit) -> None:
