@@ -14,6 +14,7 @@ a token that every change to sharing, apps or grants replaces in its own transac
 
 from __future__ import annotations
 
+import datetime
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -47,6 +48,8 @@ class Visibility:
     may_read_national_number: bool  # the token holds the demographics scope
     generation: str | None = None  # None: nothing about the grants is kept
     data_version: str = field(default="", compare=False)  # registry change marker (counts)
+    # The day whose teaching links count (Teaching.active_on): today, in the current year.
+    day: datetime.date = field(default_factory=lambda: timezone.localdate())
 
     # --- as SQL, for the API's hand-written queries (sharing/api/sql.py) -------------------
     # The rules of the querysets below, written again as SQL: compiled from the querysets,
@@ -158,7 +161,8 @@ class Visibility:
 # What a request reads at its start, as columns the token check selects in the same round
 # trip (api/auth.py): the school year, the generation, and when the registry last changed
 # (kept counts are kept per this marker: the sync never deletes pupils, enrolments, classes,
-# staff or teaching rows, and every change moves an indexed updated_at or a new id).
+# staff or teaching rows, and every change moves an indexed updated_at or a new id; a teaching
+# link that ends by its date alone changes the day, which the teacher queries bind).
 STATE_COLUMNS = f"""
        (SELECT id FROM {SchoolYear._meta.db_table} WHERE start_year = %s),
        (SELECT token FROM {VisibilityGeneration._meta.db_table} WHERE id = 1),
@@ -168,7 +172,8 @@ STATE_COLUMNS = f"""
        (SELECT MAX(updated_at) FROM registry_staff),
        (SELECT MAX(updated_at) FROM registry_assignment),
        (SELECT MAX(updated_at) FROM registry_institution),
-       (SELECT MAX(id) FROM registry_assignment_classes)"""
+       (SELECT MAX(id) FROM registry_assignment_classes),
+       (SELECT MAX(updated_at) FROM registry_assignment_classes)"""
 
 
 def state_params() -> list:

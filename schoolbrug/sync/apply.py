@@ -322,6 +322,7 @@ class _Context:
             school_year=self.school_year,
             class_pks=self.class_pks,
             record_audit=self.record,
+            complete=not self.plan.is_delta,
         )
 
     def class_aliases(self) -> list:

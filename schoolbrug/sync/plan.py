@@ -71,6 +71,9 @@ class Plan:
     active_before: int
     stop_reason: str = ""  # set by the safety check
     staff: list = field(default_factory=list)  # StaffRecords the source names (teachers)
+    # A delta names only what changed: a teaching link it does not name stays (a bulk set's
+    # teachers are all the school's: a link it does not name ends).
+    is_delta: bool = False
     # Class code → the source's id for it, where the registry does not have that one yet (a
     # later delta may name the class by id only).
     class_aliases: dict[str, str] = field(default_factory=dict)
@@ -167,6 +170,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         findings=findings,
         active_before=state.active_pupil_count(),
         staff=list(snapshot.staff),
+        is_delta=snapshot.is_delta,
         class_aliases={
             code: record.source_id
             for code, record in validation.classes.items()

@@ -62,6 +62,9 @@ FIELD_LABELS = {
     "curriculum": gettext_lazy("vakkenpakket"),
     "kindergarten_level": gettext_lazy("kleuterniveau"),
     "is_active": gettext_lazy("actief"),
+    "teacher": gettext_lazy("leerkracht"),
+    "start_date": gettext_lazy("startdatum"),
+    "end_date": gettext_lazy("einddatum"),
 }
 
 ENTITY_LABELS = {
@@ -74,6 +77,7 @@ ENTITY_LABELS = {
     "app_access": gettext_lazy("toegang van een applicatie"),
     "link": gettext_lazy("koppeling met het administratiepakket"),
     "assignment": gettext_lazy("opdracht"),
+    "teaching": gettext_lazy("lesopdracht in een klas"),
 }
 
 CONTACT_ROLE_LABELS = {
@@ -209,11 +213,19 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def change_rows(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(Dutch field name, old, new) per changed field, national numbers masked."""
+# What a reader who may not see the care record sees of its changes (permissions.py).
+HIDDEN = gettext_lazy("(verborgen)")
+
+
+def change_rows(changes: dict[str, Any], hide_care: bool = False) -> list[tuple[str, str, str]]:
+    """(Dutch field name, old, new) per changed field, national numbers masked; the care
+    record's values hidden when `hide_care`."""
     rows = []
     for name, pair in (changes or {}).items():
         old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        if hide_care and name == "care_record":
+            rows.append((str(FIELD_LABELS[name]), str(HIDDEN), str(HIDDEN)))
+            continue
         rows.append(
             (
                 str(FIELD_LABELS.get(name, name)),
@@ -253,14 +265,21 @@ AUDIT_CSV_HEADER = (
 )
 
 
-def audit_csv_rows(entries: Iterable[AuditEntry]) -> Iterator[list[str]]:
-    """The audit log as CSV rows (header first); changes as JSON, national numbers masked."""
+def audit_csv_rows(
+    entries: Iterable[AuditEntry], care_numbers: set[str] | None = None
+) -> Iterator[list[str]]:
+    """The audit log as CSV rows (header first); changes as JSON, national numbers masked,
+    care record changes hidden outside `care_numbers` (None: hidden nowhere)."""
     yield [_(h) for h in AUDIT_CSV_HEADER]
     for entry in entries:
         changes = {
             name: [_masked_value(name, v) for v in pair] if isinstance(pair, list) else pair
             for name, pair in (entry.changes or {}).items()
         }
+        if "care_record" in changes and not (
+            care_numbers is None or entry.institution_number in care_numbers
+        ):
+            changes["care_record"] = str(HIDDEN)
         yield [
             entry.at.isoformat(),
             entry.actor,

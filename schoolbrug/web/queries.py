@@ -88,13 +88,17 @@ def institution_overview(institutions: QuerySet[Institution] | None = None) -> l
 
 
 def classes_with_counts(
-    institution: Institution, school_year: SchoolYear | None
+    institution: Institution,
+    school_year: SchoolYear | None,
+    among: QuerySet[SchoolClass] | None = None,
 ) -> list[SchoolClass]:
-    """The institution's classes of one school year with pupil counts; Schoolverlaters last."""
+    """The institution's classes of one school year (those of `among`, the ones the user
+    sees) with pupil counts; Schoolverlaters last."""
     if school_year is None:
         return []
     classes = (
-        SchoolClass.objects.filter(institution=institution, school_year=school_year)
+        (SchoolClass.objects.all() if among is None else among)
+        .filter(institution=institution, school_year=school_year)
         .annotate(
             pupil_count=_count(
                 Enrolment.objects.filter(school_class=OuterRef("pk")), "school_class"

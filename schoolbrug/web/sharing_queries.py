@@ -106,16 +106,20 @@ class AccountGroup:
 
 
 def changed_accounts(
-    institution: Institution, school_year: SchoolYear | None, since: datetime.datetime
+    institution: Institution,
+    school_year: SchoolYear | None,
+    since: datetime.datetime,
+    pupils: QuerySet[Pupil] | None = None,
 ) -> list[AccountGroup]:
     """Pupils created or changed since `since` (their own record or their enrolment), grouped
     per (sub)class of `school_year` in class order, subclasses right after their class, and
-    pupils without a class that year last. Leavers are left out: they get no account to hand
-    out. Three queries."""
+    pupils without a class that year last; only those of `pupils` (the ones the user sees).
+    Leavers are left out: they get no account to hand out. Three queries."""
     enrolments = Enrolment.objects.filter(pupil=OuterRef("pk"))
     this_year = enrolments.filter(school_year=school_year)
     pupils = (
-        Pupil.objects.filter(institution=institution, is_leaver=False)
+        (Pupil.objects.all() if pupils is None else pupils)
+        .filter(institution=institution, is_leaver=False)
         .filter(
             Q(created_at__gte=since)
             | Q(updated_at__gte=since)

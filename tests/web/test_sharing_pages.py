@@ -286,8 +286,8 @@ def test_grant_form_shows_subclasses_under_their_class(client, school, subclasse
 # Leerlingen per (sub)klas -----------------------------------------------------------------------
 
 
-def test_pupil_search_offers_subclasses_and_can_include_them(client, school, subclasses, teacher):
-    client.force_login(teacher)
+def test_pupil_search_offers_subclasses_and_can_include_them(client, school, subclasses, secretary):
+    client.force_login(secretary)  # sees the whole school
     url = reverse("web:pupil_search", args=[school.institution.number])
     page = client.get(url)
     options = [(c.code, c.depth) for c in page.context["classes"]]
@@ -330,8 +330,8 @@ def changes(school, subclasses):
     return now
 
 
-def test_accounts_page_groups_new_and_changed_pupils_per_class(client, school, changes, teacher):
-    client.force_login(teacher)
+def test_accounts_page_groups_new_and_changed_pupils_per_class(client, school, changes, secretary):
+    client.force_login(secretary)  # sees the whole school
     url = reverse("web:accounts", args=[school.institution.number])
     page = client.get(url)
     assert page.context["since"] == timezone.localdate() - datetime.timedelta(days=7)
@@ -358,8 +358,8 @@ def test_accounts_page_groups_new_and_changed_pupils_per_class(client, school, c
     assert "Geen nieuwe of gewijzigde leerlingen" in content(client.get(url + f"?sinds={future}"))
 
 
-def test_accounts_csv_is_for_excel_and_has_no_national_number(client, school, changes, teacher):
-    client.force_login(teacher)
+def test_accounts_csv_is_for_excel_and_has_no_national_number(client, school, changes, secretary):
+    client.force_login(secretary)  # sees the whole school
     url = reverse("web:accounts_csv", args=[school.institution.number])
     response = client.get(url)
     assert response["Content-Type"] == "text/csv; charset=utf-8"

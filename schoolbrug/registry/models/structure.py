@@ -31,6 +31,11 @@ class SchoolYear(SourcedModel):
     def end_date(self) -> datetime.date:
         return datetime.date(self.start_year + 1, 8, 31)
 
+    def day_within(self, day: datetime.date) -> datetime.date:
+        """`day` if it lies in this school year, else the year's first or last day: the day
+        whose teaching links count for this year (today, in the current one)."""
+        return min(max(day, self.start_date), self.end_date)
+
     @staticmethod
     def start_year_for(day: datetime.date) -> int:
         return day.year if day.month >= 9 else day.year - 1

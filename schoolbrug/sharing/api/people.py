@@ -1,21 +1,20 @@
 """Users (pupils and teachers) and enrollments as OneRoster 1.2 objects: see resources.py
 for what each field is made of. Pupils come from their enrolment of the school year (one per
-pupil record), teachers from staff teaching a visible class."""
+pupil record), teachers from staff teaching a visible class today (a teaching link that
+counts today: Teaching.active_sql, the rule every reader of links uses)."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
-from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass
+from schoolbrug.registry.models import Enrolment, Pupil, SchoolClass, Teaching
 from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
 from .params import Column
 from .resources import COMMON, Context, grade_list
-from .sql import SqlSegment, as_date, as_uuid_text, moment_text, uuid_text
-
-TEACHING = Assignment.classes.through
+from .sql import SqlSegment, as_date, as_uuid_text, db_value, moment_text, uuid_text
 
 
 def visible_pupils(vis: Visibility) -> list:
@@ -31,11 +30,18 @@ def visible_pupils(vis: Visibility) -> list:
 
 
 def visible_teaching(vis: Visibility):
-    """Teaching rows (ORM) of visible classes: for routes that filter classes by them."""
-    return TEACHING.objects.filter(
-        assignment__role=Assignment.Role.TEACHER,
-        schoolclass__in=SchoolClass.objects.filter(vis.classes_q()),
+    """Teaching rows (ORM) of visible classes that count today: for routes that filter
+    classes by them."""
+    return Teaching.objects.active_on(vis.day).filter(
+        schoolclass__in=SchoolClass.objects.filter(vis.classes_q())
     )
+
+
+def active_teaching_sql(vis: Visibility, link: str, assignment: str) -> tuple[str, list]:
+    """SQL: the link `link` of the assignment `assignment` counts today (Teaching.active_sql,
+    the one rule, with the day bound as the database wants it)."""
+    condition, params = Teaching.active_sql(link, assignment, vis.day)
+    return condition, [db_value(p) for p in params]
 
 
 # --- as SQL (sql.py): every table joined on its primary key, paged in the order of `key` ---
@@ -116,11 +122,11 @@ def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | Non
         f" JOIN registry_assignment {t}a ON {t}a.id = {t}.assignment_id"
         f" JOIN registry_schoolclass {t}c ON {t}c.id = {t}.schoolclass_id{granted}"
     )
+    active, params = active_teaching_sql(vis, t, f"{t}a")
     where = (
-        f"{t}a.role = 'teacher' AND {t}c.school_year_id = %s"
-        f" AND ({vis.granted_class_sql(f'{t}c.id', f'{t}g')})"
+        f"{active} AND {t}c.school_year_id = %s AND ({vis.granted_class_sql(f'{t}c.id', f'{t}g')})"
     )
-    params = [vis.school_year_id]
+    params.append(vis.school_year_id)
     if school is not None:
         where += f" AND {t}c.institution_id = %s"
         params.append(school.pk)
@@ -267,28 +273,39 @@ def pupil_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
 
 
 def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
-    """A teacher's visible class. The first teacher of a class by name is its primary
-    teacher, as in the CSV export."""
+    """A teacher's visible class that counts today, from the link's first to its last day.
+    The first teacher of a class by name (of its links that count) is its primary teacher,
+    as in the CSV export."""
     source, source_params, where, params = _teaching(vis, "t", school, klass)
+    active, active_params = active_teaching_sql(vis, "b", "ba")
     earlier = (
         "EXISTS (SELECT 1 FROM registry_assignment_classes b"
         " JOIN registry_assignment ba ON ba.id = b.assignment_id"
         " JOIN registry_staff bs ON bs.id = ba.staff_id"
-        " WHERE b.schoolclass_id = t.schoolclass_id AND ba.role = 'teacher'"
+        f" WHERE b.schoolclass_id = t.schoolclass_id AND {active}"
         " AND (bs.family_name < s.family_name"
         " OR (bs.family_name = s.family_name AND ba.staff_id < ta.staff_id)))"
+    )
+    # The link's period within its assignment's: its own dates where it has them.
+    end = (
+        "CASE WHEN t.end_date IS NULL THEN ta.end_date"
+        " WHEN ta.end_date IS NULL OR t.end_date < ta.end_date THEN t.end_date"
+        " ELSE ta.end_date END"
     )
     columns = {
         "o_id": ("t.sourced_id", ()),
         "o_status": ("'active'", ()),
-        "o_modified": ("ta.updated_at", ()),
+        "o_modified": (
+            "CASE WHEN t.updated_at > ta.updated_at THEN t.updated_at ELSE ta.updated_at END",
+            (),
+        ),
         "o_user": ("s.sourced_id", ()),
         "o_class": ("tc.sourced_id", ()),
         "o_school": ("ti.sourced_id", ()),
         "o_role": ("'teacher'", ()),
-        "o_primary": (f"CASE WHEN {earlier} THEN 'false' ELSE 'true' END", ()),
-        "o_begin": ("ta.start_date", ()),
-        "o_end": ("ta.end_date", ()),
+        "o_primary": (f"CASE WHEN {earlier} THEN 'false' ELSE 'true' END", tuple(active_params)),
+        "o_begin": ("COALESCE(t.start_date, ta.start_date)", ()),
+        "o_end": (end, ()),
     }
     source += (
         " JOIN registry_staff s ON s.id = ta.staff_id"
