@@ -96,3 +96,17 @@ APP_MANAGER_REFUSAL = (
     "applicaties toegang geven of die toegang intrekken. Die opdracht volgt uit de "
     "personeelsupload van het administratiepakket."
 )
+
+
+def may_manage_subclasses(user, institution: Institution) -> bool:
+    """Who may make, fill and remove subclasses: whoever may give apps access to them (a
+    superuser, or a director — the data manager — or ICT coordinator with a current
+    assignment there): a subclass exists to be given to an app."""
+    return may_manage_apps(user, institution)
+
+
+SUBCLASS_MANAGER_REFUSAL = (
+    "Alleen een directeur (databeheerder) of ict-coördinator met een lopende opdracht in deze "
+    "school kan subklassen maken, wijzigen of verwijderen. Die opdracht volgt uit de "
+    "personeelsupload van het administratiepakket."
+)

@@ -62,11 +62,14 @@ FIELD_LABELS = {
     "curriculum": gettext_lazy("vakkenpakket"),
     "kindergarten_level": gettext_lazy("kleuterniveau"),
     "is_active": gettext_lazy("actief"),
+    "subclass": gettext_lazy("subklas"),
+    "code": gettext_lazy("code"),
 }
 
 ENTITY_LABELS = {
     "pupil": gettext_lazy("leerling"),
     "class": gettext_lazy("klas"),
+    "subclass": gettext_lazy("subklas"),
     "institution": gettext_lazy("instelling"),
     "staff": gettext_lazy("personeelslid"),
     "enrolment": gettext_lazy("inschrijving"),

@@ -21,8 +21,10 @@ from schoolbrug.sync.models import SyncRun
 
 from . import class_tree, presenters, queries
 from .permissions import (
+    SUBCLASS_MANAGER_REFUSAL,
     institution_or_404,
     institutions_for,
+    may_manage_subclasses,
     only_their_numbers,
     only_theirs,
     require_number,
@@ -62,7 +64,7 @@ def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
         {
             "institution": institution,
             "school_year": school_year,
-            "classes": queries.classes_with_counts(institution, school_year),
+            "classes": class_tree.as_tree(queries.classes_with_counts(institution, school_year)),
             "runs": queries.runs(institution.number)[:10],
         },
     )
@@ -74,10 +76,7 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
     school_year = queries.school_year_shown(institution)
     q = request.GET.get("q", "").strip()
     class_sourced_id = _uuid_param(request, "klas")
-    with_subclasses = bool(request.GET.get("subklassen"))
-    pupils = queries.search_pupils(
-        institution, school_year, q, class_sourced_id, include_subclasses=with_subclasses
-    )
+    pupils = queries.search_pupils(institution, school_year, q, class_sourced_id)
     classes = class_tree.as_tree(queries.classes_with_counts(institution, school_year))
     return render(
         request,
@@ -87,9 +86,7 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
             "school_year": school_year,
             "q": q,
             "class_sourced_id": class_sourced_id,
-            "with_subclasses": with_subclasses,
             "classes": classes,
-            "has_subclasses": any(c.depth for c in classes),
             "page": paginate(request, pupils),
         },
     )
@@ -99,7 +96,8 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
 def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
     school_class = get_object_or_404(
         only_theirs(
-            SchoolClass.objects.select_related("institution", "school_year", "site"), request.user
+            SchoolClass.objects.select_related("institution", "school_year", "site", "parent"),
+            request.user,
         ),
         sourced_id=sourced_id,
     )
@@ -109,6 +107,8 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
         enrolment.national_number_masked = mask_national_number(
             enrolment.pupil.national_number or ""
         )
+    may_manage = may_manage_subclasses(request.user, school_class.institution)
+    is_subclass = school_class.is_subclass
     return render(
         request,
         "web/class_detail.html",
@@ -117,6 +117,12 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "institution": school_class.institution,
             "q": q,
             "page": page,
+            # Subclasses (the school's own groups inside a class: sharing/subclasses.py).
+            "may_manage_subclasses": may_manage,
+            "subclass_refusal": "" if may_manage else SUBCLASS_MANAGER_REFUSAL,
+            "subclasses": [] if is_subclass else queries.subclasses_of(school_class),
+            "renamed_by_sync": queries.renamed_by_sync(school_class) if is_subclass else None,
+            "history": queries.history(school_class.sourced_id)[:50] if is_subclass else [],
         },
     )
 
@@ -137,6 +143,7 @@ def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "contacts": presenters.contact_rows(pupil.contacts),
             "care_record": sorted((pupil.care_record or {}).items()),
             "enrolments": queries.pupil_enrolments(pupil),
+            "subclasses": queries.pupil_subclasses(pupil),
             "source_ids": queries.pupil_source_ids(pupil),
             "page": paginate(request, queries.history(pupil.sourced_id)),
         },
