@@ -77,10 +77,17 @@ def _shown(columns: dict) -> dict[str, str]:
 
 
 def _pupils(
-    vis: Visibility, columns: dict, school=None, klass=None, members: bool = False
+    vis: Visibility,
+    columns: dict,
+    school=None,
+    klass=None,
+    members: bool = False,
+    as_member: bool = False,
 ) -> SqlSegment:
-    """Pupils (one row each, with this year's enrolment) the app sees; with `klass`, those
-    enrolled in it, or with `members` the current members of that subclass."""
+    """Pupils (one row each, with this year's enrolment) whose class the app sees, or with
+    `as_member` also those in a subclass it sees (the users; an enrolment in a class the app
+    does not see stays hidden); with `klass`, those enrolled in it, or with `members` the
+    current members of that subclass."""
     granted, params = vis.grant_join("p.institution_id")
     segment = SqlSegment(
         columns,
@@ -92,7 +99,7 @@ def _pupils(
         sparse_hint=vis.granted_institutions_sql("p.institution_id"),
     )
     granted_class = vis.granted_class_sql("e.school_class_id")
-    if member := vis.granted_member_sql("p.id"):
+    if as_member and (member := vis.granted_member_sql("p.id")):
         segment = segment.where(f"{granted_class} OR {member[0]}", *member[1])
     else:
         segment = segment.where(granted_class)
@@ -133,7 +140,8 @@ def pupil_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_years": ("c.years", ()),
         "o_nn": national_number,
     }
-    return _pupils(vis, columns, school, klass, members=klass is not None and klass.is_subclass)
+    members = klass is not None and klass.is_subclass
+    return _pupils(vis, columns, school, klass, members=members, as_member=True)
 
 
 def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | None = None):
