@@ -230,3 +230,16 @@ def _interleaved(first, second, who_first: str) -> None:
         one.join(60)
         two.join(60)
         assert not one.is_alive() and not two.is_alive()
+
+
+@pytest.mark.django_db
+def test_the_next_sync_keeps_a_subclass_made_any_other_way(tmp_path):
+    """Today's main deactivated it: the export does not name it."""
+    assert run_sync(tmp_path, SCHOOL)[0] == 0
+    one_a = SchoolClass.objects.get(code="1A")
+    made = SchoolClass.objects.create(
+        institution=one_a.institution, school_year=one_a.school_year, code="1A Frans", parent=one_a
+    )
+    run_sync(tmp_path, SCHOOL)
+    made.refresh_from_db()
+    assert made.is_active
