@@ -315,8 +315,9 @@ def member_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_school": ("i.sourced_id", ()),
         "o_role": ("'student'", ()),
         "o_primary": ("'false'", ()),
-        "o_begin": ("NULL", ()),
-        "o_end": ("NULL", ()),
+        # Typed: a sorted page is one UNION with the pupils' (NULL) and teachers' (dates).
+        "o_begin": ("CAST(NULL AS date)", ()),
+        "o_end": ("CAST(NULL AS date)", ()),
     }
     granted, params = vis.grant_join("c.institution_id")
     segment = SqlSegment(
