@@ -2,7 +2,9 @@
 
 An app sees an institution only while the institution shares class information (an active
 Sharing period) **and** has granted the app access; then all its classes of the school year,
-or exactly the chosen ones, and the pupils and teachers of those classes.
+or exactly the chosen ones, and the pupils and teachers of those classes. A chosen subclass
+gives its current members (SubclassMembership), not the rest of its class; all classes
+include the subclasses.
 
 Both ways to ask (querysets for the ORM, SQL for the API's hand-written queries) are
 subqueries evaluated inside the query that answers a request, so switching sharing off or
@@ -33,6 +35,7 @@ class GrantKinds:
 
     whole: bool  # some institution granted all its classes
     chosen: bool  # some institution granted chosen classes
+    subclasses: bool  # some of those chosen classes are subclasses (members apart)
     national_number: bool  # some institution's accepted protocol allows the national number
 
 
@@ -87,6 +90,23 @@ class Visibility:
             )
         return " OR ".join(parts) or "1 = 0"
 
+    def granted_member_sql(self, pupil: str, grant: str = "g") -> tuple[str, list] | None:
+        """SQL, after grant_join: the pupil `pupil` is a current member of a subclass of the
+        school year that grant chose; None when no grant of this app chose a subclass (the
+        query stays as it was for every other app)."""
+        if not self.kinds().subclasses:
+            return None
+        return (
+            f"(NOT {grant}.all_classes AND EXISTS (SELECT 1"
+            f" FROM registry_subclassmembership {grant}m"
+            f" JOIN registry_schoolclass {grant}s ON {grant}s.id = {grant}m.subclass_id"
+            f" JOIN sharing_appgrant_classes {grant}mc"
+            f" ON {grant}mc.schoolclass_id = {grant}m.subclass_id"
+            f" WHERE {grant}m.pupil_id = {pupil} AND {grant}m.ended_at IS NULL"
+            f" AND {grant}s.school_year_id = %s AND {grant}mc.appgrant_id = {grant}.id))",
+            [self.school_year_id],
+        )
+
     def granted_institutions_sql(self, institution: str) -> tuple[str, list]:
         """SQL: the institution granted this app something (whether it shares is for
         grant_join to say): a list of ids, which an index can be searched with."""
@@ -114,6 +134,10 @@ class Visibility:
         kinds = GrantKinds(
             whole=grants.filter(all_classes=True).exists(),
             chosen=grants.filter(all_classes=False).exists(),
+            subclasses=AppGrant.classes.through.objects.filter(
+                appgrant_id__in=grants.filter(all_classes=False).values("pk"),
+                schoolclass__parent__isnull=False,
+            ).exists(),
             national_number=self.may_read_national_number
             and self.national_number_institution_ids().exists(),
         )
@@ -150,6 +174,9 @@ class Visibility:
             protocol__allows_national_number=True,
         )
         return self.grants().filter(Exists(allowed)).values("institution_id")
+
+    def chosen_subclass_ids(self) -> QuerySet:
+        return self.chosen_class_ids().filter(schoolclass__parent__isnull=False)
 
     def classes_q(self) -> Q:
         """Q over SchoolClass: the visible classes of the school year."""

@@ -26,8 +26,9 @@ What it decides:
   (username = e-mail). `userIds` holds `{RRN:…}` only with `with_national_number`; otherwise
   the national number is not even read from the database.
 * roles: one `primary` row per user and institution. enrollments: the pupil's class (a leaver
-  in the leavers class) and the teacher's classes; the first teacher of a class by name is
-  `primary`. demographics: birthDate and sex (M/F/X → male/female/other) when known.
+  in the leavers class), each subclass the pupil is a member of (a school's own group inside
+  the class, sharing/subclasses.py), and the teacher's classes; the first teacher of a class
+  by name is `primary`. demographics: birthDate and sex (M/F/X → male/female/other) when known.
 
 A delta (`delta_since`) has the rows whose data changed after that moment, each with its
 `dateLastModified` (the latest `updated_at` of what the row is made of) and `status`:
@@ -39,6 +40,8 @@ A delta (`delta_since`) has the rows whose data changed after that moment, each 
   each class they left `tobedeleted`, so a reader does not keep them in two classes.
 * classes change with their row (an inactive class is `tobedeleted`); a course with the classes
   that use it; orgs and the school year with their row.
+* a subclass membership's enrollment changes with the membership: one that ended (the pupil
+  left the class, the school took them out, or removed the subclass) is `tobedeleted`.
 * a teacher's users row changes with the staff record and their assignments, a role with its
   assignments, a teaching enrollment with the assignments of every teacher of that class (one
   of them is `primary`). An assignment that no longer overlaps the school year and changed since
@@ -73,6 +76,7 @@ from schoolbrug.registry.models import (
     Institution,
     SchoolClass,
     SchoolYear,
+    SubclassMembership,
     Teaching,
 )
 
@@ -243,6 +247,8 @@ class _Export:
         self.institutions = {i.pk: i for i in institutions}
         self.with_national_number = with_national_number
         self.classes: dict[int, _Class] = {}  # the exported classes, by pk
+        # Every subclass (removed ones too) → (its id, its school's id).
+        self.subclass_ids: dict[int, tuple[str, str]] = {}
         self.leavers: dict[str, _Class] = {}  # institution sourced_id → its leavers class
         self.class_ids: dict[tuple[str, str], str] = {}  # (institution number, code) → class id
         self.courses: dict[str, _Course] = {}  # in order of first use
@@ -253,6 +259,7 @@ class _Export:
         self._classes()
         self._courses()
         self._pupils()
+        self._members()
         self._teachers()
 
     def _orgs(self) -> None:
@@ -307,7 +314,10 @@ class _Export:
         for row in rows:
             code = row["code"]
             institution = self.institutions[row["institution_id"]]
-            self.class_ids[(institution.number, code)] = str(row["sourced_id"])
+            if row["parent_id"] is None:  # what the sync's history names by code
+                self.class_ids[(institution.number, code)] = str(row["sourced_id"])
+            else:
+                self.subclass_ids[row["pk"]] = (str(row["sourced_id"]), str(institution.sourced_id))
             is_leavers = row["is_leavers"] or code == LEAVERS_CLASS_CODE
             school = str(institution.sourced_id)
             grades = grades_for(row["stage"], row["year"], row["years"] or ())
@@ -453,6 +463,30 @@ class _Export:
                     birthDate=_date(birth_date),
                     sex=SEX.get(gender, ""),
                 )
+
+    def _members(self) -> None:
+        """The pupils' subclasses: a current membership of a live subclass (in a delta also
+        one ended since: `tobedeleted`, unless the pupil is a member again)."""
+        memberships = SubclassMembership.objects.filter(
+            subclass__school_year_id=self.year.pk,
+            subclass__institution_id__in=self.institutions,
+        )
+        if self.since is None:
+            memberships = memberships.filter(ended_at__isnull=True)
+        else:
+            memberships = memberships.filter(updated_at__gt=self.since)
+        latest: dict[tuple[str, int], tuple] = {}  # (pupil, subclass) → (status, moment)
+        rows = memberships.order_by("pk").values_list(
+            "pupil__sourced_id", "subclass_id", "ended_at", "updated_at"
+        )
+        for pupil, subclass_pk, ended_at, updated_at in rows.iterator(chunk_size=10_000):
+            status = ACTIVE if ended_at is None and subclass_pk in self.classes else DELETED
+            key = (str(pupil), subclass_pk)
+            if key not in latest or latest[key][0] == DELETED:
+                latest[key] = (status, updated_at)
+        for (pupil, subclass_pk), (status, updated_at) in latest.items():
+            class_id, school = self.subclass_ids[subclass_pk]
+            self.enrollment(pupil, class_id, school, updated_at, status)
 
     def enrollment(
         self, user: str, class_id: str, school: str, modified, status, role="student", primary=""

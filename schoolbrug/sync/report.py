@@ -55,7 +55,16 @@ class SyncReport:
 
 def describe_actions(plan: Plan) -> list[dict]:
     """Each planned change in words a secretary can check, without a full national number."""
-    return [_describe(action) for action in plan.pupil_actions]
+    left: dict[int, list[str]] = {}
+    for leave in plan.subclasses.leaves:
+        left.setdefault(leave.pupil_pk, []).append(leave.subclass_code)
+    described = []
+    for action in plan.pupil_actions:
+        row = _describe(action)
+        if action.state is not None and action.state.pk in left:
+            row["subclasses_left"] = sorted(left[action.state.pk])
+        described.append(row)
+    return described
 
 
 def _describe(action: PupilAction) -> dict:
@@ -84,4 +93,10 @@ def class_counts(plan: Plan) -> dict[str, int]:
     counts: dict[str, int] = {}
     for action in plan.class_actions:
         counts[action.kind.value] = counts.get(action.kind.value, 0) + 1
+    # The school's own subclasses (sync/subclasses.py): renamed for a new class of the SIS,
+    # and memberships ended because the pupil left the class.
+    if plan.subclasses.renames:
+        counts["subclasses_renamed"] = len(plan.subclasses.renames)
+    if plan.subclasses.leaves:
+        counts["subclass_members_left"] = len(plan.subclasses.leaves)
     return counts

@@ -10,7 +10,8 @@ Pupils and classes, per role (what a school's data protection officer expects):
 * a director (so its data manager), an ICT coordinator, the secretariat and the care team
   see the whole school: every class and pupil, contacts included, and its sync runs;
 * a teacher sees only the classes they teach today (teaching links that count today,
-  `Teaching.active_on`, and the subclasses of those) and those classes' pupils; another
+  `Teaching.active_on`, and the subclasses of those) and those classes' pupils (a
+  subclass's: its current members); another
   pupil's or class's page answers 404, searches and lists leave them out, and the history
   shows only what concerns them; a teacher sees no sync runs (their reports name every
   pupil of the school);
@@ -33,6 +34,7 @@ from schoolbrug.registry.models import (
     Institution,
     Pupil,
     SchoolClass,
+    SubclassMembership,
     Teaching,
 )
 from schoolbrug.sharing import consent
@@ -130,11 +132,20 @@ def only_their_pupils(queryset: QuerySet, user, via: str = "") -> QuerySet:
     pupils enrolled in a class they teach elsewhere. `via` is the path to the pupil."""
     if sees_everything(user):
         return queryset
-    taught = Enrolment.objects.filter(school_class__in=taught_classes(user))
     return queryset.filter(
-        Q(**{f"{via}institution__in": whole_school_institutions(user)})
-        | Q(**{f"{via}pk__in": taught.values("pupil_id")})
+        Q(**{f"{via}institution__in": whole_school_institutions(user)}) | taught_pupils(user, via)
     )
+
+
+def taught_pupils(user, via: str = "") -> Q:
+    """The pupils in the classes `user` teaches today: enrolled in such a class, or a current
+    member of such a subclass (a subclass's members are not enrolled in it)."""
+    classes = taught_classes(user)
+    enrolled = Enrolment.objects.filter(school_class__in=classes).values("pupil_id")
+    members = SubclassMembership.objects.filter(subclass__in=classes, ended_at__isnull=True).values(
+        "pupil_id"
+    )
+    return Q(**{f"{via}pk__in": enrolled}) | Q(**{f"{via}pk__in": members})
 
 
 def may_see_care_record(user, pupil: Pupil) -> bool:
@@ -148,7 +159,7 @@ def may_see_care_record(user, pupil: Pupil) -> bool:
         .exists()
     ):
         return True
-    return Enrolment.objects.filter(pupil=pupil, school_class__in=taught_classes(user)).exists()
+    return Pupil.objects.filter(taught_pupils(user), pk=pupil.pk).exists()
 
 
 def care_record_numbers(user) -> set[str] | None:
@@ -225,5 +236,19 @@ def may_manage_apps(user, institution: Institution) -> bool:
 APP_MANAGER_REFUSAL = (
     "Alleen een directeur of ict-coördinator met een lopende opdracht in deze school kan "
     "applicaties toegang geven of die toegang intrekken. Die opdracht volgt uit de "
+    "personeelsupload van het administratiepakket."
+)
+
+
+def may_manage_subclasses(user, institution: Institution) -> bool:
+    """Who may make, fill and remove subclasses: whoever may give apps access to them (a
+    superuser, or a director — the data manager — or ICT coordinator with a current
+    assignment there): a subclass exists to be given to an app."""
+    return may_manage_apps(user, institution)
+
+
+SUBCLASS_MANAGER_REFUSAL = (
+    "Alleen een directeur (databeheerder) of ict-coördinator met een lopende opdracht in deze "
+    "school kan subklassen maken, wijzigen of verwijderen. Die opdracht volgt uit de "
     "personeelsupload van het administratiepakket."
 )

@@ -65,11 +65,14 @@ FIELD_LABELS = {
     "teacher": gettext_lazy("leerkracht"),
     "start_date": gettext_lazy("startdatum"),
     "end_date": gettext_lazy("einddatum"),
+    "subclass": gettext_lazy("subklas"),
+    "code": gettext_lazy("code"),
 }
 
 ENTITY_LABELS = {
     "pupil": gettext_lazy("leerling"),
     "class": gettext_lazy("klas"),
+    "subclass": gettext_lazy("subklas"),
     "institution": gettext_lazy("instelling"),
     "staff": gettext_lazy("personeelslid"),
     "enrolment": gettext_lazy("inschrijving"),

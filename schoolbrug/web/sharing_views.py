@@ -273,12 +273,9 @@ def accounts(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         since = form.since()
         school_year, groups = _account_groups(request, institution, since)
+        total, new_total = sharing_queries.account_totals(groups)
         context.update(
-            since=since,
-            school_year=school_year,
-            groups=groups,
-            total=sum(len(g.rows) for g in groups),
-            new_total=sum(g.new_count for g in groups),
+            since=since, school_year=school_year, groups=groups, total=total, new_total=new_total
         )
     else:
         context["since_value"] = request.GET.get("sinds", "")

@@ -21,9 +21,11 @@ from schoolbrug.sync.models import SyncRun
 
 from . import class_tree, presenters, queries
 from .permissions import (
+    SUBCLASS_MANAGER_REFUSAL,
     care_record_numbers,
     institution_or_404,
     institutions_for,
+    may_manage_subclasses,
     may_see_care_record,
     only_their_audit,
     only_their_classes,
@@ -71,7 +73,7 @@ def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
         {
             "institution": institution,
             "school_year": school_year,
-            "classes": classes,
+            "classes": class_tree.as_tree(classes),
             "runs": queries.runs(institution.number)[:10] if whole else [],
             "sees_whole_school": whole,
         },
@@ -84,12 +86,8 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
     school_year = queries.school_year_shown(institution)
     q = request.GET.get("q", "").strip()
     class_sourced_id = _uuid_param(request, "klas")
-    with_subclasses = bool(request.GET.get("subklassen"))
     pupils = only_their_pupils(
-        queries.search_pupils(
-            institution, school_year, q, class_sourced_id, include_subclasses=with_subclasses
-        ),
-        request.user,
+        queries.search_pupils(institution, school_year, q, class_sourced_id), request.user
     )
     classes = class_tree.as_tree(
         queries.classes_with_counts(
@@ -104,9 +102,7 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
             "school_year": school_year,
             "q": q,
             "class_sourced_id": class_sourced_id,
-            "with_subclasses": with_subclasses,
             "classes": classes,
-            "has_subclasses": any(c.depth for c in classes),
             "page": paginate(request, pupils),
         },
     )
@@ -116,7 +112,8 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
 def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
     school_class = get_object_or_404(
         only_their_classes(
-            SchoolClass.objects.select_related("institution", "school_year", "site"), request.user
+            SchoolClass.objects.select_related("institution", "school_year", "site", "parent"),
+            request.user,
         ),
         sourced_id=sourced_id,
     )
@@ -126,6 +123,8 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
         enrolment.national_number_masked = mask_national_number(
             enrolment.pupil.national_number or ""
         )
+    may_manage = may_manage_subclasses(request.user, school_class.institution)
+    is_subclass = school_class.is_subclass
     return render(
         request,
         "web/class_detail.html",
@@ -134,6 +133,12 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "institution": school_class.institution,
             "q": q,
             "page": page,
+            # Subclasses (the school's own groups inside a class: sharing/subclasses.py).
+            "may_manage_subclasses": may_manage,
+            "subclass_refusal": "" if may_manage else SUBCLASS_MANAGER_REFUSAL,
+            "subclasses": [] if is_subclass else queries.subclasses_of(school_class),
+            "renamed_by_sync": queries.renamed_by_sync(school_class) if is_subclass else None,
+            "history": queries.history(school_class.sourced_id)[:50] if is_subclass else [],
         },
     )
 
@@ -160,6 +165,7 @@ def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "care_record": sorted((pupil.care_record or {}).items()) if sees_care_record else [],
             "care_record_hidden": not sees_care_record and bool(pupil.care_record),
             "enrolments": queries.pupil_enrolments(pupil),
+            "subclasses": queries.pupil_subclasses(pupil),
             "source_ids": queries.pupil_source_ids(pupil),
             "page": page,
         },

@@ -189,3 +189,24 @@ def test_the_school_wide_roles_and_the_care_record(
     assert ("extra tijd bij toetsen" in audit.content.decode()) is sees_care_record
     csv = b"".join(client.get(reverse("web:audit_csv")).streaming_content).decode("utf-8-sig")
     assert ("extra tijd bij toetsen" in csv) is sees_care_record
+
+
+def test_a_teacher_of_a_subclass_sees_its_members_and_not_the_rest_of_the_class(
+    client, school_with_care, django_user_model
+):
+    """A subclass's members are not enrolled in it: the teacher of "1A wiskunde" (Peeters
+    only) sees Peeters, and Janssens of 1A is a 404 to her."""
+    from schoolbrug.sharing.subclasses import create_subclass
+
+    school = school_with_care
+    peeters = pupil(school, "Peeters")
+    subclass = create_subclass(school.classes["1A"], "1A wiskunde", [peeters.sourced_id], by="test")
+    assignment = make_staff(school.institution, TEACHER, Assignment.Role.TEACHER)
+    Teaching.objects.create(assignment=assignment, schoolclass=subclass)
+    client.force_login(make_user(django_user_model, "juf", TEACHER))
+
+    assert pupil_page(client, school, "Peeters").status_code == 200
+    assert "dyslexie" in pupil_page(client, school, "Peeters").content.decode()  # her pupil
+    assert pupil_page(client, school, "Janssens").status_code == 404
+    search = client.get(reverse("web:pupil_search", args=[school.institution.number]))
+    assert names(search.content.decode()) == {"Peeters"}

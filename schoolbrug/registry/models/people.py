@@ -82,6 +82,32 @@ class Enrolment(SourcedModel):
         return f"{self.pupil} in {self.school_class} ({self.class_number})"
 
 
+class SubclassMembership(SourcedModel):
+    """A pupil in a subclass, apart from their one class enrolment of the school year (the
+    subclass's). Ended, never deleted: the history and a delta export (`tobedeleted`) need
+    it; a pupil who comes back gets a new one, only when the school adds them again."""
+
+    subclass = models.ForeignKey(
+        SchoolClass, on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="subclass_memberships")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Also the index of a subclass's members (/classes/{id}/students).
+            models.UniqueConstraint(
+                fields=["subclass", "pupil"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_membership",
+            )
+        ]
+        indexes = [models.Index(fields=["subclass", "ended_at"], name="membership_history")]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} in {self.subclass}"
+
+
 class Staff(SourcedModel):
     email = models.EmailField(unique=True)
     given_name = models.CharField(max_length=100)
