@@ -17,3 +17,12 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Failure counts (the token endpoint's limits) live in Django's default cache: every test
+    starts without any, whatever the tests before it tried."""
+    from django.core.cache import cache
+
+    cache.clear()

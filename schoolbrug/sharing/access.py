@@ -105,7 +105,10 @@ def _classes(institution: Institution, codes: list[str]) -> list[SchoolClass]:
     found = {
         c.code: c
         for c in SchoolClass.objects.filter(
-            institution=institution, school_year__start_year=year, code__in=codes
+            Q(parent__isnull=True) | Q(is_active=True),  # not a removed subclass
+            institution=institution,
+            school_year__start_year=year,
+            code__in=codes,
         )
     }
     if missing := [code for code in codes if code not in found]:

@@ -140,3 +140,7 @@ def hold_leavers(plan: Plan, snapshot: Snapshot, period: Period) -> None:
     plan.counts[PupilActionKind.LEAVE] -= len(held)
     plan.counts[PupilActionKind.DEFER] += len(held)
     plan.held_leavers = frozenset(held)
+    # Held in their class, so in its subclasses too (the planner had them leave both).
+    plan.subclasses.leaves = [
+        leave for leave in plan.subclasses.leaves if leave.pupil_pk not in plan.held_leavers
+    ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sources.findings import mask_national_number, mask_national_numbers_in
 from schoolbrug.sync.models import SyncRun
 
 # The sync's count keys (sync/plan.py PupilActionKind), in the order the pages show them.
@@ -62,11 +62,17 @@ FIELD_LABELS = {
     "curriculum": gettext_lazy("vakkenpakket"),
     "kindergarten_level": gettext_lazy("kleuterniveau"),
     "is_active": gettext_lazy("actief"),
+    "teacher": gettext_lazy("leerkracht"),
+    "start_date": gettext_lazy("startdatum"),
+    "end_date": gettext_lazy("einddatum"),
+    "subclass": gettext_lazy("subklas"),
+    "code": gettext_lazy("code"),
 }
 
 ENTITY_LABELS = {
     "pupil": gettext_lazy("leerling"),
     "class": gettext_lazy("klas"),
+    "subclass": gettext_lazy("subklas"),
     "institution": gettext_lazy("instelling"),
     "staff": gettext_lazy("personeelslid"),
     "enrolment": gettext_lazy("inschrijving"),
@@ -74,6 +80,7 @@ ENTITY_LABELS = {
     "app_access": gettext_lazy("toegang van een applicatie"),
     "link": gettext_lazy("koppeling met het administratiepakket"),
     "assignment": gettext_lazy("opdracht"),
+    "teaching": gettext_lazy("lesopdracht in een klas"),
 }
 
 CONTACT_ROLE_LABELS = {
@@ -126,7 +133,8 @@ def ordered_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 
 def safe_finding(finding: dict[str, Any]) -> dict[str, Any]:
     """A stored finding with only its public keys and the national number masked again."""
-    safe = {key: finding.get(key, "") for key in FINDING_KEYS}
+    # Masked again: a run stored before every text was masked may quote a full number.
+    safe = {key: mask_national_numbers_in(finding.get(key, "")) for key in FINDING_KEYS}
     if safe["line"] == "":
         safe["line"] = None
     safe["severity"] = safe["severity"] or "error"
@@ -208,11 +216,19 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def change_rows(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(Dutch field name, old, new) per changed field, national numbers masked."""
+# What a reader who may not see the care record sees of its changes (permissions.py).
+HIDDEN = gettext_lazy("(verborgen)")
+
+
+def change_rows(changes: dict[str, Any], hide_care: bool = False) -> list[tuple[str, str, str]]:
+    """(Dutch field name, old, new) per changed field, national numbers masked; the care
+    record's values hidden when `hide_care`."""
     rows = []
     for name, pair in (changes or {}).items():
         old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        if hide_care and name == "care_record":
+            rows.append((str(FIELD_LABELS[name]), str(HIDDEN), str(HIDDEN)))
+            continue
         rows.append(
             (
                 str(FIELD_LABELS.get(name, name)),
@@ -252,14 +268,21 @@ AUDIT_CSV_HEADER = (
 )
 
 
-def audit_csv_rows(entries: Iterable[AuditEntry]) -> Iterator[list[str]]:
-    """The audit log as CSV rows (header first); changes as JSON, national numbers masked."""
+def audit_csv_rows(
+    entries: Iterable[AuditEntry], care_numbers: set[str] | None = None
+) -> Iterator[list[str]]:
+    """The audit log as CSV rows (header first); changes as JSON, national numbers masked,
+    care record changes hidden outside `care_numbers` (None: hidden nowhere)."""
     yield [_(h) for h in AUDIT_CSV_HEADER]
     for entry in entries:
         changes = {
             name: [_masked_value(name, v) for v in pair] if isinstance(pair, list) else pair
             for name, pair in (entry.changes or {}).items()
         }
+        if "care_record" in changes and not (
+            care_numbers is None or entry.institution_number in care_numbers
+        ):
+            changes["care_record"] = str(HIDDEN)
         yield [
             entry.at.isoformat(),
             entry.actor,

@@ -166,6 +166,8 @@ def test_the_first_upload_creates_staff_and_assignments_with_their_history(tmp_p
         "assignments_created": 3,
         "assignments_updated": 0,
         "assignments_ended": 0,
+        "teaching_ended": 0,
+        "teaching_extended": 0,
         "unchanged": 0,
     }
     assert set(Assignment.objects.values_list("origin", flat=True)) == {"staff_upload"}
@@ -295,6 +297,8 @@ def test_a_dry_run_shows_the_plan_the_upload_applies_and_writes_nothing(tmp_path
         "assignments_created": 1,
         "assignments_updated": 1,
         "assignments_ended": 0,
+        "teaching_ended": 0,
+        "teaching_extended": 0,
         "unchanged": 1,
     }
     assert registry() != before

@@ -20,6 +20,7 @@ from schoolbrug.registry.models import (
     SourceAlias,
     Staff,
 )
+from schoolbrug.sharing import subclasses as subclass_logic
 from schoolbrug.sync.models import SyncRun
 
 # Full national numbers that must never reach a page or a URL.
@@ -242,22 +243,10 @@ def ict_coordinator(school, django_user_model):
 
 @pytest.fixture
 def subclasses(school):
-    """Two subclasses of 1A with a pupil each, and one of those with a subclass of its own."""
-    parent = school.classes["1A"]
+    """Three more pupils of 1A (Sara 3, Wout 4, Yara 5) and two subclasses of 1A made as a
+    director makes them: "1A wiskunde" (Sara, Yara) and "1A Frans" (Wout)."""
     made = {}
-    for code, parent_class, given in (
-        ("1A wiskunde", parent, "Sara"),
-        ("1A Frans", parent, "Wout"),
-        ("1A wiskunde+", None, "Yara"),
-    ):
-        made[code] = SchoolClass.objects.create(
-            institution=school.institution,
-            school_year=school.school_year,
-            code=code,
-            year=1,
-            curriculum="BaO",
-            parent=parent_class or made["1A wiskunde"],
-        )
+    for number, given in ((3, "Sara"), (4, "Wout"), (5, "Yara")):
         pupil = Pupil.objects.create(
             institution=school.institution,
             family_name="Subklas",
@@ -265,6 +254,15 @@ def subclasses(school):
             origin="wisa",
         )
         Enrolment.objects.create(
-            pupil=pupil, school_class=made[code], school_year=school.school_year, class_number=3
+            pupil=pupil,
+            school_class=school.classes["1A"],
+            school_year=school.school_year,
+            class_number=number,
         )
-    return made
+        made[given] = pupil.sourced_id
+    for code, members in (("1A wiskunde", ("Sara", "Yara")), ("1A Frans", ("Wout",))):
+        made_class = subclass_logic.create_subclass(
+            school.classes["1A"], code, [made[m] for m in members], by="directie@regenboog.be"
+        )
+        made[code] = made_class
+    return {code: value for code, value in made.items() if " " in code}

@@ -19,6 +19,8 @@ COUNT_LABELS = {
     "assignments_created": "nieuwe opdrachten",
     "assignments_updated": "gewijzigde einddatums",
     "assignments_ended": "beëindigde opdrachten",
+    "teaching_ended": "klassen die eindigen met hun opdracht",
+    "teaching_extended": "klassen die met hun opdracht langer lopen",
     "unchanged": "ongewijzigde opdrachten",
 }
 ACTION_LABELS = {
@@ -27,6 +29,8 @@ ACTION_LABELS = {
     ("assignment", "create"): "nieuwe opdracht",
     ("assignment", "update"): "nieuwe einddatum",
     ("assignment", "end"): "beëindigd",
+    ("teaching", "end"): "klas eindigt met de opdracht",
+    ("teaching", "update"): "klas loopt met de opdracht langer",
 }
 
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('registry', '0006_pupils_of_a_school_in_id_order'),
-        ('sync', '0003_run_failed_busy_upload_claim'),
+        ('sync', '0005_run_failed_busy_upload_claim'),
     ]
 
     operations = [

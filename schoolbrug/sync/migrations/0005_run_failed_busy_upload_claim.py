@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0002_sourcelink_linkupload'),
+        ('sync', '0004_encrypt_informat_client_secret'),
     ]
 
     operations = [
