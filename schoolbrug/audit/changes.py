@@ -36,6 +36,7 @@ log = logging.getLogger("schoolbrug.audit")
 
 SECRET_SET = "gewijzigd"
 SECRET_CLEARED = "gewist"
+RECENT_KEPT = 256
 _BEFORE = "_schoolbrug_audit_before"  # instance attribute: pre_save/pre_delete → post_*
 _M2M_BEFORE = "_schoolbrug_audit_m2m"
 
@@ -153,7 +154,7 @@ def diff(model, old: dict | None, new: dict | None, using=None) -> dict[str, lis
 
 
 def changed_fields(before: models.Model | None, after: models.Model) -> dict[str, list]:
-    """What saving `after` over `before` would log (nothing is read or written)."""
+    """What saving `after` over `before` would log (nothing is written)."""
     model = type(after)
     old = None if before is None else _snapshot(model, before)
     return diff(model, old, _snapshot(model, after))
@@ -215,7 +216,10 @@ def _write(model, instance, kind: str, changes: dict, using, where=None) -> None
     entry = _entry(model, instance, kind, changes, where)
     entry.save(using=using)
     if kind != "delete":
-        current().recent[(model._meta.label, instance.pk)] = (entry.pk, kind)
+        recent = current().recent
+        recent[(model._meta.label, instance.pk)] = (entry.pk, kind)
+        if len(recent) > RECENT_KEPT:  # a long command: only the last saves can be joined
+            recent.pop(next(iter(recent)))
 
 
 def record_bulk(

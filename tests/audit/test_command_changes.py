@@ -9,9 +9,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application
 
 from schoolbrug.audit.changes import audit_id
+from schoolbrug.audit.context import acting
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Institution
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS, SCOPE_ROSTER_CORE, App
@@ -102,3 +104,19 @@ def test_institutions_load_logs_what_it_creates_and_changes(tmp_path):
     count = AuditEntry.objects.count()
     run("institutions", "load", str(renamed))
     assert AuditEntry.objects.count() == count
+
+
+def test_a_new_client_secret_is_logged_as_changed_only():
+    run("apps", "create", "Leerplatform")
+    application = Application.objects.get()
+    secret = generate_client_secret()
+
+    with acting(OPERATOR, "geheim vernieuwd"):
+        application.client_secret = secret
+        application.save()
+
+    entry = AuditEntry.objects.filter(entity="oauth_client").latest("id")
+    assert entry.changes == {"client_secret": [None, "gewijzigd"]}
+    application.refresh_from_db()
+    everything = json.dumps([e.changes for e in AuditEntry.objects.all()])
+    assert secret not in everything and application.client_secret not in everything

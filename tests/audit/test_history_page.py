@@ -72,9 +72,20 @@ def test_a_director_sees_the_changes_of_their_school_only(client, django_user_mo
     app = access.find_app("Leerplatform")
     access.grant(app, school, None, by="dir@regenboog.test")
     access.grant(app, other, None, by="iemand@anker.test")
+    with acting("beheerder@schoolbrug.test", "beheer"):  # as the admin would
+        ended = Assignment.objects.get()
+        ended.end_date = datetime.date(2027, 8, 31)
+        ended.save()
+        someone = Staff.objects.create(email="x@anker.test", given_name="X", family_name="Y")
+        elsewhere = Assignment.objects.create(
+            staff=someone, institution=other, role="teacher", start_date=ended.start_date
+        )
+        elsewhere.end_date = datetime.date(2027, 6, 30)
+        elsewhere.save()
     client.force_login(user)
 
     page = client.get(reverse("web:audit")).content.decode()
 
     assert "dir@regenboog.test" in page and "iemand@anker.test" not in page
-    assert "067890" not in page
+    assert "beheerder@schoolbrug.test" in page and "2027-08-31" in page
+    assert "067890" not in page and "2027-06-30" not in page
