@@ -194,10 +194,10 @@ def audit_id(instance) -> uuid.UUID:
     return sourced_id or derived_id(model._meta.label_lower, instance.pk)
 
 
-def _entry(model, instance, kind: str, changes: dict, where=None) -> AuditEntry:
+def _entry(model, instance, kind: str, changes: dict, where=None, warn=True) -> AuditEntry:
     spec = _specs[model]
     context = current()
-    if not context.known:
+    if warn and not context.known:
         log.warning("audit: %s %s outside any audit context", kind, model._meta.label)
     number, entity_id = where or (_institution_number(model, spec, instance), audit_id(instance))
     return AuditEntry(
@@ -232,7 +232,10 @@ def record_bulk(
         old = None if before is None else _snapshot(model, before)
         changes = diff(model, old, _snapshot(model, after))
         if changes or before is None:
-            entries.append(_entry(model, after, "create" if before is None else "update", changes))
+            kind = "create" if before is None else "update"
+            entries.append(_entry(model, after, kind, changes, warn=False))
+    if entries and not current().known:
+        log.warning("audit: %d %s outside any audit context", len(entries), model._meta.label)
     AuditEntry.objects.bulk_create(entries, batch_size=500)
     return len(entries)
 
