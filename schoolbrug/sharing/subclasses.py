@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from schoolbrug.audit.context import acting
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
@@ -133,8 +134,10 @@ def create_subclass(
     with transaction.atomic():
         parent = SchoolClass.objects.select_for_update().get(pk=parent.pk)
         code = checked_name(name, taken_codes(parent))
+        reason = f"subklas {code} gemaakt"
         try:
-            with transaction.atomic():  # a code taken since: the constraint says so
+            # The automatic log records the new class; a code taken since: the constraint.
+            with acting(by, reason), transaction.atomic():
                 subclass = SchoolClass.objects.create(
                     institution_id=parent.institution_id,
                     school_year_id=parent.school_year_id,
@@ -152,16 +155,6 @@ def create_subclass(
                 f"Er is intussen al een klas of subklas '{code}'. Kies een andere naam.",
                 "class code taken meanwhile",
             ) from None
-        reason = f"subklas {code} gemaakt"
-        _audit(
-            subclass,
-            "subclass",
-            subclass.sourced_id,
-            AuditEntry.Action.CREATE,
-            {"code": [None, code], "class": [None, parent.code]},
-            by,
-            reason,
-        )
         _change_members(subclass, parent, set(_pupil_pks(subclass, pupils)), by, reason)
     return subclass
 
@@ -184,17 +177,9 @@ def remove_subclass(subclass: SchoolClass, by: str) -> None:
         _end_memberships(
             subclass, set(current_members(subclass).values_list("pupil_id", flat=True)), by, reason
         )
-        subclass.is_active = False
-        subclass.save(update_fields=["is_active", "updated_at"])
-        _audit(
-            subclass,
-            "subclass",
-            subclass.sourced_id,
-            AuditEntry.Action.END,
-            {"is_active": [True, False]},
-            by,
-            reason,
-        )
+        with acting(by, reason):  # the automatic log: the class's is_active True → False
+            subclass.is_active = False
+            subclass.save(update_fields=["is_active", "updated_at"])
 
 
 def _live(subclass: SchoolClass) -> SchoolClass:
@@ -285,18 +270,6 @@ def _audit_pupils(
             for sourced_id in sourced_ids
         ]
     )
-
-
-def _audit(
-    subclass: SchoolClass,
-    entity: str,
-    sourced_id: uuid.UUID,
-    action: str,
-    changes: dict,
-    by: str,
-    reason: str,
-) -> None:
-    _entry(subclass, entity, sourced_id, action, changes, by, reason).save()
 
 
 def _entry(

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from schoolbrug.audit import context as audit_context
 from schoolbrug.celery import app
 from schoolbrug.sources.errors import BadInput
 
@@ -26,6 +27,7 @@ from .service import SyncOptions, record_bad_input, sync_snapshots
 
 log = logging.getLogger("schoolbrug.sync.tasks")
 
+TASK_ACTOR = "celery"
 # An upload is taken for its sync once: a task delivered twice (Celery's acks_late, two
 # schedulers) finds it running and leaves it. A claim older than CLAIM_EXPIRES is a worker
 # that died mid-sync (its transaction rolled back, nothing written): the task the broker
@@ -55,7 +57,10 @@ def enqueue(task, *args) -> str | None:
 @app.task(name="schoolbrug.sync.run_upload")
 def run_upload(upload_id: str) -> None:
     # In a worker Celery's Django fix-up closes stale database connections around each task.
-    process_upload(upload_id)
+    # The audit actor: the worker, or whoever runs it here (no broker: the page, the planner).
+    actor = None if audit_context.current().known else TASK_ACTOR
+    with audit_context.acting(actor, f"upload {upload_id}"):
+        process_upload(upload_id)
 
 
 def start_upload(upload: LinkUpload) -> LinkUpload:

@@ -79,12 +79,13 @@ def test_a_subclass_is_a_group_of_pupils_of_its_class_who_stay_in_the_class(scho
     assert [
         (e.entity, e.action, e.actor) for e in entries.filter(reason="subklas 1A wiskunde gemaakt")
     ] == [
-        ("subclass", "create", BY),
+        ("class", "create", BY),
         ("pupil", "update", BY),
         ("pupil", "update", BY),
     ]
-    created = entries.get(entity="subclass")
-    assert created.changes == {"code": [None, "1A wiskunde"], "class": [None, "1A"]}
+    created = entries.get(entity="class", entity_sourced_id=subclass.sourced_id)
+    assert created.changes["code"] == [None, "1A wiskunde"]
+    assert created.changes["parent"][0] is None and "1A" in str(created.changes["parent"][1])
     assert created.institution_number == "012345"
     assert entries.get(entity_sourced_id=jan.sourced_id, reason__startswith="subklas").changes == {
         "subclass": [None, "1A wiskunde"]
@@ -147,7 +148,7 @@ def test_removing_keeps_the_history_and_frees_the_name(school):
     subclass.refresh_from_db()
     assert not subclass.is_active and members(subclass) == []
     assert SubclassMembership.objects.filter(subclass=subclass).count() == 2  # ended, kept
-    removed = AuditEntry.objects.get(entity="subclass", action="end")
+    removed = AuditEntry.objects.get(entity="class", action="update")
     assert (removed.actor, removed.reason, removed.changes) == (
         "ict@regenboog.be",
         "subklas 1A wiskunde verwijderd",

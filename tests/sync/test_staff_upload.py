@@ -53,8 +53,14 @@ def row(base=TEACHER, **changes):
 
 @pytest.fixture(autouse=True)
 def schools():
-    Institution.objects.create(number=SCHOOL, name="De Linde")
-    Institution.objects.create(number=OTHER_SCHOOL, name="Het Anker", level="secondary")
+    # In bulk, as `institutions load` makes them: no audit entries of their own here, so that
+    # the tests see only what the upload writes.
+    Institution.objects.bulk_create(
+        [
+            Institution(number=SCHOOL, name="De Linde"),
+            Institution(number=OTHER_SCHOOL, name="Het Anker", level="secondary"),
+        ]
+    )
 
 
 def write_csv(tmp_path, rows, *, header=HEADER, delimiter=",", encoding="utf-8", name=None):

@@ -134,7 +134,12 @@ def test_a_new_token_replaces_the_old_one(user_in, institution):
     assert "De vorige token werkt niet meer" in response.content.decode()
     assert links.link_for_token(old) is None and links.link_for_token(new) == link
     entry = AuditEntry.objects.filter(entity="link").latest("id")
-    assert entry.actor == "ict@regenboog.be" and set(entry.changes) == {"token"}
+    assert entry.actor == "ict@regenboog.be"
+    # The prefix anyone may see, and of the secret part only that it changed.
+    assert entry.changes == {
+        "token_prefix": [old[:12], new[:12]],
+        "token_hash": [None, "gewijzigd"],
+    }
 
 
 def test_the_daily_time_must_lie_between_midnight_and_nine(user_in, institution):
@@ -160,9 +165,12 @@ def test_switching_off_and_the_contact_source_are_saved_and_audited(user_in, ins
     link.refresh_from_db()
     institution.refresh_from_db()
     assert not link.sync_active and institution.contact_source == "header"
-    changes = AuditEntry.objects.filter(entity="link").latest("id").changes
-    assert changes["sync_active"] == [True, False]
-    assert changes["contact_source"] == ["parents", "header"]
+    entry = AuditEntry.objects.filter(entity="link").latest("id")
+    assert entry.changes == {"sync_active": [True, False], "daily_time": ["00:00", "02:30"]}
+    assert (entry.actor, entry.reason) == ("ict@regenboog.be", "koppeling")
+    school = AuditEntry.objects.filter(entity="institution").latest("id")
+    assert school.changes == {"contact_source": ["parents", "header"]}
+    assert (school.actor, school.reason) == ("ict@regenboog.be", "koppeling")
     page = user_in.get(page_url()).content.decode()
     assert "Opgeslagen." in page and "uit" in page
     assert "E-mailgegevens hoofding i.p.v. adres" in page

@@ -237,7 +237,11 @@ def test_manager_grants_all_classes_chosen_classes_and_revokes(
     assert not AppGrant.objects.exists()
     actions = AuditEntry.objects.filter(entity="app_access").order_by("id")
     assert [e.action for e in actions] == ["grant", "grant", "revoke"]
-    assert actions[1].changes == {"access": ["alle klassen", "1A wiskunde, 2B"]}
+    assert actions[1].changes == {
+        "all_classes": [True, False],
+        "classes": [[], ["1A wiskunde", "2B"]],
+    }
+    assert {e.actor for e in actions} == {"ict@regenboog.be"}
 
 
 def test_a_director_may_grant_too(client, school, director, app):

@@ -53,7 +53,7 @@ def test_a_director_makes_a_subclass_picks_its_pupils_and_removes_it(client, sch
     html = content(page)
     assert "Subklas 1A wiskunde" in html and "Wie klas 1A verlaat" in html
     assert [e.pupil.given_name for e in page.context["page"]] == ["Jan", "Mila"]
-    assert [e.entity for e in page.context["history"]] == ["subclass"]
+    assert [(e.entity, e.action) for e in page.context["history"]] == [("class", "create")]
     members_url = reverse("web:subclass_members", args=[subclass.sourced_id])
     assert members_url in html
     assert "1A wiskunde" in content(client.get(reverse("web:class", args=[one_a.sourced_id])))
@@ -82,9 +82,12 @@ def test_a_director_makes_a_subclass_picks_its_pupils_and_removes_it(client, sch
         )
     )
     assert actors == {"directie@regenboog.be"}
-    assert list(
-        AuditEntry.objects.filter(entity="subclass").order_by("id").values_list("action", flat=True)
-    ) == ["create", "end"]
+    assert [
+        (e.action, e.changes.get("is_active"))
+        for e in AuditEntry.objects.filter(
+            entity="class", entity_sourced_id=subclass.sourced_id
+        ).order_by("id")
+    ] == [("create", [None, True]), ("update", [True, False])]
 
 
 def test_an_ict_coordinator_may_too_and_sees_who_has_access(client, school, ict_coordinator):
@@ -99,7 +102,8 @@ def test_an_ict_coordinator_may_too_and_sees_who_has_access(client, school, ict_
     assert (
         client.post(reverse("web:subclass_remove", args=[subclass.sourced_id])).status_code == 302
     )
-    assert AuditEntry.objects.get(entity="subclass", action="end").actor == "ict@regenboog.be"
+    removed = AuditEntry.objects.get(entity_sourced_id=subclass.sourced_id, action="update")
+    assert (removed.actor, removed.changes) == ("ict@regenboog.be", {"is_active": [True, False]})
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.sync.report import EXIT_BAD_INPUT
 from schoolbrug.sync.staff_upload import run_upload
 
@@ -34,7 +35,7 @@ ACTION_LABELS = {
 }
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Personeel beheren: de wekelijkse upload van opdrachten."
 
     def add_arguments(self, parser):
