@@ -25,6 +25,21 @@ def _number(name: str, default: int) -> int:
     return int(value)
 
 
+def _decimal(name: str, default: float, *, most: float | None = None) -> float:
+    """A number like 0.25 or 60: a share (at most 1) or seconds."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf") or (most is not None and number > most):
+        limit = f" and at most {most:g}" if most is not None else ""
+        raise ImproperlyConfigured(f"{name} must be a number of 0 or more{limit}, not {value!r}.")
+    return number
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Data (the SQLite file, the demo's exports) lives in var/ under the folder Schoolbrug is
 # started from, not inside the installed package.
@@ -127,7 +142,7 @@ TEMPLATES = [
 ]
 
 # Seconds a sync waits for another sync of the same institution to finish before it gives up.
-SCHOOLBRUG_SYNC_LOCK_WAIT = float(os.environ.get("SCHOOLBRUG_SYNC_LOCK_WAIT", "60"))
+SCHOOLBRUG_SYNC_LOCK_WAIT = _decimal("SCHOOLBRUG_SYNC_LOCK_WAIT", 60)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'schoolbrug.sqlite3'}"),
@@ -162,11 +177,11 @@ LOGIN_REDIRECT_URL = "/"
 # Share of an institution's active pupils that one export may make leave before the
 # sync stops and asks for --force (seed 000: leavers are moved, a broken export must not
 # move a whole school).
-SCHOOLBRUG_LEAVER_THRESHOLD = float(os.environ.get("SCHOOLBRUG_LEAVER_THRESHOLD", "0.25"))
+SCHOOLBRUG_LEAVER_THRESHOLD = _decimal("SCHOOLBRUG_LEAVER_THRESHOLD", 0.25, most=1)
 # Share of an institution's active pupils one export may update or move to another class
 # before the sync stops and asks for --force: an export that rewrites a school is more
 # likely a broken or foreign file than a school's night.
-SCHOOLBRUG_CHANGE_THRESHOLD = float(os.environ.get("SCHOOLBRUG_CHANGE_THRESHOLD", "0.75"))
+SCHOOLBRUG_CHANGE_THRESHOLD = _decimal("SCHOOLBRUG_CHANGE_THRESHOLD", 0.75, most=1)
 # The summer: between these days (day/month, both included; a period may run over New Year)
 # no pupil leaves but with --force, since the packages clear and rebuild their classes then.
 # An institution may set its own period; empty: no such period.

@@ -90,6 +90,9 @@ def test_a_weak_key_with_debug_off_refuses_to_start_and_says_why(tmp_path, key):
         ("SCHOOLBRUG_ENCRYPTION_KEY", "geen-sleutel", "key 1 is not a Fernet key"),
         ("SCHOOLBRUG_SESSION_HOURS", "acht", "must be a whole number"),
         ("SCHOOLBRUG_LOGIN_FAILURE_LIMIT", "-1", "must be a whole number"),
+        ("SCHOOLBRUG_CHANGE_THRESHOLD", "75%", "must be a number of 0 or more and at most 1"),
+        ("SCHOOLBRUG_LEAVER_THRESHOLD", "1.5", "at most 1"),
+        ("SCHOOLBRUG_SYNC_LOCK_WAIT", "een minuut", "must be a number of 0 or more"),
     ],
 )
 def test_a_mistyped_setting_refuses_to_start_and_names_it(tmp_path, name, value, says):
