@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
 from schoolbrug.registry.models import SchoolYear
@@ -68,8 +69,9 @@ def sync_snapshot(
     return sync_snapshots([snapshot], options=options or SyncOptions(**kwargs))[0]
 
 
-# A region night is applied in batches of institutions, each batch one transaction with
-# one statement per table; small enough that a retry one by one (below) stays cheap.
+# A region night is applied in batches of institutions, each batch one transaction (that
+# also reads the batch's state, under its locks) with one statement per table; small enough
+# that a retry one by one (below) stays cheap.
 BATCH_PUPILS = 20_000
 BATCH_INSTITUTIONS = 200
 
@@ -85,13 +87,22 @@ def sync_snapshots(snapshots: Iterable[Snapshot], *, options: SyncOptions) -> li
     and one still held elsewhere as busy, and the others are applied.
     """
     snapshots = resolve_institutions(list(snapshots))
+    try:
+        # Before the batches' transactions, committed at once: were the year's first row made
+        # in one, the other processes of --jobs would wait for that whole batch.
+        school_year = school_year_for(options.resolved_school_year())
+    except OperationalError as error:
+        if "database is locked" not in str(error):
+            raise
+        # SQLite: another writer held the database longer than SCHOOLBRUG_SYNC_LOCK_WAIT.
+        return [not_synced(s, options, SyncRun.Status.BUSY) for s in snapshots]
     # The snapshots are millions of long-lived objects for a region: frozen, the collector
     # stops walking them again and again while the run makes its small garbage.
     gc.freeze()
     try:
         reports = []
         for batch in _batches(snapshots):
-            reports += _sync_batch(batch, options)
+            reports += _sync_batch(batch, school_year, options)
     finally:
         gc.unfreeze()
     if sum(r.counts.get("created", 0) for r in reports) >= REFRESH_STATISTICS_AFTER:
@@ -141,11 +152,13 @@ class _Planned:
     started_at: datetime.datetime
 
 
-def _sync_batch(batch: list[Snapshot], options: SyncOptions) -> list[SyncReport]:
+def _sync_batch(
+    batch: list[Snapshot], school_year: SchoolYear, options: SyncOptions
+) -> list[SyncReport]:
     clock = _PhaseClock(options.timings)
     try:
         with institutions_locked([s.institution_number for s in batch], wait=False):
-            school_year, planned = _read_and_plan(batch, options, clock)
+            planned = _read_and_plan(batch, school_year, options, clock)
             _write(planned, school_year, options)
     except InstitutionBusy as busy:
         if busy.waited:  # SQLite: the database's one writer did not finish in time
@@ -162,15 +175,17 @@ def _sync_batch(batch: list[Snapshot], options: SyncOptions) -> list[SyncReport]
         for one in planned:
             _log(one.plan, one.status)
         return [one.report for one in planned]
-    return [_sync_alone(snapshot, options, clock) for snapshot in batch]
+    return [_sync_alone(snapshot, school_year, options, clock) for snapshot in batch]
 
 
-def _sync_alone(snapshot: Snapshot, options: SyncOptions, clock: _PhaseClock) -> SyncReport:
+def _sync_alone(
+    snapshot: Snapshot, school_year: SchoolYear, options: SyncOptions, clock: _PhaseClock
+) -> SyncReport:
     """One institution in its own transaction, waiting for its lock: applied, or reported as
     failed or busy with nothing written for it."""
     try:
         with institutions_locked([snapshot.institution_number], wait=True):
-            school_year, planned = _read_and_plan([snapshot], options, clock)
+            planned = _read_and_plan([snapshot], school_year, options, clock)
             _write(planned, school_year, options)
     except InstitutionBusy:
         log.warning(
@@ -194,16 +209,15 @@ def _sync_alone(snapshot: Snapshot, options: SyncOptions, clock: _PhaseClock) ->
 
 
 def _read_and_plan(
-    batch: list[Snapshot], options: SyncOptions, clock: _PhaseClock
-) -> tuple[SchoolYear, list[_Planned]]:
+    batch: list[Snapshot], school_year: SchoolYear, options: SyncOptions, clock: _PhaseClock
+) -> list[_Planned]:
     """Inside the transaction that holds the batch's locks: the state the plans are made on
-    is the state they are written to (and on SQLite a new school year's row is a write)."""
-    school_year = school_year_for(options.resolved_school_year())
+    is the state they are written to."""
     with gc_paused():
         states = _load_states(batch, school_year)
     gc.freeze()  # like the snapshots (below): long-lived, the collector need not walk them
     clock.lap("read registry")
-    return school_year, [
+    return [
         _plan_one(snapshot, states[snapshot.institution_number], options, clock)
         for snapshot in batch
     ]

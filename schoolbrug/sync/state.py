@@ -201,21 +201,30 @@ def _pupil_rows(institution_pks: list[int], school_year_pk: int | None):
     Raw SQL: at a region's size Django's per-value conversions were most of the read.
     JSON columns come back as text on both databases and are decoded here, with orjson
     (four times json's speed on this machine).
+
+    The enrolments are found through the institutions' classes of the year (by the class
+    index; an enrolment is of its class's school year), not among all of the year's: a
+    region is read batch by batch, and each batch would otherwise scan every enrolment of
+    the region again (and PostgreSQL without fresh statistics did worse: a scan of the
+    year's index for each class).
     """
     quote = connection.ops.quote_name
     pupil = quote(Pupil._meta.db_table)
     enrolment = quote(Enrolment._meta.db_table)
+    school_class = quote(SchoolClass._meta.db_table)
     fields = ", ".join(f"p.{quote(Pupil._meta.get_field(f).column)}" for f in PUPIL_FIELDS)
     marks = ", ".join(["%s"] * len(institution_pks))
     sql = (
         "SELECT p.id, p.sourced_id, p.institution_id, p.national_number, p.origin, "
         f"p.is_leaver, e.id, e.school_class_id, e.class_number, {fields} "
         f"FROM {pupil} p "
-        f"LEFT JOIN {enrolment} e ON e.pupil_id = p.id AND e.school_year_id = %s "
+        f"LEFT JOIN {enrolment} e ON e.pupil_id = p.id "
+        f"AND e.school_class_id IN (SELECT c.id FROM {school_class} c "
+        f"WHERE c.institution_id IN ({marks}) AND c.school_year_id = %s) "
         f"WHERE p.institution_id IN ({marks})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [school_year_pk, *institution_pks])
+        cursor.execute(sql, [*institution_pks, school_year_pk, *institution_pks])
         while rows := cursor.fetchmany(10_000):
             yield from rows
 
