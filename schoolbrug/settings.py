@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Data (the SQLite file, the demo's exports) lives in var/ under the folder Schoolbrug is
@@ -74,6 +75,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# What the rostering API keeps per data version (counts, bookmarks: sharing/api/kept.py).
+# A redis:// URL shares it between all workers, so a new version is counted once, not once
+# per worker; without one each process keeps its own and the demo needs nothing.
+CACHE_URL = os.environ.get("SCHOOLBRUG_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "schoolbrug",
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("SCHOOLBRUG_CACHE_URL must be a redis:// URL (or empty)")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
