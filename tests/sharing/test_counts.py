@@ -210,3 +210,19 @@ def test_kept_counts_and_pages_follow_revokes_grants_and_syncs(schools, app, api
     assert seen() == (3, 1)
     consent.deactivate(a.institution, schools.director)
     assert seen() == (0, 0)
+
+
+def test_a_page_with_its_count_kept_takes_the_queries_it_took_before(schools, app, api, client):
+    """The token check, which reads the data version in the same query, and the page (and
+    for a school's pupils, the school): the benchmark's figures depend on it."""
+    a = schools.a
+    consent.activate(a.institution, schools.director)
+    access.grant(app.app, a.institution, [], by=schools.director)
+    school = f"/schools/{a.institution.sourced_id}/students"
+    for path, expected in (("/users", 2), ("/students", 2), (school, 3)):
+        first = _read_in_this_thread(client, api, path, limit=1)
+        assert first.status_code == 200 and int(first.headers["X-Total-Count"]) > 1
+        with CaptureQueriesContext(connection) as queries:
+            again = _read_in_this_thread(client, api, path, limit=1)
+        assert again.headers["X-Total-Count"] == first.headers["X-Total-Count"]
+        assert len(queries) == expected, "\n".join(q["sql"][:150] for q in queries)

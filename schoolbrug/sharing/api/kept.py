@@ -99,5 +99,6 @@ def _shared(operation: str, *args):
     try:
         return getattr(caches["default"], operation)(*args)
     except Exception as error:  # the API answers without its cache, only slower
-        log.warning("api: cache %s failed (%s); computing without it", operation, type(error).__name__)
+        name = type(error).__name__
+        log.warning("api: cache %s failed (%s); computing without it", operation, name)
         return None
