@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.sources import zips
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import Snapshot
 from schoolbrug.sources.wisa import CLASSES_FILE, PUPILS_FILE
@@ -267,7 +268,7 @@ def plan_upload(source: str, files: dict[str, list]) -> tuple[str, dict[str, obj
         return "informat", {INFORMAT_FILE: upload}
     name, upload = _one(single, "export", "één export (zip, JSON) of 'leerlingen' + 'klassen'")
     if _is_zip(upload):
-        return _zip_format(upload), {EXPORT_ZIP: upload}
+        return _zip_format(name, upload), {EXPORT_ZIP: upload}
     return "informat", {INFORMAT_FILE: upload}
 
 
@@ -326,10 +327,17 @@ def _require_zip(name: str, upload, holding: str) -> None:
         )
 
 
-def _zip_format(upload) -> str:
+def _zip_format(name: str, upload) -> str:
     upload.seek(0)
-    with zipfile.ZipFile(upload) as archive:
-        names = {PurePosixPath(n).name.lower() for n in archive.namelist()}
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = {PurePosixPath(n).name.lower() for n in archive.namelist()}
+    except zips.BROKEN:
+        raise UploadRefused(
+            name,
+            f"Het bestand in '{name}' is geen leesbaar zip-bestand (beschadigd).",
+            f"'{name}' is a damaged zip file",
+        ) from None
     upload.seek(0)
     return "wisa" if PUPILS_FILE in names else "oneroster"
 
@@ -449,11 +457,8 @@ def detect_format(names: dict[str, Path]) -> str:
     if len(jsons) == 1 and not zips:
         return "informat"
     if len(zips) == 1 and not jsons:
-        try:
-            with zipfile.ZipFile(names[zips[0]]) as archive:
-                inside = {PurePosixPath(n).name.lower() for n in archive.namelist()}
-        except zipfile.BadZipFile:
-            raise _not_a_zip(names[zips[0]].name) from None
+        with zips.reading(names[zips[0]].name), zipfile.ZipFile(names[zips[0]]) as archive:
+            inside = {PurePosixPath(n).name.lower() for n in archive.namelist()}
         return "wisa" if PUPILS_FILE in inside else "oneroster"
     raise BadInput(
         "Schoolbrug herkent de bestanden niet. Verwacht: leerlingen.csv en klassen.csv (WISA), "
@@ -474,10 +479,6 @@ def _only(names: dict[str, Path], suffix: str, what: str) -> Path:
     return found[0]
 
 
-def _not_a_zip(file: str) -> BadInput:
-    return BadInput("Het bestand is geen geldig zip-bestand.", "not a valid zip file", file=file)
-
-
 def _read_wisa(folder: Path, names: dict[str, Path], institution_number: str) -> Snapshot:
     from schoolbrug.sources.wisa import parse_wisa
 
@@ -493,11 +494,7 @@ def _read_wisa(folder: Path, names: dict[str, Path], institution_number: str) ->
 def _unpack_wisa(archive_path: Path, target: Path) -> Path:
     """Unpack leerlingen.csv and klassen.csv (wherever in the zip) into `target`; nothing else,
     and never outside it."""
-    try:
-        archive = zipfile.ZipFile(archive_path)
-    except (zipfile.BadZipFile, OSError):
-        raise _not_a_zip(archive_path.name) from None
-    with archive:
+    with zips.open_zip(archive_path) as archive:
         found: dict[str, zipfile.ZipInfo] = {}
         for info in archive.infolist():
             name = PurePosixPath(info.filename).name.lower()
@@ -526,7 +523,11 @@ def _unpack_wisa(archive_path: Path, target: Path) -> Path:
             )
         private_dir(target)
         for name, info in found.items():
-            with archive.open(info) as src, private_file(target / name) as out:
+            with (
+                zips.reading(archive_path.name, info.filename),
+                archive.open(info) as src,
+                private_file(target / name) as out,
+            ):
                 shutil.copyfileobj(src, out)
     return target
 
