@@ -112,16 +112,25 @@ LOGIN_REDIRECT_URL = "/"
 # move a whole school).
 SCHOOLBRUG_LEAVER_THRESHOLD = float(os.environ.get("SCHOOLBRUG_LEAVER_THRESHOLD", "0.25"))
 
+# Every 500 (web UI and API) is logged by django.request with its traceback; tracebacks are
+# printed without the exceptions' messages, which may quote personal data (logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "schoolbrug.logs.TracebackWithoutMessages",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "schoolbrug": {
             "handlers": ["console"],
             "level": os.environ.get("SCHOOLBRUG_LOG_LEVEL", "WARNING"),
-        }
+        },
+        # ERROR: the 500s; a 404 or 400 is the client's, not worth a line each.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

@@ -4,6 +4,8 @@ silently stopped testing."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 
 import pytest
@@ -17,3 +19,13 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
+
+
+@pytest.fixture
+def request_log(monkeypatch) -> io.StringIO:
+    """What the configured handler of django.request prints."""
+    handlers = logging.getLogger("django.request").handlers
+    (handler,) = [h for h in handlers if type(h) is logging.StreamHandler]  # not pytest's
+    printed = io.StringIO()
+    monkeypatch.setattr(handler, "stream", printed)
+    return printed
