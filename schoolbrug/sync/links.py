@@ -453,11 +453,12 @@ def detect_format(names: dict[str, Path]) -> str:
     if ONEROSTER_NAMES & names.keys():
         return "oneroster"
     jsons = [n for n in names if n.endswith(".json")]
-    zips = [n for n in names if n.endswith(".zip")]
-    if len(jsons) == 1 and not zips:
+    archives = [n for n in names if n.endswith(".zip")]
+    if len(jsons) == 1 and not archives:
         return "informat"
-    if len(zips) == 1 and not jsons:
-        with zips.reading(names[zips[0]].name), zipfile.ZipFile(names[zips[0]]) as archive:
+    if len(archives) == 1 and not jsons:
+        archive_path = names[archives[0]]
+        with zips.reading(archive_path.name), zipfile.ZipFile(archive_path) as archive:
             inside = {PurePosixPath(n).name.lower() for n in archive.namelist()}
         return "wisa" if PUPILS_FILE in inside else "oneroster"
     raise BadInput(
@@ -535,8 +536,9 @@ def _unpack_wisa(archive_path: Path, target: Path) -> Path:
 def _read_oneroster(folder: Path, names: dict[str, Path], institution_number: str) -> Snapshot:
     from schoolbrug.sources.oneroster import parse_oneroster
 
-    zips = [path for name, path in names.items() if name.endswith(".zip")]
-    source = zips[0] if len(zips) == 1 and not ONEROSTER_NAMES & names.keys() else folder
+    archives = [path for name, path in names.items() if name.endswith(".zip")]
+    one_zip = len(archives) == 1 and not ONEROSTER_NAMES & names.keys()
+    source = archives[0] if one_zip else folder
     snapshots = parse_oneroster(source)
     return pick_institution(snapshots, institution_number)
 

@@ -13,6 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from schoolbrug.registry.models import Pupil
+from schoolbrug.sources.errors import BadInput
+from schoolbrug.sync import links
 from schoolbrug.sync.models import LinkUpload, SyncRun
 from tests.sources.test_oneroster import base_set
 
@@ -164,3 +166,12 @@ def _zip(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def test_a_damaged_zip_in_a_drop_folder_is_bad_input(tmp_path):
+    (tmp_path / "export.zip").write_bytes(
+        _zip(oneroster_set()).replace(b"PK\x01\x02", b"PK\x01\x09")
+    )
+    with pytest.raises(BadInput) as error:
+        links.read_export(tmp_path, "file_drop", "012345")
+    assert error.value.file == "export.zip" and "zip" in error.value.reason_nl

@@ -30,11 +30,12 @@ log = logging.getLogger("schoolbrug.api")
 T = TypeVar("T")
 
 KEEP_SECONDS = 3600  # a version's values outlive it by at most this long in the cache
-# A worker that finds another computing waits this long before computing itself (the
-# region's counts take seconds; a lock whose holder died expires after LOCK_SECONDS).
-WAIT_SECONDS = 30.0
+# A worker that finds another computing waits this long before computing itself: the
+# region's counts take seconds, and gunicorn stops a worker that is silent for 30 s. A lock
+# whose holder died expires after LOCK_SECONDS.
+WAIT_SECONDS = 15.0
 POLL_SECONDS = 0.05
-LOCK_SECONDS = 60
+LOCK_SECONDS = 30
 LOCAL_ENTRIES = 256
 
 _local: OrderedDict[str, object] = OrderedDict()

@@ -210,8 +210,8 @@ def _moment(value: str, kind: str):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     try:
-        moment = moment.astimezone(datetime.UTC)  # as the database compares it
-    except OverflowError:  # 9999-12-31T23:59-05:00 is in the year 10000
+        moment.astimezone(datetime.UTC)  # as the database compares it
+    except OverflowError:  # 9999-12-31T23:59-05:00 is in the year 10000 in UTC
         return None
     return moment.date() if kind == "date" else moment
 
