@@ -1,6 +1,6 @@
 """Suite-wide rules. In CI (`SCHOOLBRUG_NO_SKIPS=1`, set by .ci/run) a skipped test fails:
 there, ../shared, chromium, Redis and PostgreSQL are all present, so a skip means a test that
-silently stopped testing."""
+silently stopped testing. And `request_log`: what the logging settings print for a request."""
 
 from __future__ import annotations
 

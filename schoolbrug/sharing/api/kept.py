@@ -95,11 +95,17 @@ def _shared_get(key: str):
     return _shared("get", key)
 
 
+_warned_at = 0.0
+
+
 def _shared(operation: str, *args):
     """An operation on the default cache; None when the cache cannot be reached."""
+    global _warned_at
     try:
         return getattr(caches["default"], operation)(*args)
     except Exception as error:  # the API answers without its cache, only slower
-        name = type(error).__name__
-        log.warning("api: cache %s failed (%s); computing without it", operation, name)
+        if time.monotonic() - _warned_at > 60:  # a line a minute, not four per request
+            _warned_at = time.monotonic()
+            name = type(error).__name__
+            log.warning("api: cache %s failed (%s); computing without it", operation, name)
         return None
