@@ -6,14 +6,55 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from schoolbrug.keys import keys_from_setting, load_secret_key
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be a whole number of 0 or more, not {value!r}.")
+    return int(value)
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Data (the SQLite file, the demo's exports) lives in var/ under the folder Schoolbrug is
 # started from, not inside the installed package.
 VAR_DIR = Path(os.environ.get("SCHOOLBRUG_VAR_DIR", Path.cwd() / "var"))
 
-SECRET_KEY = os.environ.get("SCHOOLBRUG_SECRET_KEY", "insecure-dev-key-set-SCHOOLBRUG_SECRET_KEY")
 DEBUG = os.environ.get("SCHOOLBRUG_DEBUG", "0") == "1"
+# From the environment, or a random key made once under VAR_DIR (see keys.py); a weak
+# key with debug off refuses to start.
+SECRET_KEY, SECRET_KEY_FROM_FILE = load_secret_key(
+    os.environ.get("SCHOOLBRUG_SECRET_KEY"), VAR_DIR, debug=DEBUG
+)
+# Fernet keys for stored secrets, the first one encrypting (encryption.py); without any, a key
+# derived from SECRET_KEY encrypts.
+SCHOOLBRUG_ENCRYPTION_KEYS = keys_from_setting(os.environ.get("SCHOOLBRUG_ENCRYPTION_KEY", ""))
 ALLOWED_HOSTS = os.environ.get("SCHOOLBRUG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+# HTTPS: off by default so the demo runs on http://127.0.0.1; a production environment sets
+# them (README, "Security"). Behind a proxy that ends TLS, SCHOOLBRUG_PROXY_SSL_HEADER=1 trusts
+# its X-Forwarded-Proto (only if the proxy always sets it).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("SCHOOLBRUG_SECURE_COOKIES")
+SECURE_SSL_REDIRECT = _flag("SCHOOLBRUG_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = _number("SCHOOLBRUG_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("SCHOOLBRUG_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _flag("SCHOOLBRUG_HSTS_PRELOAD")
+if _flag("SCHOOLBRUG_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A log-in lasts a school day by default, not Django's two weeks.
+SESSION_COOKIE_AGE = _number("SCHOOLBRUG_SESSION_HOURS", 8) * 3600
+# Reverse proxies of our own in front that append to X-Forwarded-For (client_address.py).
+SCHOOLBRUG_PROXY_COUNT = _number("SCHOOLBRUG_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -23,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "oauth2_provider",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "schoolbrug.registry",
@@ -40,9 +82,31 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changes data through a page or the admin: the audit log's actor (after the user).
+    "schoolbrug.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into the Dutch lock-out page. The
+    # rostering API's handler (handlers.py) does not run it.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Log-in lock-out (django-axes): after SCHOOLBRUG_LOGIN_FAILURE_LIMIT wrong passwords in a row
+# for one user name from one address, that pair is refused for SCHOOLBRUG_LOGIN_COOLOFF_MINUTES
+# (the page says so, status 429). An admin unlocks in the admin ("Access attempts") or with
+# `schoolbrug axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "schoolbrug.web.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _number("SCHOOLBRUG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = _number("SCHOOLBRUG_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "schoolbrug.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "schoolbrug.web.lockout.locked_out_page"
+# A row per failure is enough; no row per successful log-in.
+AXES_DISABLE_ACCESS_LOG = True
 
 ROOT_URLCONF = "schoolbrug.urls"
 WSGI_APPLICATION = "schoolbrug.wsgi.application"
@@ -144,8 +208,29 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "OAUTH2_VALIDATOR_CLASS": "schoolbrug.sharing.api.tokens.RosterValidator",
     "SCOPES_BACKEND_CLASS": "schoolbrug.sharing.api.tokens.RosterScopes",
-    "PKCE_REQUIRED": False,
+    # Apps use the client-credentials grant only (the token view refuses any other); the
+    # rest is RFC 9700's advice, so `check --deploy` has nothing to say: PKCE for a code flow,
+    # no implicit or password grant, tokens kept as a hash only, https redirects.
+    "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
+# Wrong client secrets at /oauth/token/: after this many failures in the window, per client id
+# and per address, the endpoint answers 429 (even to the right secret) until the window ends.
+# Counted in Django's default cache: give several processes a shared one (Redis).
+SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT = _number("SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT", 10)
+SCHOOLBRUG_TOKEN_FAILURES_PER_ADDRESS = _number("SCHOOLBRUG_TOKEN_FAILURES_PER_ADDRESS", 30)
+SCHOOLBRUG_TOKEN_FAILURE_WINDOW_MINUTES = _number("SCHOOLBRUG_TOKEN_FAILURE_WINDOW_MINUTES", 15)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
@@ -163,3 +248,17 @@ SPECTACULAR_SETTINGS = {
 # broker, e.g. redis://127.0.0.1:6379/0. Empty: the work runs in the process that asks for it,
 # so the demo needs nothing. No result backend: an upload's state is kept in the database.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+
+# Informat pulls go only over https to public addresses of these hosts ("*.example.be": any
+# name under example.be; empty: any public host). The default is where Informat's public API
+# lives: the pupils API under informatsoftware.be, tokens from its identity server.
+SCHOOLBRUG_INFORMAT_HOSTS = [
+    host.strip().lower()
+    for host in os.environ.get(
+        "SCHOOLBRUG_INFORMAT_HOSTS", "*.informatsoftware.be,www.identityserver.be"
+    ).split(",")
+    if host.strip()
+]
+# Tests only, never from the environment: lets a pull reach a test server on this machine
+# (127.0.0.1, ::1), over http or https.
+SCHOOLBRUG_INFORMAT_ALLOW_LOOPBACK = False

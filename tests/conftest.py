@@ -21,6 +21,15 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Failure counts (the token endpoint's limits) live in Django's default cache: every test
+    starts without any, whatever the tests before it tried."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def request_log(monkeypatch) -> io.StringIO:
     """What the configured handler of django.request prints."""

@@ -16,9 +16,11 @@ class AuditEntry(models.Model):
         DEACTIVATE = "deactivate", "delen gestopt"
         GRANT = "grant", "toegang gegeven"
         REVOKE = "revoke", "toegang ingetrokken"
+        DELETE = "delete", "verwijderd"
 
     at = models.DateTimeField(db_index=True)
-    # A person's e-mail/username, or "sync" for unattended runs.
+    # A person's e-mail/username, "cli", "scheduler", "celery", or "onbekend" for a change
+    # made outside any audit context (audit.context).
     actor = models.CharField(max_length=200)
     # Why: "sync run 42", "import staff.csv", "manual".
     reason = models.CharField(max_length=200)
@@ -26,7 +28,8 @@ class AuditEntry(models.Model):
         "sync.SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
     )
     institution_number = models.CharField(max_length=6, blank=True, db_index=True)
-    entity = models.CharField(max_length=20)  # "pupil", "class", ...
+    entity = models.CharField(max_length=20)  # "pupil", "class", ... (audit.audited)
+    # The entity's sourced_id; for models without one an id derived from table and key.
     entity_sourced_id = models.UUIDField(db_index=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     # {"field": [old, new]}; national numbers appear only masked.

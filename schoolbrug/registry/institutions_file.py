@@ -12,6 +12,7 @@ Levels: basis / BaO / BuBaO → primary, secundair / SO / BuSO → secondary. Ro
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from schoolbrug.audit.changes import record_bulk
 from schoolbrug.registry.models import Institution
 from schoolbrug.sources.errors import BadInput
 
@@ -127,24 +129,24 @@ def read_institutions(path: str | Path) -> tuple[list[InstitutionRow], int]:
 
 def save_institutions(rows: list[InstitutionRow], *, skipped: int = 0) -> LoadResult:
     """Bulk create and update: one read of the table, one insert, one update statement per
-    batch; institutions the list does not name are left alone."""
-    existing = {
-        number: (pk, name, level)
-        for pk, number, name, level in Institution.objects.values_list(
-            "pk", "number", "name", "level"
-        )
-    }
+    batch; institutions the list does not name are left alone. Bulk statements send no
+    signals, so the audit entries are written here, in bulk too, through the same log."""
+    existing = {institution.number: institution for institution in Institution.objects.all()}
     now = timezone.now()
     new, changed = [], []
     for row in rows:
-        if row.number not in existing:
+        if (before := existing.get(row.number)) is None:
             new.append(Institution(number=row.number, name=row.name, level=row.level))
-        elif existing[row.number][1:] != (row.name, row.level):
-            pk = existing[row.number][0]
-            changed.append(Institution(pk=pk, name=row.name, level=row.level, updated_at=now))
+        elif (before.name, before.level) != (row.name, row.level):
+            after = copy.copy(before)
+            after.name, after.level, after.updated_at = row.name, row.level, now
+            changed.append((before, after))
     with transaction.atomic():
         Institution.objects.bulk_create(new, batch_size=500)
-        Institution.objects.bulk_update(changed, ["name", "level", "updated_at"], batch_size=500)
+        Institution.objects.bulk_update(
+            [after for _, after in changed], ["name", "level", "updated_at"], batch_size=500
+        )
+        record_bulk(Institution, [(None, institution) for institution in new] + changed)
     return LoadResult(len(new), len(changed), len(rows) - len(new) - len(changed), skipped)
 
 

@@ -1,5 +1,8 @@
 """Apps and what schools grant them: registering an app (OAuth2 client credentials) and
-granting or revoking its access to all or chosen classes of an institution."""
+granting or revoking its access to all or chosen classes of an institution.
+
+The audit log follows apps, their OAuth2 clients and grants by itself (`audit.changes`);
+these functions say who decides and why."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application
 
-from schoolbrug.audit.models import AuditEntry
+from schoolbrug.audit.context import acting
 from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
 
 from .consent import RefusedError
-from .models import SCOPE_ROSTER, SCOPE_ROSTER_CORE, App, AppGrant
+from .models import ROSTER_SCOPES, SCOPE_ROSTER, SCOPE_ROSTER_CORE, App, AppGrant
 
 
 def create_app(name: str, scopes: list[str] | None = None) -> tuple[App, str]:
@@ -25,7 +28,7 @@ def create_app(name: str, scopes: list[str] | None = None) -> tuple[App, str]:
     if App.objects.filter(name__iexact=name).exists():
         raise RefusedError(f"Er is al een applicatie '{name}'.", f"app {name!r} exists")
     secret = generate_client_secret()
-    with transaction.atomic():
+    with transaction.atomic(), acting(reason=f"applicatie {name} geregistreerd"):
         application = Application.objects.create(
             name=name,
             client_type=Application.CLIENT_CONFIDENTIAL,
@@ -39,6 +42,20 @@ def create_app(name: str, scopes: list[str] | None = None) -> tuple[App, str]:
             allowed_scopes=" ".join(scopes or [SCOPE_ROSTER_CORE, SCOPE_ROSTER]),
         )
     return app, secret
+
+
+def set_scopes(app: App, scopes: list[str]) -> App:
+    """The scopes the app's tokens may carry from now on (a token asks for a subset)."""
+    unknown = sorted(set(scopes) - set(ROSTER_SCOPES))
+    if not scopes or unknown:
+        raise RefusedError(
+            f"Kies een of meer scopes uit: {', '.join(ROSTER_SCOPES)}.",
+            f"unknown or no scopes: {', '.join(unknown)}",
+        )
+    app.allowed_scopes = " ".join(dict.fromkeys(scopes))
+    with acting(reason=f"scopes applicatie {app.name}"):
+        app.save(update_fields=["allowed_scopes"])
+    return app
 
 
 def find_app(name_or_client_id: str) -> App:
@@ -57,36 +74,25 @@ def grant(app: App, institution: Institution, class_codes: list[str] | None, by:
     """Give `app` access to all classes (no codes) or to exactly the classes named, in the
     current school year. Replaces an earlier grant of the same app and institution."""
     classes = _classes(institution, class_codes or [])
-    with transaction.atomic():
-        existing = AppGrant.objects.filter(app=app, institution=institution).first()
-        before = _describe(existing) if existing else None
+    with transaction.atomic(), acting(by, _reason(app)):
         grant_row, _ = AppGrant.objects.update_or_create(
             app=app,
             institution=institution,
             defaults={"all_classes": not classes, "granted_at": timezone.now(), "granted_by": by},
         )
         grant_row.classes.set(classes)
-        _audit(
-            app,
-            institution,
-            AuditEntry.Action.GRANT,
-            by,
-            {"access": [before, _describe(grant_row)]},
-        )
     return grant_row
 
 
 def revoke(app: App, institution: Institution, by: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(), acting(by, _reason(app)):
         existing = AppGrant.objects.filter(app=app, institution=institution).first()
         if existing is None:
             raise RefusedError(
                 f"{app.name} heeft geen toegang tot {institution.number}.",
                 f"{app.name} has no access to {institution.number}",
             )
-        before = _describe(existing)
         existing.delete()
-        _audit(app, institution, AuditEntry.Action.REVOKE, by, {"access": [before, None]})
 
 
 def institution_by_number(number: str) -> Institution:
@@ -105,7 +111,10 @@ def _classes(institution: Institution, codes: list[str]) -> list[SchoolClass]:
     found = {
         c.code: c
         for c in SchoolClass.objects.filter(
-            institution=institution, school_year__start_year=year, code__in=codes
+            Q(parent__isnull=True) | Q(is_active=True),  # not a removed subclass
+            institution=institution,
+            school_year__start_year=year,
+            code__in=codes,
         )
     }
     if missing := [code for code in codes if code not in found]:
@@ -117,20 +126,5 @@ def _classes(institution: Institution, codes: list[str]) -> list[SchoolClass]:
     return [found[code] for code in dict.fromkeys(codes)]
 
 
-def _describe(grant_row: AppGrant) -> str:
-    if grant_row.all_classes:
-        return "alle klassen"
-    return ", ".join(sorted(grant_row.classes.values_list("code", flat=True)))
-
-
-def _audit(app: App, institution: Institution, action: str, by: str, changes: dict) -> None:
-    AuditEntry.objects.create(
-        at=timezone.now(),
-        actor=by,
-        reason=f"toegang applicatie {app.name}",
-        institution_number=institution.number,
-        entity="app_access",
-        entity_sourced_id=institution.sourced_id,
-        action=action,
-        changes=changes,
-    )
+def _reason(app: App) -> str:
+    return f"toegang applicatie {app.name}"

@@ -3,6 +3,7 @@
 The data manager right is never granted by hand: it is every current director assignment of
 the institution, from its start date to its end date (a temporary director loses it the day
 after the end date and gets it back with the next staff upload that names a new assignment).
+Switching on or off is logged by the audit log (`audit.changes`) as the data manager's act.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from schoolbrug.audit.models import AuditEntry
+from schoolbrug.audit.context import acting
 from schoolbrug.registry.models import Assignment, Enrolment, Institution
 
 from .models import ProtocolVersion, Sharing
+
+REASON = "protocol klasinformatie"
 
 
 class RefusedError(Exception):
@@ -87,7 +90,7 @@ def activate(
     protocol = protocol or ProtocolVersion.current()
     if protocol is None:
         raise RefusedError("Er is nog geen protocol gepubliceerd.", "no protocol published")
-    with transaction.atomic():
+    with transaction.atomic(), acting(email.strip().lower(), REASON):
         current = active_sharing(institution)
         if current is not None:
             raise RefusedError(
@@ -101,14 +104,13 @@ def activate(
             activated_at=timezone.now(),
             activated_by=email.strip().lower(),
         )
-        _audit(sharing, AuditEntry.Action.ACTIVATE, email, {"protocol": [None, protocol.version]})
     return sharing
 
 
 def deactivate(institution: Institution, email: str) -> Sharing:
     """Stop all sharing of the institution; the next API call already sees it."""
     require_data_manager(email, institution)
-    with transaction.atomic():
+    with transaction.atomic(), acting(email.strip().lower(), REASON):
         sharing = active_sharing(institution)
         if sharing is None:
             raise RefusedError(
@@ -118,7 +120,6 @@ def deactivate(institution: Institution, email: str) -> Sharing:
         sharing.deactivated_at = timezone.now()
         sharing.deactivated_by = email.strip().lower()
         sharing.save(update_fields=["deactivated_at", "deactivated_by"])
-        _audit(sharing, AuditEntry.Action.DEACTIVATE, email, {"active": [True, False]})
     return sharing
 
 
@@ -134,16 +135,3 @@ def consequences(institution: Institution) -> dict:
         .distinct()
         .count(),
     }
-
-
-def _audit(sharing: Sharing, action: str, email: str, changes: dict) -> None:
-    AuditEntry.objects.create(
-        at=timezone.now(),
-        actor=email.strip().lower(),
-        reason="protocol klasinformatie",
-        institution_number=sharing.institution.number,
-        entity="sharing",
-        entity_sourced_id=sharing.institution.sourced_id,
-        action=action,
-        changes=changes,
-    )

@@ -2,7 +2,9 @@
 
 An app sees an institution only while the institution shares class information (an active
 Sharing period) **and** has granted the app access; then all its classes of the school year,
-or exactly the chosen ones, and the pupils and teachers of those classes.
+or exactly the chosen ones, and the pupils and teachers of those classes. A chosen subclass
+gives its current members (SubclassMembership), not the rest of its class; all classes
+include the subclasses.
 
 Both ways to ask (querysets for the ORM, SQL for the API's hand-written queries) are
 subqueries evaluated inside the query that answers a request, so switching sharing off or
@@ -14,6 +16,7 @@ a token that every change to sharing, apps or grants replaces in its own transac
 
 from __future__ import annotations
 
+import datetime
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -33,6 +36,7 @@ class GrantKinds:
 
     whole: bool  # some institution granted all its classes
     chosen: bool  # some institution granted chosen classes
+    subclasses: bool  # some of those chosen classes are subclasses (members apart)
     national_number: bool  # some institution's accepted protocol allows the national number
 
 
@@ -49,6 +53,8 @@ class Visibility:
     generation: str | None = None  # None: nothing about the grants is kept
     # The registry's data version (counts and bookmarks); None: nothing is kept.
     data_version: str | None = field(default=None, compare=False)
+    # The day whose teaching links count (Teaching.active_on): today, in the current year.
+    day: datetime.date = field(default_factory=lambda: timezone.localdate())
 
     # --- as SQL, for the API's hand-written queries (sharing/api/sql.py) -------------------
     # The rules of the querysets below, written again as SQL: compiled from the querysets,
@@ -86,6 +92,23 @@ class Visibility:
             )
         return " OR ".join(parts) or "1 = 0"
 
+    def granted_member_sql(self, pupil: str, grant: str = "g") -> tuple[str, list] | None:
+        """SQL, after grant_join: the pupil `pupil` is a current member of a subclass of the
+        school year that grant chose; None when no grant of this app chose a subclass (the
+        query stays as it was for every other app)."""
+        if not self.kinds().subclasses:
+            return None
+        return (
+            f"(NOT {grant}.all_classes AND EXISTS (SELECT 1"
+            f" FROM registry_subclassmembership {grant}m"
+            f" JOIN registry_schoolclass {grant}s ON {grant}s.id = {grant}m.subclass_id"
+            f" JOIN sharing_appgrant_classes {grant}mc"
+            f" ON {grant}mc.schoolclass_id = {grant}m.subclass_id"
+            f" WHERE {grant}m.pupil_id = {pupil} AND {grant}m.ended_at IS NULL"
+            f" AND {grant}s.school_year_id = %s AND {grant}mc.appgrant_id = {grant}.id))",
+            [self.school_year_id],
+        )
+
     def granted_institutions_sql(self, institution: str) -> tuple[str, list]:
         """SQL: the institution granted this app something (whether it shares is for
         grant_join to say): a list of ids, which an index can be searched with."""
@@ -113,6 +136,10 @@ class Visibility:
         kinds = GrantKinds(
             whole=grants.filter(all_classes=True).exists(),
             chosen=grants.filter(all_classes=False).exists(),
+            subclasses=AppGrant.classes.through.objects.filter(
+                appgrant_id__in=grants.filter(all_classes=False).values("pk"),
+                schoolclass__parent__isnull=False,
+            ).exists(),
             national_number=self.may_read_national_number
             and self.national_number_institution_ids().exists(),
         )
@@ -150,6 +177,9 @@ class Visibility:
         )
         return self.grants().filter(Exists(allowed)).values("institution_id")
 
+    def chosen_subclass_ids(self) -> QuerySet:
+        return self.chosen_class_ids().filter(schoolclass__parent__isnull=False)
+
     def classes_q(self) -> Q:
         """Q over SchoolClass: the visible classes of the school year."""
         return Q(school_year_id=self.school_year_id) & (
@@ -160,7 +190,8 @@ class Visibility:
 # What a request reads at its start, as columns the token check selects in the same round
 # trip (api/auth.py): the school year, the generation, and the registry's data version, which
 # every commit that writes a registry table changes (registry/data_version.py): kept counts
-# and bookmarks are kept per both.
+# and bookmarks are kept per both. A teaching link that ends by its date alone changes the
+# day, which the teacher queries bind (so it is in the kept values' keys too).
 STATE_COLUMNS = f"""
        (SELECT id FROM {SchoolYear._meta.db_table} WHERE start_year = %s),
        (SELECT token FROM {VisibilityGeneration._meta.db_table} WHERE id = 1),

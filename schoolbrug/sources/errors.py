@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from schoolbrug.sources.findings import mask_national_numbers_in
+
 
 class BadInput(Exception):
     """Names file, line and field, with the reason in Dutch (users) and English (logs)."""
@@ -15,11 +17,12 @@ class BadInput(Exception):
         line: int | None = None,
         field: str = "",
     ) -> None:
-        self.reason_nl = reason_nl
-        self.reason_en = reason_en
-        self.file = file
+        # A message may quote a cell or a header: never a full national number in it.
+        self.reason_nl = mask_national_numbers_in(reason_nl)
+        self.reason_en = mask_national_numbers_in(reason_en)
+        self.file = mask_national_numbers_in(file)
         self.line = line
-        self.field = field
+        self.field = mask_national_numbers_in(field)
         super().__init__(self.log_text())
 
     def __reduce__(self):

@@ -1,13 +1,19 @@
 """Findings: what validation says about a row, with a stable code the secretary can look up.
 
 Each code has one Dutch message and fix hint (for the school) and one English message (for
-logs). A finding never carries a full national number, only the masked form.
+logs). A finding never carries a full national number, only the masked form: besides the
+`national_number_masked` field, every text of a finding is masked when it is made
+(`mask_national_numbers_in`), because a shifted column puts a national number where a name,
+a birth date or a gender should be, and messages quote those cells.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
+
+from stdnum.be import bis, nn
 
 
 class Severity(StrEnum):
@@ -83,6 +89,24 @@ RULES: dict[str, Rule] = {
         "De voornaam van de leerling ontbreekt.",
         "Vul de voornaam in op de leerlingfiche.",
         "given name missing",
+    ),
+    "PUPIL_NAME_HOLDS_NATIONAL_NUMBER": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "De naam of voornaam bevat een rijksregisternummer ({value}); de kolommen zijn "
+        "waarschijnlijk verschoven en de leerling wordt niet gesynchroniseerd.",
+        "Controleer in het administratiepakket welke kolommen de export bevat en in welke "
+        "volgorde (of het kolommenbestand van --mapping), en maak de export opnieuw.",
+        "a name holds a national number: columns shifted, pupil rejected",
+    ),
+    "PUPIL_CLASS_NUMBER_INVALID": Rule(
+        Severity.ERROR,
+        Outcome.REJECT,
+        "Het klasnummer moet tussen 1 en 99 liggen (nu {value}); de leerling wordt niet "
+        "gesynchroniseerd.",
+        "Verbeter het klasnummer op de leerlingfiche. Een lang getal wijst op verschoven "
+        "kolommen in de export.",
+        "class number outside 1-99: pupil rejected",
     ),
     "PUPIL_GENDER_MISSING": Rule(
         Severity.ERROR,
@@ -224,6 +248,14 @@ class Finding:
     class_code: str = ""
     pupil_name: str = ""
 
+    def __post_init__(self) -> None:
+        # However a finding is made, its texts leave here without a full national number.
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            masked = mask_national_numbers_in(value)
+            if masked is not value:
+                object.__setattr__(self, name, masked)
+
     def as_dict(self) -> dict:
         return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
 
@@ -260,9 +292,59 @@ def make_finding(
     )
 
 
+_TEXT_FIELDS = tuple(
+    f.name for f in fields(Finding) if f.type == "str" and f.name != "national_number_masked"
+)
+
+
 def mask_national_number(number: str) -> str:
     """`85073012345` → `85.07.30-***.**`: the birth date part stays, the rest is hidden."""
     digits = "".join(ch for ch in number if ch.isdigit())
     if len(digits) < 6:
         return "***" if number else ""
     return f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}-***.**"
+
+
+def is_valid_national_number(digits: str) -> bool:
+    """11 ASCII digits that pass the national register's (or the BIS register's) checks."""
+    if len(digits) != 11 or not (digits.isascii() and digits.isdigit()):
+        return False
+    # The month digits say which register: 20-32 / 40-52 is a BIS number (stdnum.be.ssn).
+    return (bis if digits[2] in "2345" else nn).is_valid(digits)
+
+
+# A run of digits, each next digit at most three separators (". - / space") from the last:
+# "85.07.30-033.28", "850730 033 28", "85073003328", and longer runs that hold one.
+_DIGIT_RUN = re.compile(r"[0-9](?:[ ./-]{0,3}[0-9]){10,}")
+
+
+def mask_national_numbers_in(text: str) -> str:
+    """`text` with every valid national (or BIS) number in it masked as `85.07.30-***.**`.
+
+    Any 11 digits in a row count, written with or without separators, also inside a longer
+    run of digits; other numbers (phone numbers, ids, dates) are left as they are. Returns
+    `text` itself when nothing is masked.
+    """
+    if not isinstance(text, str) or len(text) < 11:
+        return text
+    pieces: list[str] = []
+    done = 0
+    for run in _DIGIT_RUN.finditer(text):
+        start = run.start()
+        positions = [start + i for i, ch in enumerate(run.group()) if "0" <= ch <= "9"]
+        digits = "".join(text[i] for i in positions)
+        first = 0
+        while first + 11 <= len(digits):
+            window = digits[first : first + 11]
+            if is_valid_national_number(window):
+                begin, end = positions[first], positions[first + 10] + 1
+                pieces.append(text[done:begin])
+                pieces.append(mask_national_number(window))
+                done = end
+                first += 11
+            else:
+                first += 1
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)

@@ -10,6 +10,11 @@ What goes wrong (no connection, a refusal, an answer that is not what was asked)
 `BadInput` with a Dutch message that names the URL, without user info, query string or
 fragment, and never the client secret or a token. Redirects are not followed: the bearer token
 is not handed to another address.
+
+Before each request the URL is checked and its host resolved (`public_address`): https to a
+public address of an allowed host only. The request then goes to exactly the address that was
+checked (urllib3, with the host name for TLS and `Host`), so a DNS answer that changes between
+the check and the connection cannot send the secret elsewhere.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import json
 import logging
 import socket
 import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
+import urllib3
+
+from schoolbrug.sources import public_address
 from schoolbrug.sources.errors import BadInput
 
 log = logging.getLogger("schoolbrug.sources.informat_pull")
@@ -82,16 +88,12 @@ def pull_pupils(credentials: InformatCredentials, institution_number: str) -> by
             file=FILE,
         )
     token = _access_token(credentials)
-    request = urllib.request.Request(
-        credentials.pupils_url,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "InstituteNo": str(institution_number),
-        },
-        method="GET",
-    )
-    return _fetch(request, credentials.pupils_url, MAX_BYTES, "pupils")
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json",
+        "InstituteNo": str(institution_number),
+    }
+    return _fetch("GET", credentials.pupils_url, None, headers, MAX_BYTES, "pupils")
 
 
 def _access_token(credentials: InformatCredentials) -> str:
@@ -102,19 +104,15 @@ def _access_token(credentials: InformatCredentials) -> str:
     }
     if credentials.scope:
         form["scope"] = credentials.scope
-    request = urllib.request.Request(
-        credentials.token_url,
-        data=urllib.parse.urlencode(form).encode("ascii"),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/json",
-        },
-        method="POST",
-    )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "application/json",
+    }
+    body = urllib.parse.urlencode(form).encode("ascii")
     where = safe_url(credentials.token_url)
-    body = _fetch(request, credentials.token_url, MAX_TOKEN_BYTES, "token")
+    answer = _fetch("POST", credentials.token_url, body, headers, MAX_TOKEN_BYTES, "token")
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(answer.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         data = None
     token = data.get("access_token") if isinstance(data, dict) else None
@@ -128,39 +126,84 @@ def _access_token(credentials: InformatCredentials) -> str:
     return token
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # the 3xx then raises HTTPError below
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 STEPS = {"token": "het aanmelden", "pupils": "het ophalen van de leerlingen"}
 
 
-def _fetch(request: urllib.request.Request, url: str, limit: int, step: str) -> bytes:
+def _fetch(
+    method: str, url: str, body: bytes | None, headers: dict[str, str], limit: int, step: str
+) -> bytes:
     where = safe_url(url)
     try:
-        with _opener.open(request, timeout=TIMEOUT) as response:
-            data = response.read(limit + 1)
-    except urllib.error.HTTPError as error:
-        error.close()
-        log.warning("informat pull: %s: HTTP %s at %s", step, error.code, where)
+        parts = public_address.check_url(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = public_address.public_addresses(parts.hostname or "", port)
+    except public_address.RefusedAddress as refused:
+        log.warning("informat pull: %s: refused %s (%s)", step, where, refused.reason_en)
         raise BadInput(
-            _http_message(error.code, where, step),
-            f"HTTP {error.code} from {where}",
+            f"Schoolbrug maakt geen verbinding met {where}: {refused.reason_nl}",
+            f"refused to connect to {where}: {refused.reason_en}",
             file=where,
         ) from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = _connection_problem(error)
-        log.warning("informat pull: %s: no connection to %s (%s)", step, where, reason[1])
+    except (OSError, UnicodeError) as error:  # the name does not resolve
+        raise _no_connection(error, where, step) from None
+    target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    headers = {**headers, "Host": parts.netloc.rpartition("@")[2]}
+    error: Exception | None = None
+    for address in addresses:  # the checked addresses, in the resolver's order
+        pool = _pool(parts.scheme, address, port, parts.hostname or "")
+        try:
+            response = pool.urlopen(
+                method,
+                target,
+                body=body,
+                headers=headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as failed:
+            error = failed
+            pool.close()
+            continue
+        try:
+            return _read(response, where, limit, step)
+        finally:
+            response.release_conn()
+            pool.close()
+    raise _no_connection(error, where, step)
+
+
+def _pool(scheme: str, address: str, port: int, host: str) -> urllib3.HTTPConnectionPool:
+    timeout = urllib3.Timeout(connect=TIMEOUT, read=TIMEOUT)
+    if scheme == "http":  # only to this machine, in tests (public_address)
+        return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+    return urllib3.HTTPSConnectionPool(
+        address,
+        port,
+        timeout=timeout,
+        retries=False,
+        ssl_context=tls_context(),
+        server_hostname=host,  # SNI and the certificate check use the name, not the address
+        assert_hostname=host,
+    )
+
+
+def tls_context() -> ssl.SSLContext:
+    """The system's trusted certificates, with host name checks."""
+    return ssl.create_default_context()
+
+
+def _read(response, where: str, limit: int, step: str) -> bytes:
+    status = response.status
+    if status >= 300:
+        log.warning("informat pull: %s: HTTP %s at %s", step, status, where)
         raise BadInput(
-            f"Informat is niet bereikbaar op {where} ({reason[0]}). Controleer het adres en "
-            "probeer later opnieuw.",
-            f"cannot reach {where}: {reason[1]}",
-            file=where,
-        ) from None
+            _http_message(status, where, step), f"HTTP {status} from {where}", file=where
+        )
+    try:
+        data = response.read(limit + 1)
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        raise _no_connection(error, where, step) from None
     if len(data) > limit:
         raise BadInput(
             f"Het antwoord van {where} is groter dan {limit // (1024 * 1024) or 1} MB.",
@@ -170,21 +213,41 @@ def _fetch(request: urllib.request.Request, url: str, limit: int, step: str) -> 
     return data
 
 
-def _connection_problem(error: Exception) -> tuple[str, str]:
+def _no_connection(error: Exception | None, where: str, step: str) -> BadInput:
+    reason = _connection_problem(error)
+    log.warning("informat pull: %s: no connection to %s (%s)", step, where, reason[1])
+    return BadInput(
+        f"Informat is niet bereikbaar op {where} ({reason[0]}). Controleer het adres en "
+        "probeer later opnieuw.",
+        f"cannot reach {where}: {reason[1]}",
+        file=where,
+    )
+
+
+def _connection_problem(error: Exception | None) -> tuple[str, str]:
     """(Dutch, English) words for why there was no answer; never the error's own text, which
     may repeat the address with its user info."""
-    reason = getattr(error, "reason", error)
-    if isinstance(reason, socket.gaierror):
-        return "de servernaam is onbekend", "unknown host name"
-    if isinstance(reason, ssl.SSLError):
-        return "de beveiligde verbinding mislukte", "TLS failed"
-    if isinstance(reason, ConnectionRefusedError):
-        return "de verbinding werd geweigerd", "connection refused"
-    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-        return "geen antwoord binnen de tijd", "timed out"
-    if isinstance(error, ValueError):
-        return "het adres is onleesbaar", "unreadable URL"
-    return "geen verbinding", type(reason).__name__
+    causes = []
+    while error is not None and len(causes) < 5:
+        causes.append(error)
+        error = getattr(error, "reason", None) or error.__cause__ or error.__context__
+    for cause in causes:
+        if isinstance(cause, socket.gaierror):
+            return "de servernaam is onbekend", "unknown host name"
+        if isinstance(cause, ssl.SSLError | urllib3.exceptions.SSLError):
+            return "de beveiligde verbinding mislukte", "TLS failed"
+        if isinstance(cause, ConnectionRefusedError):
+            return "de verbinding werd geweigerd", "connection refused"
+    for cause in causes:
+        if isinstance(cause, TimeoutError | socket.timeout) or (
+            isinstance(cause, urllib3.exceptions.TimeoutError)
+            and not isinstance(cause, urllib3.exceptions.NewConnectionError)
+        ):
+            return "geen antwoord binnen de tijd", "timed out"
+        if isinstance(cause, UnicodeError | ValueError):
+            return "het adres is onleesbaar", "unreadable URL"
+    name = type(causes[-1]).__name__ if causes else "no address"
+    return "geen verbinding", name
 
 
 def _http_message(code: int, where: str, step: str) -> str:

@@ -427,6 +427,8 @@ class _Parser:
         self.deleted_demographics: dict[str, tuple[str, str]] = {}
         self.students: dict[str, dict[str, list[tuple]]] = defaultdict(dict)
         self.teachers: dict[str, dict[str, list[str]]] = defaultdict(dict)
+        # school → {teacher: classes whose enrollment the set marks tobedeleted}
+        self.ended_teaching: dict[str, dict[str, list[str]]] = defaultdict(dict)
         self.withheld: dict[str, set[str]] = defaultdict(set)
         self.leaving: dict[str, set[str]] = defaultdict(set)
         self.ended_roles: dict[str, list[tuple[str, str]]] = defaultdict(list)  # deleted roles
@@ -709,6 +711,8 @@ class _Parser:
             if role == "student" and user:
                 self.enrolled_students[school].add(user)
             if _is_deleted(row.status):
+                if role == "teacher" and user and klass and self._org(school) == "school":
+                    self.ended_teaching[school].setdefault(user, []).append(klass)
                 continue
             problem = self._enrollment_problem(klass, user, role, known, school)
             if problem == "skip":
@@ -919,24 +923,36 @@ class _Parser:
         class_ids = dict(self.teachers[school])
         for user_id in self._teachers_by_role().get(school, ()):
             class_ids.setdefault(user_id, [])
+        ended = self.ended_teaching[school]
+        for user_id in ended:
+            class_ids.setdefault(user_id, [])
         staff = []
         for user_id, classes in class_ids.items():
             user = self.users.get(user_id, _NO_USER)  # a delta may name only the enrollment
-            codes = [self.classes[c].record.code for c in classes if c in self.classes]
+            codes, source_ids = self._class_refs(classes)
+            ended_codes, ended_source_ids = self._class_refs(
+                [c for c in ended.get(user_id, ()) if c not in classes]
+            )
             staff.append(
                 StaffRecord(
                     source_id=user_id,
                     email=user.email,
                     given_name=user.givenName,
                     family_name=user.familyName,
-                    class_codes=list(dict.fromkeys(codes)),
+                    class_codes=codes,
                     line=user.line,
-                    class_source_ids=list(
-                        dict.fromkeys(c for c in classes if c not in self.classes)
-                    ),
+                    class_source_ids=source_ids,
+                    ended_class_codes=ended_codes,
+                    ended_class_source_ids=ended_source_ids,
                 )
             )
         return staff
+
+    def _class_refs(self, class_ids: list[str]) -> tuple[list[str], list[str]]:
+        """(codes of the classes this set describes, ids of the others), each once."""
+        codes = [self.classes[c].record.code for c in class_ids if c in self.classes]
+        others = [c for c in class_ids if c not in self.classes]
+        return list(dict.fromkeys(codes)), list(dict.fromkeys(others))
 
     def _teachers_by_role(self) -> dict[str, list[str]]:
         """School → users whose role there is teacher (users.csv 1.1 or roles.csv), once."""

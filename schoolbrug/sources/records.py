@@ -82,6 +82,10 @@ class StaffRecord:
     # Classes they teach that a OneRoster delta names by id only (the class came in an earlier
     # set): the sync finds them in the registry.
     class_source_ids: list[str] = field(default_factory=list)
+    # The classes a OneRoster delta says they no longer teach (an enrollment `tobedeleted`),
+    # by code or, for a class from an earlier set, by the source's id: their links end.
+    ended_class_codes: list[str] = field(default_factory=list)
+    ended_class_source_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

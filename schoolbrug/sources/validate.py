@@ -9,6 +9,8 @@ Every rule comes from seed 000 (the vendor's conditions for a valid sync):
   0-3; a class code appears once; a pupil's class must be in the classes file → otherwise
   that class's pupils are rejected, with ONE finding per class that names it;
 * name, given name, gender and birth date are required → rejected when missing/unreadable;
+* a class number is 1-99 (a longer one is a shifted column, e.g. a national number) and a
+  name holds no national number → otherwise rejected, the number masked in the finding;
 * a birth date or gender that contradicts the national number is a warning only.
 
 A pupil the source keeps in its leavers class (`is_leaver`, OneRoster) has no class of the
@@ -36,11 +38,19 @@ from dataclasses import dataclass, field
 
 from stdnum.be import bis, nn
 
-from schoolbrug.sources.findings import Finding, Outcome, make_finding
+from schoolbrug.sources.findings import (
+    Finding,
+    Outcome,
+    make_finding,
+    mask_national_numbers_in,
+)
 from schoolbrug.sources.records import ClassRecord, PupilRecord, Snapshot
 from schoolbrug.sources.tabular import Memo, gc_paused
 
 KINDERGARTEN_YEARS = range(0, 4)
+MAX_CLASS_NUMBER = 99
+# A name this short cannot hold 11 digits: the fast path skips looking.
+_SHORTEST_NAME_WITH_NUMBER = 11
 
 
 @dataclass(slots=True)
@@ -83,6 +93,8 @@ def _validate(snapshot: Snapshot, known_national_numbers: frozenset[str]) -> Val
     unreadable = checks.unreadable_lines
     by_source_id = checks.by_source_id
     birth_keys = Memo(_birth_key)
+    max_class_number = checks.max_class_number
+    short = _SHORTEST_NAME_WITH_NUMBER
     for pupil in snapshot.pupils:
         number = pupil.national_number
         birth = pupil.birth_date
@@ -90,9 +102,12 @@ def _validate(snapshot: Snapshot, known_national_numbers: frozenset[str]) -> Val
         code = pupil.class_code
         if (
             code in classes
-            and pupil.class_number is not None
-            and pupil.family_name
-            and pupil.given_name
+            and (class_number := pupil.class_number) is not None
+            and class_number <= max_class_number
+            and (family := pupil.family_name)
+            and (given := pupil.given_name)
+            and (len(family) < short or not _holds_national_number(family))
+            and (len(given) < short or not _holds_national_number(given))
             and gender
             and birth is not None
             and (not duplicates or (pupil.source_id if by_source_id else number) not in duplicates)
@@ -153,6 +168,8 @@ class _PupilChecks:
     duplicates: set[str]
     unreadable_lines: set[int]
     is_valid_number: Callable[[str], bool]
+    # A number the parser made up (OneRoster: a position in the class) may pass 99.
+    max_class_number: float = MAX_CLASS_NUMBER
 
     @classmethod
     def of(cls, snapshot: Snapshot, known: frozenset[str]) -> _PupilChecks:
@@ -174,6 +191,7 @@ class _PupilChecks:
                 if f.outcome == Outcome.REJECT and f.file == file and f.line is not None
             },
             is_valid_number=_number_checker(known),
+            max_class_number=float("inf") if snapshot.class_numbers_generated else MAX_CLASS_NUMBER,
         )
 
     def column(self, canonical: str) -> str:
@@ -199,6 +217,10 @@ class _PupilChecks:
             problems.append(("PUPIL_FAMILY_NAME_MISSING", "family_name", ""))
         if not pupil.given_name:
             problems.append(("PUPIL_GIVEN_NAME_MISSING", "given_name", ""))
+        for canonical in ("family_name", "given_name"):
+            name = getattr(pupil, canonical)
+            if _holds_national_number(name):
+                problems.append(("PUPIL_NAME_HOLDS_NATIONAL_NUMBER", canonical, name))
         # OneRoster keeps gender and birth date in an optional demographics file: a set
         # without it is normal there, unlike a WISA pupil record without them.
         if not pupil.gender and not self.by_source_id:
@@ -211,6 +233,9 @@ class _PupilChecks:
             problems.append(("PUPIL_CLASS_MISSING", "class_code", ""))
         elif pupil.class_number is None:
             problems.append(("PUPIL_NO_CLASS_NUMBER", "class_number", ""))
+        elif pupil.class_number > self.max_class_number:
+            value = str(pupil.class_number)
+            problems.append(("PUPIL_CLASS_NUMBER_INVALID", "class_number", value))
         return problems
 
     def findings(self, pupil: PupilRecord, problems: list[tuple[str, str, str]]):
@@ -226,6 +251,10 @@ class _PupilChecks:
                 pupil_name=name,
                 value=value,
             )
+
+
+def _holds_national_number(text: str) -> bool:
+    return mask_national_numbers_in(text) is not text
 
 
 def _contradictions(

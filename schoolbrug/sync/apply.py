@@ -28,6 +28,7 @@ from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
 from .staff import apply_staff
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
+from .subclasses import end_memberships, rename_subclasses
 
 Kind = PupilActionKind
 AUDIT_ACTION = {
@@ -70,6 +71,8 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
         return
     contexts = [_Context(item, school_year) for item in items]
     _create_institutions(contexts)
+    for context in contexts:
+        context.free_subclass_codes()
     bulk.insert([row for c in contexts for row in c.new_classes()])
     bulk.update([row for c in contexts for row in c.changed_classes()], _CLASS_UPDATE)
     new_pupils = [(c, c.new_pupils()) for c in contexts]
@@ -82,6 +85,7 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     bulk.update([e for rows in changed for e in rows.moved_enrolments], _ENROLMENT_UPDATE)
     enrolments += [e for rows in changed for e in rows.new_enrolments]
     bulk.insert(enrolments)
+    _end_subclass_memberships(contexts, school_year)
     replaced = [a for rows in changed for a in rows.new_aliases]
     replaced += [a for c in contexts for a in c.class_aliases()]
     _drop_replaced_aliases(replaced)
@@ -94,6 +98,17 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
 _CLASS_UPDATE = (*CLASS_FIELDS, "is_active")
 _PUPIL_UPDATE = (*PUPIL_FIELDS, "is_leaver", "origin", "national_number")
 _ENROLMENT_UPDATE = ("school_class", "class_number")
+
+
+def _end_subclass_memberships(contexts: list[_Context], school_year: SchoolYear) -> None:
+    """A pupil who left a class leaves its subclasses the same night (sync/subclasses.py)."""
+    by_pk = {c.institution_pk: c for c in contexts if c.state.pk is not None}
+    if not by_pk:
+        return
+    for institution_pk, pupil, code in end_memberships(list(by_pk), school_year.pk):
+        by_pk[institution_pk].record(
+            "pupil", pupil, AuditEntry.Action.UPDATE, {"subclass": (code, None)}
+        )
 
 
 def _drop_replaced_aliases(aliases: list) -> None:
@@ -199,6 +214,14 @@ class _Context:
         )
 
     # Classes -------------------------------------------------------------------------
+
+    def free_subclass_codes(self) -> None:
+        """A class the SIS now sends with a live subclass's code takes it; the subclass is
+        renamed (sync/subclasses.py)."""
+        if self.institution_pk is None or self.state.pk is None:
+            return  # a new institution has no subclasses
+        new_codes = {a.code for a in self.plan.class_actions if a.kind is ClassActionKind.CREATE}
+        rename_subclasses(self.institution_pk, self.school_year.pk, new_codes, self.record)
 
     def new_classes(self) -> list[SchoolClass]:
         new, source_ids = [], []
@@ -322,6 +345,7 @@ class _Context:
             school_year=self.school_year,
             class_pks=self.class_pks,
             record_audit=self.record,
+            complete=not self.plan.is_delta,
         )
 
     def class_aliases(self) -> list:

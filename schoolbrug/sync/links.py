@@ -30,7 +30,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from schoolbrug.audit.models import AuditEntry
+from schoolbrug.audit.changes import changed_fields
+from schoolbrug.audit.context import acting
 from schoolbrug.sources import zips
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import Snapshot
@@ -39,9 +40,7 @@ from schoolbrug.sources.wisa import CLASSES_FILE, PUPILS_FILE
 from .models import LinkUpload, SourceLink
 
 TOKEN_PREFIX = "sbk_"
-AUDIT_ENTITY = "link"
 AUDIT_REASON = "koppeling"
-SECRET_CHANGED = "gewijzigd"  # what the audit says of a new client secret, never its value
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # per file, and unpacked per zip
 KEEP_UPLOAD_FILES = 3
@@ -98,48 +97,32 @@ def _set_token(link: SourceLink) -> str:
 
 
 # --- changes, each audited ----------------------------------------------------------------
-
-
-def audit(link: SourceLink, actor: str, action: str, changes: dict) -> AuditEntry:
-    """One audit entry for a change to a link. `changes` must hold no token or secret."""
-    return AuditEntry.objects.create(
-        at=timezone.now(),
-        actor=actor,
-        reason=AUDIT_REASON,
-        institution_number=link.institution.number,
-        entity=AUDIT_ENTITY,
-        entity_sourced_id=link.sourced_id,
-        action=action,
-        changes=changes,
-    )
+# The audit log follows links and institutions by itself (`audit.changes`: entity `link`, the
+# token's prefix, "gewijzigd" for the token hash and the client secret, never their value);
+# these functions say who changes them and why.
 
 
 def create_link(link: SourceLink, actor: str, contact_source: str | None = None) -> str:
     """Save a new link (unsaved instance) with a new token; returns the token, to show once."""
     token = _set_token(link)
-    changes = {"token": [None, link.token_prefix], **describe_fields(None, link)}
     institution = link.institution
-    if contact_source is not None and contact_source != institution.contact_source:
-        changes["contact_source"] = [institution.contact_source, contact_source]
-        institution.contact_source = contact_source
-    with transaction.atomic():
+    with transaction.atomic(), acting(actor, AUDIT_REASON):
         link.save()
-        if "contact_source" in changes:
+        if contact_source is not None and contact_source != institution.contact_source:
+            institution.contact_source = contact_source
             institution.save(update_fields=["contact_source", "updated_at"])
-        audit(link, actor, AuditEntry.Action.CREATE, changes)
     return token
 
 
 def regenerate_token(link: SourceLink, actor: str) -> str:
     """A new token for the link: the old one stops working at once. Returns the new token."""
-    old_prefix = link.token_prefix
     token = _set_token(link)
-    with transaction.atomic():
+    with transaction.atomic(), acting(actor, AUDIT_REASON):
         link.save(update_fields=["token_hash", "token_prefix", "token_created_at", "updated_at"])
-        audit(link, actor, AuditEntry.Action.UPDATE, {"token": [old_prefix, link.token_prefix]})
     return token
 
 
+# What a school edits on the link page (the form's fields); the log records these and more.
 AUDITED_FIELDS = (
     "source",
     "sync_active",
@@ -151,43 +134,22 @@ AUDITED_FIELDS = (
 )
 
 
-def describe_fields(before: SourceLink | None, after: SourceLink) -> dict:
-    """{field: [old, new]} of the audited fields that differ; the secret only as 'gewijzigd'."""
-    changes = {}
-    for name in AUDITED_FIELDS:
-        old = _audit_value(getattr(before, name)) if before else None
-        new = _audit_value(getattr(after, name))
-        if old != new and not (before is None and new in ("", None)):
-            changes[name] = [old, new]
-    old_secret = before.informat_client_secret if before else ""
-    if after.informat_client_secret != old_secret:
-        new_secret = SECRET_CHANGED if after.informat_client_secret else "gewist"
-        changes["informat_client_secret"] = [None, new_secret]
-    return changes
-
-
-def _audit_value(value):
-    if isinstance(value, datetime.time):
-        return value.strftime("%H:%M")
-    return value
-
-
 def save_link_changes(
     link: SourceLink, before: SourceLink, actor: str, contact_source: str | None = None
 ) -> dict:
-    """Save an edited link (and the institution's contact source) with one audit entry."""
-    changes = describe_fields(before, link)
+    """Save an edited link (and the institution's contact source); returns what changed,
+    as the audit log records it ({} when nothing did: then nothing is saved)."""
+    changes = changed_fields(before, link)
     institution = link.institution
     if contact_source is not None and contact_source != institution.contact_source:
         changes["contact_source"] = [institution.contact_source, contact_source]
         institution.contact_source = contact_source
     if not changes:
         return changes
-    with transaction.atomic():
+    with transaction.atomic(), acting(actor, AUDIT_REASON):
         link.save()
         if "contact_source" in changes:
             institution.save(update_fields=["contact_source", "updated_at"])
-        audit(link, actor, AuditEntry.Action.UPDATE, changes)
     return changes
 
 

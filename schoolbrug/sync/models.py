@@ -4,6 +4,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from schoolbrug.encryption import EncryptedTextField
+
 
 class SyncRun(models.Model):
     """One sync of one institution: what was read, what was planned, what was applied."""
@@ -48,7 +50,7 @@ class SourceLink(models.Model):
 
     The token itself is never stored: only its SHA-256 (to find the link of a request) and a
     short prefix that holds no secret (to recognise it on the page). The Informat client
-    secret is a credential: it is stored to pull with, never shown, logged or audited.
+    secret is a credential: it is stored encrypted to pull with, never shown, logged or audited.
     """
 
     class Source(models.TextChoices):
@@ -72,7 +74,7 @@ class SourceLink(models.Model):
     informat_base_url = models.URLField(max_length=500, blank=True)
     informat_token_url = models.URLField(max_length=500, blank=True)
     informat_client_id = models.CharField(max_length=200, blank=True)
-    informat_client_secret = models.CharField(max_length=500, blank=True)
+    informat_client_secret = EncryptedTextField(blank=True)
     informat_scope = models.CharField(max_length=200, blank=True)
     # When the last run started (an upload, or the scheduler); the scheduler's "done today".
     last_run_at = models.DateTimeField(null=True, blank=True)

@@ -26,8 +26,9 @@ What it decides:
   (username = e-mail). `userIds` holds `{RRN:…}` only with `with_national_number`; otherwise
   the national number is not even read from the database.
 * roles: one `primary` row per user and institution. enrollments: the pupil's class (a leaver
-  in the leavers class) and the teacher's classes; the first teacher of a class by name is
-  `primary`. demographics: birthDate and sex (M/F/X → male/female/other) when known.
+  in the leavers class), each subclass the pupil is a member of (a school's own group inside
+  the class, sharing/subclasses.py), and the teacher's classes; the first teacher of a class
+  by name is `primary`. demographics: birthDate and sex (M/F/X → male/female/other) when known.
 
 A delta (`delta_since`) has the rows whose data changed after that moment, each with its
 `dateLastModified` (the latest `updated_at` of what the row is made of) and `status`:
@@ -39,11 +40,17 @@ A delta (`delta_since`) has the rows whose data changed after that moment, each 
   each class they left `tobedeleted`, so a reader does not keep them in two classes.
 * classes change with their row (an inactive class is `tobedeleted`); a course with the classes
   that use it; orgs and the school year with their row.
+* a subclass membership's enrollment changes with the membership: one that ended (the pupil
+  left the class, the school took them out, or removed the subclass) is `tobedeleted`.
 * a teacher's users row changes with the staff record and their assignments, a role with its
   assignments, a teaching enrollment with the assignments of every teacher of that class (one
   of them is `primary`). An assignment that no longer overlaps the school year and changed since
   has its role and enrollments `tobedeleted`, and the teacher too when nothing else is left.
-  Teaching links carry no time of their own: the sync touches the assignment when it adds one.
+* a teaching enrollment is a teaching link that counts on the year's day (today in the current
+  year: `Teaching.active_on`); a bulk set has only those. In a delta a link that no longer
+  counts (a source ended it, its assignment ended, its end date passed) is `tobedeleted`,
+  its dateLastModified when it stopped counting; a teacher's users row changes with their
+  links too.
 
 Speed: a handful of queries whatever the size (values() with joins, streamed with iterator),
 each pupil row written to its four files in one pass; a delta reads only the changed pupils.
@@ -69,6 +76,8 @@ from schoolbrug.registry.models import (
     Institution,
     SchoolClass,
     SchoolYear,
+    SubclassMembership,
+    Teaching,
 )
 
 from .oneroster_files import ACTIVE, DELETED, Mode, SetWriter, write_set
@@ -238,6 +247,8 @@ class _Export:
         self.institutions = {i.pk: i for i in institutions}
         self.with_national_number = with_national_number
         self.classes: dict[int, _Class] = {}  # the exported classes, by pk
+        # Every subclass (removed ones too) → (its id, its school's id).
+        self.subclass_ids: dict[int, tuple[str, str]] = {}
         self.leavers: dict[str, _Class] = {}  # institution sourced_id → its leavers class
         self.class_ids: dict[tuple[str, str], str] = {}  # (institution number, code) → class id
         self.courses: dict[str, _Course] = {}  # in order of first use
@@ -248,6 +259,7 @@ class _Export:
         self._classes()
         self._courses()
         self._pupils()
+        self._members()
         self._teachers()
 
     def _orgs(self) -> None:
@@ -302,7 +314,10 @@ class _Export:
         for row in rows:
             code = row["code"]
             institution = self.institutions[row["institution_id"]]
-            self.class_ids[(institution.number, code)] = str(row["sourced_id"])
+            if row["parent_id"] is None:  # what the sync's history names by code
+                self.class_ids[(institution.number, code)] = str(row["sourced_id"])
+            else:
+                self.subclass_ids[row["pk"]] = (str(row["sourced_id"]), str(institution.sourced_id))
             is_leavers = row["is_leavers"] or code == LEAVERS_CLASS_CODE
             school = str(institution.sourced_id)
             grades = grades_for(row["stage"], row["year"], row["years"] or ())
@@ -449,6 +464,30 @@ class _Export:
                     sex=SEX.get(gender, ""),
                 )
 
+    def _members(self) -> None:
+        """The pupils' subclasses: a current membership of a live subclass (in a delta also
+        one ended since: `tobedeleted`, unless the pupil is a member again)."""
+        memberships = SubclassMembership.objects.filter(
+            subclass__school_year_id=self.year.pk,
+            subclass__institution_id__in=self.institutions,
+        )
+        if self.since is None:
+            memberships = memberships.filter(ended_at__isnull=True)
+        else:
+            memberships = memberships.filter(updated_at__gt=self.since)
+        latest: dict[tuple[str, int], tuple] = {}  # (pupil, subclass) → (status, moment)
+        rows = memberships.order_by("pk").values_list(
+            "pupil__sourced_id", "subclass_id", "ended_at", "updated_at"
+        )
+        for pupil, subclass_pk, ended_at, updated_at in rows.iterator(chunk_size=10_000):
+            status = ACTIVE if ended_at is None and subclass_pk in self.classes else DELETED
+            key = (str(pupil), subclass_pk)
+            if key not in latest or latest[key][0] == DELETED:
+                latest[key] = (status, updated_at)
+        for (pupil, subclass_pk), (status, updated_at) in latest.items():
+            class_id, school = self.subclass_ids[subclass_pk]
+            self.enrollment(pupil, class_id, school, updated_at, status)
+
     def enrollment(
         self, user: str, class_id: str, school: str, modified, status, role="student", primary=""
     ) -> None:
@@ -511,25 +550,59 @@ class _Person:
 
 class _Team:
     """The teachers of the export: users, one role per teacher and institution, an enrollment
-    per class taught, read from the assignments and written once each."""
+    per class taught, read from the assignments and written once each.
+
+    A class taught is a teaching link that counts on the year's day (Teaching.active_on:
+    today in the current year); in a delta, a link that no longer counts is `tobedeleted`,
+    stamped with when it stopped counting."""
 
     def __init__(self, export: _Export) -> None:
         self.export = export
+        self.day = export.year.day_within(timezone.localdate())
+        self.now = timezone.now()
         self.users: dict[str, _Person] = {}  # in name order
         self.roles: dict[tuple[str, str], list] = {}  # (staff, school) → [begin, end, upd, status]
         self.teaches: dict[tuple[str, str], list] = {}  # (staff, class) → [school, upd, status]
 
+    def _links(
+        self, assignments, status: str
+    ) -> dict[int, list[tuple[int, datetime.datetime, str]]]:
+        """Assignment pk → [(class pk, when the link last changed, its status)]: a link of a
+        current assignment is active when it counts on the day, else (a delta only) deleted."""
+        links = Teaching.objects.filter(assignment_id__in=assignments.values("pk"))
+        active = set()
+        if status == ACTIVE and self.export.since is None:  # a bulk set: only those
+            links = links.active_on(self.day)
+            active = None
+        elif status == ACTIVE:
+            active = set(links.active_on(self.day).values_list("pk", flat=True))
+        rows = links.order_by("assignment_id", "schoolclass__code").values_list(
+            "pk", "assignment_id", "schoolclass_id", "updated_at", "start_date", "end_date",
+            "assignment__start_date", "assignment__end_date",
+        )  # fmt: skip
+        by_assignment: dict[int, list] = {}
+        for pk, assignment_pk, class_pk, updated, *bounds in rows:
+            moment = _latest(updated, *self._turns(*bounds))
+            by_assignment.setdefault(assignment_pk, []).append(
+                (class_pk, moment, ACTIVE if active is None or pk in active else DELETED)
+            )
+        return by_assignment
+
+    def _turns(self, start, end, assignment_start, assignment_end):
+        """The moments a link began or stopped counting by its dates alone (the first moment
+        of its first day, of the day after its last), those that have passed."""
+        days = [start, assignment_start]
+        days += [d + datetime.timedelta(days=1) for d in (end, assignment_end) if d is not None]
+        for day in days:
+            if day is not None and day <= self.day:
+                moment = datetime.datetime.combine(day, datetime.time(), tzinfo=LOCAL_ZONE)
+                if moment <= self.now:
+                    yield moment
+
     def read(self, assignments, status: str) -> None:
         export = self.export
-        classes_of: dict[int, list[int]] = {}
         # By class code: the same set writes the same file, whatever order the rows are in.
-        links = (
-            Assignment.classes.through.objects.filter(assignment_id__in=assignments.values("pk"))
-            .order_by("assignment_id", "schoolclass__code")
-            .values_list("assignment_id", "schoolclass_id")
-        )
-        for assignment_pk, class_pk in links:
-            classes_of.setdefault(assignment_pk, []).append(class_pk)
+        links = self._links(assignments, status)
         rows = assignments.order_by(
             "staff__family_name", "staff__given_name", "staff_id", "institution__number"
         ).values_list(
@@ -539,13 +612,15 @@ class _Team:
         for pk, institution_pk, begin, end, updated, staff, staff_updated, *person in rows:
             staff = str(staff)
             school = str(export.institutions[institution_pk].sourced_id)
+            taught = links.get(pk, ())
+            changed = _latest(updated, *(moment for _, moment, _ in taught))
             known = self.users.get(staff)
             if known is None:
                 self.users[staff] = _Person(
-                    *person, school, _latest(staff_updated, updated), status
+                    *person, school, _latest(staff_updated, changed), status
                 )
             elif known.status == status:
-                known.updated_at = _latest(known.updated_at, updated)
+                known.updated_at = _latest(known.updated_at, changed)
             role = self.roles.get((staff, school))
             if role is None:
                 self.roles[(staff, school)] = [begin, end, updated, status]
@@ -553,14 +628,16 @@ class _Team:
                 role[0] = min(role[0], begin)
                 role[1] = None if role[1] is None or end is None else max(role[1], end)
                 role[2] = _latest(role[2], updated)
-            for class_pk in classes_of.get(pk, ()):
+            for class_pk, moment, link_status in taught:
                 klass = export.classes.get(class_pk)
-                if klass is not None and klass.institution == school:
-                    taught = self.teaches.setdefault(
-                        (staff, klass.sourced_id), [school, None, status]
-                    )
-                    if taught[2] == status:
-                        taught[1] = _latest(taught[1], updated)
+                if klass is None or klass.institution != school:
+                    continue
+                moment = _latest(updated, moment)
+                row = self.teaches.get((staff, klass.sourced_id))
+                if row is None or (row[2] == DELETED and link_status == ACTIVE):
+                    self.teaches[(staff, klass.sourced_id)] = [school, moment, link_status]
+                elif row[2] == link_status:
+                    row[1] = _latest(row[1], moment)
 
     def write(self) -> None:
         row = self.export.row
@@ -591,16 +668,15 @@ class _Team:
                 orgSourcedId=school,
             )
         # Which teacher is primary depends on every teacher of the class: its enrollments
-        # change together.
+        # change together (a link that ended included). An ended one has its own moment.
         class_updated: dict[str, datetime.datetime | None] = {}
         for (_, class_id), (_, updated, _) in self.teaches.items():
             class_updated[class_id] = _latest(class_updated.get(class_id), updated)
         has_primary: set[str] = set()
-        for (staff, class_id), (school, _, status) in self.teaches.items():
+        for (staff, class_id), (school, updated, status) in self.teaches.items():
             primary = "false"
             if status == ACTIVE and class_id not in has_primary:
                 primary = "true"
                 has_primary.add(class_id)
-            self.export.enrollment(
-                staff, class_id, school, class_updated[class_id], status, "teacher", primary
-            )
+            moment = class_updated[class_id] if status == ACTIVE else updated
+            self.export.enrollment(staff, class_id, school, moment, status, "teacher", primary)

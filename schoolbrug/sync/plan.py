@@ -14,6 +14,7 @@ from schoolbrug.sources.findings import Finding, make_finding
 from schoolbrug.sources.records import PupilRecord, Snapshot
 
 from .state import CLASS_FIELDS, PUPIL_FIELDS, ClassState, InstitutionState, PupilState
+from .subclasses import SubclassPlan, plan_subclasses
 
 TELECOM_FIELDS = ("email", "phone")
 
@@ -71,13 +72,20 @@ class Plan:
     active_before: int
     stop_reason: str = ""  # set by the safety check
     staff: list = field(default_factory=list)  # StaffRecords the source names (teachers)
+    # A delta names only what changed: a teaching link it does not name stays (a bulk set's
+    # teachers are all the school's: a link it does not name ends).
+    is_delta: bool = False
     # Class code → the source's id for it, where the registry does not have that one yet (a
     # later delta may name the class by id only).
     class_aliases: dict[str, str] = field(default_factory=dict)
+    # The school's own subclasses: who leaves them with their class, which are renamed.
+    subclasses: SubclassPlan = field(default_factory=SubclassPlan)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.class_actions or self.staff or self.class_aliases) or any(
+        return bool(
+            self.class_actions or self.staff or self.class_aliases or self.subclasses
+        ) or any(
             a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
             for a in self.pupil_actions
         )
@@ -158,21 +166,49 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         counts[PupilActionKind.LEAVE] += 1
         actions.append(_leave(current))
 
+    class_actions = _plan_classes(snapshot, validation, state)
     return Plan(
         institution_number=snapshot.institution_number,
         source=snapshot.source,
         pupil_actions=actions,
-        class_actions=_plan_classes(snapshot, validation, state),
+        class_actions=class_actions,
         counts=counts,
         findings=findings,
         active_before=state.active_pupil_count(),
         staff=list(snapshot.staff),
+        is_delta=snapshot.is_delta,
         class_aliases={
             code: record.source_id
             for code, record in validation.classes.items()
             if record.source_id
             and (code not in state.classes or state.classes[code].source_id != record.source_id)
         },
+        subclasses=_plan_subclasses(state, actions, class_actions),
+    )
+
+
+def _plan_subclasses(
+    state: InstitutionState, actions: list[PupilAction], class_actions: list[ClassAction]
+) -> SubclassPlan:
+    if not state.subclasses:
+        return SubclassPlan()
+    pupils, destinations = {}, {}
+    if state.memberships:
+        pupils = {
+            p.pk: (p.sourced_id, p.class_code) for p in state.pupils if p.pk in state.memberships
+        }
+        destinations = {
+            a.state.pk: a.class_code
+            for a in actions
+            if a.state is not None and a.class_code is not None and a.state.pk in pupils
+        }
+    return plan_subclasses(
+        state.subclasses,
+        state.memberships,
+        pupils,
+        destinations,
+        [a.code for a in class_actions if a.kind is ClassActionKind.CREATE],
+        [*state.classes, *state.subclasses],
     )
 
 

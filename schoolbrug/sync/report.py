@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sources.findings import mask_national_number, mask_national_numbers_in
 
 from .plan import Plan, PupilAction
 
@@ -55,7 +55,16 @@ class SyncReport:
 
 def describe_actions(plan: Plan) -> list[dict]:
     """Each planned change in words a secretary can check, without a full national number."""
-    return [_describe(action) for action in plan.pupil_actions]
+    left: dict[int, list[str]] = {}
+    for leave in plan.subclasses.leaves:
+        left.setdefault(leave.pupil_pk, []).append(leave.subclass_code)
+    described = []
+    for action in plan.pupil_actions:
+        row = _describe(action)
+        if action.state is not None and action.state.pk in left:
+            row["subclasses_left"] = sorted(left[action.state.pk])
+        described.append(row)
+    return described
 
 
 def _describe(action: PupilAction) -> dict:
@@ -64,14 +73,16 @@ def _describe(action: PupilAction) -> dict:
     name = f"{record.family_name} {record.given_name}" if record else ""
     if not name and state is not None:
         name = f"{state.values[0]} {state.values[1]}"
+    # A rejected pupil's name or class may be a shifted column holding a national number.
+    masked = mask_national_numbers_in
     return {
         "action": action.kind.value,
-        "pupil": name,
+        "pupil": masked(name),
         "national_number": mask_national_number(nn or ""),
         "sourced_id": str(state.sourced_id) if state else None,
         "line": record.line if record else None,
-        "class_from": state.class_code if state else None,
-        "class_to": action.class_code,
+        "class_from": masked(state.class_code) if state else None,
+        "class_to": masked(action.class_code),
         "changed": sorted(action.changes),
         "login_affecting": action.login_affecting,
         "adopted": action.adopt,
@@ -82,4 +93,10 @@ def class_counts(plan: Plan) -> dict[str, int]:
     counts: dict[str, int] = {}
     for action in plan.class_actions:
         counts[action.kind.value] = counts.get(action.kind.value, 0) + 1
+    # The school's own subclasses (sync/subclasses.py): renamed for a new class of the SIS,
+    # and memberships ended because the pupil left the class.
+    if plan.subclasses.renames:
+        counts["subclasses_renamed"] = len(plan.subclasses.renames)
+    if plan.subclasses.leaves:
+        counts["subclass_members_left"] = len(plan.subclasses.leaves)
     return counts

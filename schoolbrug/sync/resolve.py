@@ -101,7 +101,7 @@ def _as_uuid(value: str) -> uuid.UUID | None:
 def resolve_snapshot(snapshot: Snapshot, state: InstitutionState) -> Snapshot:
     """The snapshot with its pupils and teachers completed from the registry (see above)."""
     if not any(_incomplete(p) for p in snapshot.pupils) and not any(
-        s.class_source_ids for s in snapshot.staff
+        s.class_source_ids or s.ended_class_source_ids for s in snapshot.staff
     ):
         return snapshot
     classes = _ClassIndex(state)
@@ -201,9 +201,18 @@ class _ClassIndex:
             if found is not None and not found[1].is_leavers:
                 self._use(*found, class_id)
                 codes.append(found[0])
-        if codes == staff.class_codes:
+        ended = list(staff.ended_class_codes)
+        for class_id in staff.ended_class_source_ids:  # to end a link, not to sync the class
+            found = self.by_id.get(class_id)
+            if found is not None and not found[1].is_leavers:
+                ended.append(found[0])
+        if codes == staff.class_codes and ended == staff.ended_class_codes:
             return staff
-        return dataclasses.replace(staff, class_codes=list(dict.fromkeys(codes)))
+        return dataclasses.replace(
+            staff,
+            class_codes=list(dict.fromkeys(codes)),
+            ended_class_codes=list(dict.fromkeys(ended)),
+        )
 
     def _use(self, code: str, klass: ClassState, source_id: str) -> None:
         """The registry's class as the snapshot's, so that validation knows it and the planner

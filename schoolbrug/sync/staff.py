@@ -1,18 +1,35 @@
 """Teachers a source names (OneRoster): staff, their teacher assignment and their classes.
 
 Directors and other roles come from the staff upload, not from a SIS export; a source only
-adds what it knows: who teaches which class. Bulk reads, writes only what changed.
+says who teaches which class. A bulk set names every teacher of the school: a teaching link
+it no longer sends ends the day of the sync (its last day is the day before). A delta names
+only what changed: an enrollment `tobedeleted` ends its link, and silence ends nothing. A
+link sent again after it ended is a new link (a new period with a new id): apps that saw the
+old one `tobedeleted` never see that id come back. Links are never deleted, and every start
+and end is in the audit log (the sync run). Bulk reads, writes only what changed.
 """
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.registry.models import Assignment, Institution, SchoolYear, SourceAlias, Staff
+from schoolbrug.registry.models import (
+    Assignment,
+    Institution,
+    SchoolYear,
+    SourceAlias,
+    Staff,
+    Teaching,
+)
 from schoolbrug.sources.records import StaffRecord
+
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def apply_staff(
@@ -22,32 +39,27 @@ def apply_staff(
     institution: Institution,
     school_year: SchoolYear,
     class_pks: dict[str, int],
-    record_audit,
+    record_audit: Callable,
+    complete: bool = False,
+    today: datetime.date | None = None,
 ) -> int:
-    """Create or link each teacher; returns how many staff records were created."""
+    """Create or link each teacher, and end the links the source no longer sends; returns
+    how many staff records were created.
+
+    `complete`: the records are all the institution's teachers (a bulk set), so a link to
+    one of its classes (`class_pks`, subclasses aside: no SIS sends those) that they do not
+    name ends. Links start and end on the school year's day for `today` (default: today)."""
     records = [r for r in records if r.email or r.source_id]
     if not records:
         return 0
+    day = school_year.day_within(today or timezone.localdate())
     staff = _existing_staff(records, source)
     created = _create_missing(records, staff, source, record_audit)
-    assignments = dict(
-        Assignment.objects.filter(
-            institution=institution, role=Assignment.Role.TEACHER, staff__in=list(staff.values())
-        ).values_list("staff_id", "pk")
-    )
-    new_assignments = [
-        Assignment(
-            staff=person,
-            institution=institution,
-            role=Assignment.Role.TEACHER,
-            start_date=school_year.start_date,
-        )
-        for person in {p.pk: p for p in staff.values()}.values()
-        if person.pk not in assignments
-    ]
-    Assignment.objects.bulk_create(new_assignments)
-    assignments.update({a.staff_id: a.pk for a in new_assignments})
-    _link_classes(records, staff, assignments, class_pks)
+    assignments = _teacher_assignments(institution, staff, school_year, day)
+    wanted, ended = _pairs(records, staff, class_pks)
+    links = _current_links(institution, class_pks, day)
+    _end_links(links, wanted, ended, complete, day, record_audit)
+    _start_links(links, wanted, assignments, staff, class_pks, day, record_audit)
     return created
 
 
@@ -117,24 +129,136 @@ def _create_missing(records, staff: dict[str, Staff], source: str, record_audit)
     return len(new)
 
 
-def _link_classes(records, staff, assignments: dict[int, int], class_pks: dict[str, int]) -> None:
-    through = Assignment.classes.through
-    wanted = {
-        (assignments[staff[_key(r)].pk], class_pks[code])
-        for r in records
-        if _key(r) in staff
-        for code in r.class_codes
-        if code in class_pks
-    }
-    existing = set(
-        through.objects.filter(assignment_id__in=list(assignments.values())).values_list(
-            "assignment_id", "schoolclass_id"
+def _teacher_assignments(
+    institution: Institution, staff: dict[str, Staff], school_year: SchoolYear, day
+) -> dict[int, int | None]:
+    """Staff pk → the teacher assignment in the institution that runs on `day` (one is made
+    for whoever has none at all); None for whoever has only ones that ended or have not
+    started: the staff upload ended them, and a SIS that still names them gives no class."""
+    people = {p.pk: p for p in staff.values()}
+    rows = Assignment.objects.filter(
+        institution=institution, role=Assignment.Role.TEACHER, staff_id__in=list(people)
+    ).order_by("pk")
+    chosen: dict[int, int | None] = {}
+    for pk, staff_pk, start, end in rows.values_list("pk", "staff_id", "start_date", "end_date"):
+        running = start <= day and (end is None or end >= day)
+        if chosen.get(staff_pk) is None:
+            chosen[staff_pk] = pk if running else None
+    new = [
+        Assignment(
+            staff=person,
+            institution=institution,
+            role=Assignment.Role.TEACHER,
+            start_date=school_year.start_date,
         )
+        for pk, person in people.items()
+        if pk not in chosen
+    ]
+    Assignment.objects.bulk_create(new)
+    chosen.update({a.staff_id: a.pk for a in new})
+    return chosen
+
+
+def _pairs(records, staff, class_pks: dict[str, int]) -> tuple[set, set]:
+    """(staff pk, class pk) the records teach, and those a delta says they no longer do."""
+    wanted, ended = set(), set()
+    for record in records:
+        person = staff.get(_key(record))
+        if person is None:
+            continue
+        wanted |= {(person.pk, class_pks[c]) for c in record.class_codes if c in class_pks}
+        ended |= {(person.pk, class_pks[c]) for c in record.ended_class_codes if c in class_pks}
+    return wanted, ended - wanted
+
+
+@dataclass(slots=True)
+class _Link:
+    pk: int
+    sourced_id: uuid.UUID
+    assignment_pk: int
+    staff_pk: int
+    class_pk: int
+    email: str
+    class_code: str
+    is_subclass: bool
+    end_date: datetime.date | None
+    runs: bool  # it counts on the day (Teaching.active_on)
+
+    @property
+    def pair(self) -> tuple[int, int]:
+        return self.staff_pk, self.class_pk
+
+
+def _current_links(institution: Institution, class_pks: dict[str, int], day) -> list[_Link]:
+    """The links to the institution's classes of the year that have not ended by `day`."""
+    links = Teaching.objects.filter(
+        assignment__institution=institution,
+        assignment__role=Assignment.Role.TEACHER,
+        schoolclass_id__in=list(class_pks.values()),
     )
-    new = wanted - existing
-    through.objects.bulk_create([through(assignment_id=a, schoolclass_id=c) for a, c in new])
-    if new:  # a link has no time of its own: the assignment changed (a delta export sees it)
-        Assignment.objects.filter(pk__in={a for a, _ in new}).update(updated_at=timezone.now())
+    counting = set(links.active_on(day).values_list("pk", flat=True))
+    rows = (
+        links.not_ended_on(day)
+        .order_by("pk")
+        .values_list(
+            "pk", "sourced_id", "assignment_id", "assignment__staff_id", "schoolclass_id",
+            "assignment__staff__email", "schoolclass__code", "schoolclass__parent_id", "end_date",
+        )
+    )  # fmt: skip
+    found = []
+    for row in rows:
+        *values, parent, end = row
+        found.append(_Link(*values, parent is not None, end, row[0] in counting))
+    return found
+
+
+def _end_links(links, wanted: set, ended: set, complete: bool, day, record_audit) -> None:
+    """End the links a bulk set no longer sends (`complete`) or a delta deletes (`ended`):
+    their last day is the day before `day`."""
+    now, last_day = timezone.now(), day - ONE_DAY
+    finished = [
+        link
+        for link in links
+        if link.pair in ended or (complete and link.pair not in wanted and not link.is_subclass)
+    ]
+    Teaching.objects.bulk_update(
+        [Teaching(pk=link.pk, end_date=last_day, updated_at=now) for link in finished],
+        ["end_date", "updated_at"],
+        batch_size=500,
+    )
+    for link in finished:
+        record_audit(
+            "teaching",
+            link.sourced_id,
+            AuditEntry.Action.END,
+            {**_what(link.email, link.class_code), "end_date": (link.end_date, last_day)},
+        )
+        links.remove(link)
+
+
+def _start_links(links, wanted: set, assignments: dict, staff, class_pks, day, record_audit):
+    """A new link from `day` on for each pair taught that no running link covers."""
+    covered = {link.pair for link in links if link.runs}
+    emails = {person.pk: person.email for person in staff.values()}
+    codes = {pk: code for code, pk in class_pks.items()}
+    new = [
+        (staff_pk, Teaching(assignment_id=assignment, schoolclass_id=class_pk, start_date=day))
+        for staff_pk, class_pk in sorted(wanted - covered)
+        if (assignment := assignments.get(staff_pk)) is not None
+    ]
+    Teaching.objects.bulk_create([link for _, link in new], batch_size=500)
+    for staff_pk, link in new:
+        record_audit(
+            "teaching",
+            link.sourced_id,
+            AuditEntry.Action.CREATE,
+            {**_what(emails[staff_pk], codes[link.schoolclass_id]), "start_date": (None, day)},
+        )
+
+
+def _what(email: str, class_code: str) -> dict:
+    """Who teaches which class, as the history shows it with every start and end."""
+    return {"teacher": (email, email), "class": (class_code, class_code)}
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -5,7 +5,8 @@ start_date, end_date`. Every row is checked first: one bad row refuses the file,
 but the run is written. The plan (pure) creates staff and assignments, corrects names and end
 dates, and ends the assignments an earlier upload created that this one no longer names: the
 day before the import, never deleted. Assignments a source sync made (OneRoster teachers) are
-left alone. The data manager right follows by itself from director assignments
+left alone. The teaching links of an assignment that ends end the same day
+(`staff_upload_links`). The data manager right follows by itself from director assignments
 (`sharing.consent`).
 """
 
@@ -30,11 +31,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.registry.models import Assignment, Institution, Staff
+from schoolbrug.registry.models import Assignment, Institution, Staff, Teaching
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.tabular import header_key, parse_table
 
 from .models import SyncRun
+from .staff_upload_links import load_links, plan_links
 
 log = logging.getLogger("schoolbrug.sync")
 
@@ -264,6 +266,8 @@ COUNT_NAMES = {
     ("assignment", "create"): "assignments_created",
     ("assignment", "update"): "assignments_updated",
     ("assignment", "end"): "assignments_ended",
+    ("teaching", "end"): "teaching_ended",  # with their assignment (staff_upload_links.py)
+    ("teaching", "update"): "teaching_extended",
 }
 
 
@@ -410,6 +414,14 @@ def apply_plan(plan: Plan, *, run: SyncRun, institutions: dict[str, int], actor:
         ["end_date", "updated_at"],
         batch_size=500,
     )
+    Teaching.objects.bulk_update(
+        [
+            Teaching(pk=c.pk, end_date=c.changes["end_date"][1], updated_at=now)
+            for c in kind["teaching", "end"] + kind["teaching", "update"]
+        ],
+        ["end_date", "updated_at"],
+        batch_size=500,
+    )
     created = kind["staff", "create"] + kind["assignment", "create"]
     ids = {
         id(c): obj.sourced_id for c, obj in zip(created, new_staff + new_assignments, strict=True)
@@ -472,6 +484,7 @@ def run_upload(
         run.save()
         return report | {"run_id": run.pk, "errors": run.findings, "more_errors": rejected.more}
     plan = plan_upload(rows, *load_state(rows), today)
+    plan.changes.extend(plan_links(plan.changes, load_links(plan.changes)))
     run.status = SyncRun.Status.DRY_RUN if dry_run else SyncRun.Status.APPLIED
     run.source_hash, run.counts = hashlib.sha256(data).hexdigest(), plan.counts
     with transaction.atomic():

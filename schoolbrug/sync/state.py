@@ -9,7 +9,16 @@ from uuid import UUID
 import orjson
 from django.db import connection
 
-from schoolbrug.registry.models import Enrolment, Institution, Pupil, SchoolClass, SourceAlias
+from schoolbrug.registry.models import (
+    Enrolment,
+    Institution,
+    Pupil,
+    SchoolClass,
+    SourceAlias,
+    SubclassMembership,
+)
+
+from .subclasses import SubclassState
 
 # The pupil fields a source provides and the sync compares, in one fixed order.
 PUPIL_FIELDS = (
@@ -57,8 +66,11 @@ class InstitutionState:
     pk: int | None = None  # None: not in the registry yet
     sourced_id: UUID | None = None
     contact_source: str = Institution.ContactSource.PARENTS
-    classes: dict[str, ClassState] = field(default_factory=dict)
+    classes: dict[str, ClassState] = field(default_factory=dict)  # the SIS's, by code
     pupils: list[PupilState] = field(default_factory=list)
+    # The school's own live subclasses (by code), and pupil pk -> the codes of theirs.
+    subclasses: dict[str, SubclassState] = field(default_factory=dict)
+    memberships: dict[int, list[str]] = field(default_factory=dict)
 
     def active_pupil_count(self) -> int:
         return sum(1 for p in self.pupils if not p.is_leaver)
@@ -88,7 +100,7 @@ def load_states(
     }
     classes_by_pk: dict[int, str] = {}
     for row in SchoolClass.objects.filter(
-        institution_id__in=number_by_pk, school_year_id=school_year_pk
+        institution_id__in=number_by_pk, school_year_id=school_year_pk, parent__isnull=True
     ).values_list(
         "pk", "sourced_id", "institution_id", "code", "is_leavers", "is_active", *CLASS_FIELDS
     ):
@@ -98,6 +110,7 @@ def load_states(
             pk, sourced_id, tuple(values), is_leavers, is_active, class_source_ids.get(sourced_id)
         )
         classes_by_pk[pk] = code
+    _load_subclasses(states, number_by_pk, classes_by_pk, school_year_pk)
 
     as_date = _date_reader()
     # A source's pupil ids are scoped by institution number: one indexed range per school.
@@ -137,6 +150,39 @@ def load_states(
             )
         )
     return states
+
+
+def _load_subclasses(
+    states: dict[str, InstitutionState],
+    number_by_pk: dict[int, str],
+    classes_by_pk: dict[int, str],
+    school_year_pk: int | None,
+) -> None:
+    """The live subclasses and their current members: two small queries."""
+    subclasses = SchoolClass.objects.filter(
+        institution_id__in=number_by_pk,
+        school_year_id=school_year_pk,
+        parent__isnull=False,
+        is_active=True,
+    ).values_list("pk", "sourced_id", "institution_id", "code", "parent_id")
+    codes: dict[int, str] = {}
+    for pk, sourced_id, institution_pk, code, parent_pk in subclasses:
+        states[number_by_pk[institution_pk]].subclasses[code] = SubclassState(
+            pk, sourced_id, classes_by_pk.get(parent_pk, "")
+        )
+        codes[pk] = code
+    if not codes:
+        return
+    members = SubclassMembership.objects.filter(
+        subclass__institution_id__in=number_by_pk,
+        subclass__school_year_id=school_year_pk,
+        ended_at__isnull=True,
+    ).values_list("pupil_id", "subclass_id", "subclass__institution_id")
+    for pupil_pk, subclass_pk, institution_pk in members:
+        if subclass_pk not in codes:
+            continue  # a removed subclass's (it ends them all: none expected)
+        memberships = states[number_by_pk[institution_pk]].memberships
+        memberships.setdefault(pupil_pk, []).append(codes[subclass_pk])
 
 
 JSON_POSITIONS = tuple(PUPIL_FIELDS.index(name) for name in ("contacts", "address", "care_record"))

@@ -15,6 +15,7 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
+from schoolbrug.audit import context as audit_context
 from schoolbrug.celery import app
 from schoolbrug.sources.errors import BadInput
 
@@ -24,6 +25,7 @@ from .service import SyncOptions, record_bad_input, sync_snapshots
 
 log = logging.getLogger("schoolbrug.sync.tasks")
 
+TASK_ACTOR = "celery"
 PENDING = (LinkUpload.Status.RECEIVED, LinkUpload.Status.QUEUED, LinkUpload.Status.RUNNING)
 INTERNAL_ERROR = (
     "Er liep iets mis in Schoolbrug zelf bij het synchroniseren van deze export; er is niets "
@@ -48,7 +50,10 @@ def enqueue(task, *args) -> str | None:
 @app.task(name="schoolbrug.sync.run_upload")
 def run_upload(upload_id: str) -> None:
     # In a worker Celery's Django fix-up closes stale database connections around each task.
-    process_upload(upload_id)
+    # The audit actor: the worker, or whoever runs it here (no broker: the page, the planner).
+    actor = None if audit_context.current().known else TASK_ACTOR
+    with audit_context.acting(actor, f"upload {upload_id}"):
+        process_upload(upload_id)
 
 
 def start_upload(upload: LinkUpload) -> LinkUpload:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import urllib.parse
-
 from django import forms
 
 from schoolbrug.registry.models import Institution
+from schoolbrug.sources import public_address
 from schoolbrug.sync.links import AUDITED_FIELDS
 from schoolbrug.sync.models import SourceLink
 
@@ -118,17 +117,18 @@ class SourceLinkForm(forms.ModelForm):
         return link
 
 
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
 def _secure_url(url: str) -> str:
-    """The client secret and the pupils travel over it: HTTPS (plain HTTP only on this host)."""
+    """The client secret and the pupils travel over it: https to a public address of an allowed
+    host (public_address.py). The pull checks again before every request: a name that does not
+    resolve today is let through here, and refused there if it then points inward."""
     if not url:
         return url
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
-        return url
-    raise forms.ValidationError(
-        "Gebruik een https-adres: de aanmeldgegevens en de leerlingen gaan erover.",
-        code="insecure_url",
-    )
+    try:
+        parts = public_address.check_url(url)
+        port = parts.port or 443
+        public_address.public_addresses(parts.hostname or "", port)
+    except public_address.RefusedAddress as refused:
+        raise forms.ValidationError(refused.reason_nl, code="refused_url") from None
+    except (OSError, UnicodeError):
+        pass  # socket.gaierror: unknown today; the pull reports it if it stays so
+    return url

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sources.findings import mask_national_number, mask_national_numbers_in
 from schoolbrug.sync.models import SyncRun
 
 # The sync's count keys (sync/plan.py PupilActionKind), in the order the pages show them.
@@ -62,11 +62,95 @@ FIELD_LABELS = {
     "curriculum": gettext_lazy("vakkenpakket"),
     "kindergarten_level": gettext_lazy("kleuterniveau"),
     "is_active": gettext_lazy("actief"),
+    "teacher": gettext_lazy("leerkracht"),
+    "subclass": gettext_lazy("subklas"),
+    "ended_at": gettext_lazy("beëindigd op"),
+    # organisation and structure
+    "number": gettext_lazy("nummer"),
+    "name": gettext_lazy("naam"),
+    "level": gettext_lazy("niveau"),
+    "board": gettext_lazy("schoolbestuur"),
+    "community": gettext_lazy("scholengemeenschap"),
+    "contact_source": gettext_lazy("contactgegevens uit"),
+    "institution": gettext_lazy("instelling"),
+    "street": gettext_lazy("straat"),
+    "postal_code": gettext_lazy("postcode"),
+    "city": gettext_lazy("gemeente"),
+    "code": gettext_lazy("klascode"),
+    "site": gettext_lazy("vestigingsplaats"),
+    "parent": gettext_lazy("hoofdklas"),
+    "is_leavers": gettext_lazy("klas Schoolverlaters"),
+    "school_year": gettext_lazy("schooljaar"),
+    "address": gettext_lazy("adres"),
+    "is_leaver": gettext_lazy("schoolverlater"),
+    "pupil": gettext_lazy("leerling"),
+    "school_class": gettext_lazy("klas"),
+    # staff and their rights
+    "staff": gettext_lazy("personeelslid"),
+    "role": gettext_lazy("rol"),
+    "start_date": gettext_lazy("startdatum"),
+    "end_date": gettext_lazy("einddatum"),
+    "classes": gettext_lazy("klassen"),
+    "assignment": gettext_lazy("opdracht"),
+    "schoolclass": gettext_lazy("klas"),
+    # sharing, apps and their access
+    "protocol": gettext_lazy("protocol"),
+    "active": gettext_lazy("actief"),
+    "activated_at": gettext_lazy("geactiveerd op"),
+    "activated_by": gettext_lazy("geactiveerd door"),
+    "deactivated_at": gettext_lazy("gestopt op"),
+    "deactivated_by": gettext_lazy("gestopt door"),
+    "version": gettext_lazy("versie"),
+    "title": gettext_lazy("titel"),
+    "text": gettext_lazy("tekst"),
+    "allows_national_number": gettext_lazy("rijksregisternummer toegelaten"),
+    "published_at": gettext_lazy("gepubliceerd op"),
+    "access": gettext_lazy("toegang"),
+    "app": gettext_lazy("applicatie"),
+    "all_classes": gettext_lazy("alle klassen"),
+    "allowed_scopes": gettext_lazy("toegelaten scopes"),
+    "application": gettext_lazy("OAuth-client"),
+    "client_id": gettext_lazy("client id"),
+    "client_secret": gettext_lazy("client secret"),
+    "client_type": gettext_lazy("soort client"),
+    "authorization_grant_type": gettext_lazy("soort toekenning"),
+    "hash_client_secret": gettext_lazy("geheim als hash bewaard"),
+    "skip_authorization": gettext_lazy("zonder toestemmingsscherm"),
+    "redirect_uris": gettext_lazy("terugkeeradressen"),
+    "post_logout_redirect_uris": gettext_lazy("adressen na afmelden"),
+    "allowed_origins": gettext_lazy("toegelaten herkomsten"),
+    "algorithm": gettext_lazy("algoritme"),
+    "registration_source": gettext_lazy("geregistreerd via"),
+    "cimd_expires_at": gettext_lazy("clientgegevens geldig tot"),
+    "user": gettext_lazy("gebruiker"),
+    # the link with the administration package
+    "token": gettext_lazy("token"),
+    "token_prefix": gettext_lazy("token"),
+    "token_hash": gettext_lazy("token (vingerafdruk)"),
+    "source": gettext_lazy("administratiepakket"),
+    "sync_active": gettext_lazy("synchronisatie actief"),
+    "daily_time": gettext_lazy("dagelijks tijdstip"),
+    "informat_base_url": gettext_lazy("Informat: adres leerlingen"),
+    "informat_token_url": gettext_lazy("Informat: adres token"),
+    "informat_client_id": gettext_lazy("Informat: client id"),
+    "informat_client_secret": gettext_lazy("Informat: client secret"),
+    "informat_scope": gettext_lazy("Informat: scope"),
+    # log-ins and their rights
+    "username": gettext_lazy("gebruikersnaam"),
+    "first_name": gettext_lazy("voornaam"),
+    "last_name": gettext_lazy("familienaam"),
+    "password": gettext_lazy("wachtwoord"),
+    "is_staff": gettext_lazy("toegang tot het beheer"),
+    "is_superuser": gettext_lazy("alle rechten (superuser)"),
+    "groups": gettext_lazy("groepen"),
+    "user_permissions": gettext_lazy("rechten"),
+    "permissions": gettext_lazy("rechten"),
 }
 
 ENTITY_LABELS = {
     "pupil": gettext_lazy("leerling"),
     "class": gettext_lazy("klas"),
+    "subclass": gettext_lazy("subklas"),
     "institution": gettext_lazy("instelling"),
     "staff": gettext_lazy("personeelslid"),
     "enrolment": gettext_lazy("inschrijving"),
@@ -74,6 +158,17 @@ ENTITY_LABELS = {
     "app_access": gettext_lazy("toegang van een applicatie"),
     "link": gettext_lazy("koppeling met het administratiepakket"),
     "assignment": gettext_lazy("opdracht"),
+    "teacher": gettext_lazy("leerkracht"),
+    "board": gettext_lazy("schoolbestuur"),
+    "community": gettext_lazy("scholengemeenschap"),
+    "site": gettext_lazy("vestigingsplaats"),
+    "teaching": gettext_lazy("klas van een leerkracht"),
+    "subclass_membership": gettext_lazy("lid van een subklas"),
+    "protocol": gettext_lazy("protocoltekst"),
+    "app": gettext_lazy("applicatie"),
+    "oauth_client": gettext_lazy("OAuth-client van een applicatie"),
+    "user": gettext_lazy("gebruiker"),
+    "group": gettext_lazy("groep"),
 }
 
 CONTACT_ROLE_LABELS = {
@@ -126,7 +221,8 @@ def ordered_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 
 def safe_finding(finding: dict[str, Any]) -> dict[str, Any]:
     """A stored finding with only its public keys and the national number masked again."""
-    safe = {key: finding.get(key, "") for key in FINDING_KEYS}
+    # Masked again: a run stored before every text was masked may quote a full number.
+    safe = {key: mask_national_numbers_in(finding.get(key, "")) for key in FINDING_KEYS}
     if safe["line"] == "":
         safe["line"] = None
     safe["severity"] = safe["severity"] or "error"
@@ -203,16 +299,28 @@ def _masked_value(name: str, value: Any) -> Any:
 def _display(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "—"
+    if isinstance(value, bool):
+        return str(_("ja") if value else _("nee"))
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        return ", ".join(str(v) for v in value)  # classes, groups, years
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
-def change_rows(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(Dutch field name, old, new) per changed field, national numbers masked."""
+# What a reader who may not see the care record sees of its changes (permissions.py).
+HIDDEN = gettext_lazy("(verborgen)")
+
+
+def change_rows(changes: dict[str, Any], hide_care: bool = False) -> list[tuple[str, str, str]]:
+    """(Dutch field name, old, new) per changed field, national numbers masked; the care
+    record's values hidden when `hide_care`."""
     rows = []
     for name, pair in (changes or {}).items():
         old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        if hide_care and name == "care_record":
+            rows.append((str(FIELD_LABELS[name]), str(HIDDEN), str(HIDDEN)))
+            continue
         rows.append(
             (
                 str(FIELD_LABELS.get(name, name)),
@@ -252,14 +360,21 @@ AUDIT_CSV_HEADER = (
 )
 
 
-def audit_csv_rows(entries: Iterable[AuditEntry]) -> Iterator[list[str]]:
-    """The audit log as CSV rows (header first); changes as JSON, national numbers masked."""
+def audit_csv_rows(
+    entries: Iterable[AuditEntry], care_numbers: set[str] | None = None
+) -> Iterator[list[str]]:
+    """The audit log as CSV rows (header first); changes as JSON, national numbers masked,
+    care record changes hidden outside `care_numbers` (None: hidden nowhere)."""
     yield [_(h) for h in AUDIT_CSV_HEADER]
     for entry in entries:
         changes = {
             name: [_masked_value(name, v) for v in pair] if isinstance(pair, list) else pair
             for name, pair in (entry.changes or {}).items()
         }
+        if "care_record" in changes and not (
+            care_numbers is None or entry.institution_number in care_numbers
+        ):
+            changes["care_record"] = str(HIDDEN)
         yield [
             entry.at.isoformat(),
             entry.actor,

@@ -9,7 +9,17 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,6 +31,7 @@ from schoolbrug.registry.models import (
     SchoolClass,
     SchoolYear,
     SourceAlias,
+    SubclassMembership,
 )
 from schoolbrug.sync.models import SyncRun
 
@@ -88,18 +99,28 @@ def institution_overview(institutions: QuerySet[Institution] | None = None) -> l
 
 
 def classes_with_counts(
-    institution: Institution, school_year: SchoolYear | None
+    institution: Institution,
+    school_year: SchoolYear | None,
+    among: QuerySet[SchoolClass] | None = None,
 ) -> list[SchoolClass]:
-    """The institution's classes of one school year with pupil counts; Schoolverlaters last."""
+    """The institution's classes of one school year (those of `among`, the ones the user
+    sees) with pupil counts (a subclass: its current members; a removed one is left out);
+    Schoolverlaters last."""
     if school_year is None:
         return []
+    enrolled = _count(Enrolment.objects.filter(school_class=OuterRef("pk")), "school_class")
+    members = _count(
+        SubclassMembership.objects.filter(subclass=OuterRef("pk"), ended_at__isnull=True),
+        "subclass",
+    )
     classes = (
-        SchoolClass.objects.filter(institution=institution, school_year=school_year)
-        .annotate(
-            pupil_count=_count(
-                Enrolment.objects.filter(school_class=OuterRef("pk")), "school_class"
-            )
+        (SchoolClass.objects.all() if among is None else among)
+        .filter(
+            Q(parent__isnull=True) | Q(is_active=True),
+            institution=institution,
+            school_year=school_year,
         )
+        .annotate(pupil_count=Case(When(parent__isnull=True, then=enrolled), default=members))
         .order_by("is_leavers", "-is_active", "code")
     )
     return list(classes)
@@ -133,8 +154,17 @@ def name_filter(q: str, prefix: str = "") -> Q:
 
 
 def class_pupils(school_class: SchoolClass, q: str = "") -> QuerySet[Enrolment]:
-    """The pupils in a class, by class number (pupils without one last), filtered by name."""
-    enrolments = Enrolment.objects.filter(school_class=school_class).select_related("pupil")
+    """The pupils in a class (of a subclass: its current members, with their enrolment in its
+    class), by class number (pupils without one last), filtered by name."""
+    enrolments = Enrolment.objects.filter(school_class=school_class)
+    if school_class.parent_id is not None:
+        enrolments = Enrolment.objects.filter(
+            school_class_id=school_class.parent_id,
+            pupil__in=SubclassMembership.objects.filter(
+                subclass=school_class, ended_at__isnull=True
+            ).values("pupil_id"),
+        )
+    enrolments = enrolments.select_related("pupil")
     if q:
         enrolments = enrolments.filter(name_filter(q, prefix="pupil__"))
     return enrolments.order_by(
@@ -147,22 +177,25 @@ def search_pupils(
     school_year: SchoolYear | None,
     q: str = "",
     class_sourced_id: uuid.UUID | None = None,
-    include_subclasses: bool = False,
 ) -> QuerySet[Pupil]:
-    """Pupils of one institution by name and/or class, each with its class that school year;
-    with `include_subclasses` also the pupils in the subclasses of that class."""
+    """Pupils of one institution by name and/or class (a subclass: its current members),
+    each with its class that school year."""
     pupils = Pupil.objects.filter(institution=institution)
     if q:
         pupils = pupils.filter(name_filter(q))
     enrolment = Enrolment.objects.filter(pupil=OuterRef("pk"), school_year=school_year)
     if class_sourced_id:
-        classes = SchoolClass.objects.filter(institution=institution, sourced_id=class_sourced_id)
-        class_ids = set(classes.values_list("pk", flat=True))
-        if include_subclasses:
-            class_ids |= subclass_ids(class_ids)
-        pupils = pupils.filter(
-            enrolments__school_year=school_year, enrolments__school_class_id__in=class_ids
+        chosen = SchoolClass.objects.filter(institution=institution, sourced_id=class_sourced_id)
+        members = SubclassMembership.objects.filter(
+            subclass__in=chosen.filter(parent__isnull=False), ended_at__isnull=True
         )
+        pupils = pupils.filter(
+            Q(
+                enrolments__school_year=school_year,
+                enrolments__school_class__in=chosen.filter(parent__isnull=True),
+            )
+            | Q(pk__in=members.values("pupil_id"))
+        ).distinct()
     return pupils.annotate(
         class_code=Subquery(enrolment.values("school_class__code")[:1]),
         class_sourced_id=Subquery(enrolment.values("school_class__sourced_id")[:1]),
@@ -170,18 +203,37 @@ def search_pupils(
     ).order_by("family_name", "given_name", "pk")
 
 
-def subclass_ids(class_ids: set[int]) -> set[int]:
-    """The pks of every subclass below these classes, however deep (one query per level)."""
-    found: set[int] = set()
-    level = set(class_ids)
-    while level:
-        level = (
-            set(SchoolClass.objects.filter(parent_id__in=level).values_list("pk", flat=True))
-            - found
-            - set(class_ids)
+def subclasses_of(school_class: SchoolClass) -> QuerySet[SchoolClass]:
+    """The live subclasses of a class, with their current member counts."""
+    members = SubclassMembership.objects.filter(subclass=OuterRef("pk"), ended_at__isnull=True)
+    return (
+        SchoolClass.objects.filter(parent=school_class, is_active=True)
+        .annotate(pupil_count=_count(members, "subclass"))
+        .order_by("code")
+    )
+
+
+def renamed_by_sync(subclass: SchoolClass) -> AuditEntry | None:
+    """The sync's latest renaming of a subclass (the SIS sent a class with its code)."""
+    return (
+        AuditEntry.objects.filter(
+            entity="subclass",
+            entity_sourced_id=subclass.sourced_id,
+            sync_run__isnull=False,
+            changes__has_key="code",
         )
-        found |= level
-    return found
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def pupil_subclasses(pupil: Pupil) -> QuerySet[SubclassMembership]:
+    """The pupil's current subclasses."""
+    return (
+        SubclassMembership.objects.filter(pupil=pupil, ended_at__isnull=True)
+        .select_related("subclass", "subclass__parent", "subclass__school_year")
+        .order_by("-subclass__school_year__start_year", "subclass__code")
+    )
 
 
 def pupil_enrolments(pupil: Pupil) -> QuerySet[Enrolment]:

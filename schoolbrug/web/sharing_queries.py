@@ -7,12 +7,19 @@ revoking app access is `sharing.access`. A national number is never read here.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from schoolbrug.registry.models import Enrolment, Institution, Pupil, SchoolClass, SchoolYear
+from schoolbrug.registry.models import (
+    Enrolment,
+    Institution,
+    Pupil,
+    SchoolClass,
+    SchoolYear,
+    SubclassMembership,
+)
 from schoolbrug.sharing.models import App, AppGrant, Sharing
 
 from . import class_tree
@@ -29,7 +36,10 @@ def grant_classes(institution: Institution) -> list[SchoolClass]:
     year = SchoolYear.start_year_for(timezone.localdate())
     classes = (
         SchoolClass.objects.filter(
-            institution=institution, school_year__start_year=year, is_leavers=False
+            Q(parent__isnull=True) | Q(is_active=True),  # not a removed subclass
+            institution=institution,
+            school_year__start_year=year,
+            is_leavers=False,
         )
         .select_related("parent")
         .order_by("-is_active", "code")
@@ -73,6 +83,7 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
 
 @dataclass
 class AccountRow:
+    pupil_id: int  # a pupil stands under their class and each subclass they are in
     given_name: str
     family_name: str
     class_code: str
@@ -106,16 +117,22 @@ class AccountGroup:
 
 
 def changed_accounts(
-    institution: Institution, school_year: SchoolYear | None, since: datetime.datetime
+    institution: Institution,
+    school_year: SchoolYear | None,
+    since: datetime.datetime,
+    pupils: QuerySet[Pupil] | None = None,
 ) -> list[AccountGroup]:
     """Pupils created or changed since `since` (their own record or their enrolment), grouped
     per (sub)class of `school_year` in class order, subclasses right after their class, and
-    pupils without a class that year last. Leavers are left out: they get no account to hand
-    out. Three queries."""
+    pupils without a class that year last; only those of `pupils` (the ones the user sees).
+    A pupil stands under their class and again under each subclass they are in (who hands out
+    a subclass's accounts gets them all). Leavers are left out: they get no account to hand
+    out. Four queries."""
     enrolments = Enrolment.objects.filter(pupil=OuterRef("pk"))
     this_year = enrolments.filter(school_year=school_year)
     pupils = (
-        Pupil.objects.filter(institution=institution, is_leaver=False)
+        (Pupil.objects.all() if pupils is None else pupils)
+        .filter(institution=institution, is_leaver=False)
         .filter(
             Q(created_at__gte=since)
             | Q(updated_at__gte=since)
@@ -129,6 +146,7 @@ def changed_accounts(
             ),
         )
         .values(
+            "pk",
             "given_name",
             "family_name",
             "created_at",
@@ -148,20 +166,31 @@ def changed_accounts(
         else []
     )
     by_id = {c.pk: c for c in classes}
+    pupils = list(pupils)
+    subclasses_of: dict[int, list[int]] = {}
+    for pupil_id, subclass_id in SubclassMembership.objects.filter(
+        pupil_id__in=[p["pk"] for p in pupils],
+        subclass__in=[c.pk for c in classes if c.parent_id is not None and c.is_active],
+        ended_at__isnull=True,
+    ).values_list("pupil_id", "subclass_id"):
+        subclasses_of.setdefault(pupil_id, []).append(subclass_id)
     rows_by_class: dict[int | None, list[AccountRow]] = {}
     for pupil in pupils:
         school_class = by_id.get(pupil["class_id"])
         moments = [pupil["created_at"], pupil["updated_at"], pupil["enrolment_changed_at"]]
-        rows_by_class.setdefault(school_class.pk if school_class else None, []).append(
-            AccountRow(
-                given_name=pupil["given_name"],
-                family_name=pupil["family_name"],
-                class_code=school_class.code if school_class else "",
-                class_number=pupil["class_number"] if school_class else None,
-                is_new=pupil["created_at"] >= since,
-                changed_at=max(m for m in moments if m is not None),
-            )
+        row = AccountRow(
+            pupil_id=pupil["pk"],
+            given_name=pupil["given_name"],
+            family_name=pupil["family_name"],
+            class_code=school_class.code if school_class else "",
+            class_number=pupil["class_number"] if school_class else None,
+            is_new=pupil["created_at"] >= since,
+            changed_at=max(m for m in moments if m is not None),
         )
+        rows_by_class.setdefault(school_class.pk if school_class else None, []).append(row)
+        for subclass_id in subclasses_of.get(pupil["pk"], ()):
+            subclass_row = replace(row, class_code=by_id[subclass_id].code)
+            rows_by_class.setdefault(subclass_id, []).append(subclass_row)
 
     def order(row: AccountRow):
         return (row.class_number is None, row.class_number or 0, row.family_name, row.given_name)
@@ -174,6 +203,12 @@ def changed_accounts(
     if None in rows_by_class:
         groups.append(AccountGroup(school_class=None, rows=sorted(rows_by_class[None], key=order)))
     return groups
+
+
+def account_totals(groups: list[AccountGroup]) -> tuple[int, int]:
+    """(pupils, new pupils) of the groups, each pupil counted once."""
+    rows = {row.pupil_id: row for group in groups for row in group.rows}
+    return len(rows), sum(row.is_new for row in rows.values())
 
 
 ACCOUNT_CSV_HEADER = [

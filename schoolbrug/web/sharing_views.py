@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from schoolbrug.registry.models import Institution
+from schoolbrug.registry.models import Institution, Pupil
 from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.consent import RefusedError
 from schoolbrug.sharing.models import App, ProtocolVersion
@@ -28,6 +28,7 @@ from .permissions import (
     institution_or_404,
     institutions_for,
     may_manage_apps,
+    only_their_pupils,
     user_email,
 )
 from .sharing_forms import AcceptProtocolForm, GrantForm, SinceForm
@@ -252,10 +253,14 @@ def _since_form(request: HttpRequest) -> SinceForm:
     return form
 
 
-def _account_groups(institution: Institution, since: datetime.date):
+def _account_groups(request: HttpRequest, institution: Institution, since: datetime.date):
+    """The new or changed accounts of the pupils the user sees (a teacher: their classes')."""
     school_year = queries.school_year_shown(institution)
     groups = sharing_queries.changed_accounts(
-        institution, school_year, sharing_queries.start_of_day(since)
+        institution,
+        school_year,
+        sharing_queries.start_of_day(since),
+        pupils=only_their_pupils(Pupil.objects.all(), request.user),
     )
     return school_year, groups
 
@@ -267,13 +272,10 @@ def accounts(request: HttpRequest, number: str) -> HttpResponse:
     context = {"institution": institution, "form": form, "groups": [], "school_year": None}
     if form.is_valid():
         since = form.since()
-        school_year, groups = _account_groups(institution, since)
+        school_year, groups = _account_groups(request, institution, since)
+        total, new_total = sharing_queries.account_totals(groups)
         context.update(
-            since=since,
-            school_year=school_year,
-            groups=groups,
-            total=sum(len(g.rows) for g in groups),
-            new_total=sum(g.new_count for g in groups),
+            since=since, school_year=school_year, groups=groups, total=total, new_total=new_total
         )
     else:
         context["since_value"] = request.GET.get("sinds", "")
@@ -290,7 +292,7 @@ def accounts_csv(request: HttpRequest, number: str) -> HttpResponse:
             " ".join(form.errors["sinds"]), status=400, content_type="text/plain; charset=utf-8"
         )
     since = form.since()
-    _, groups = _account_groups(institution, since)
+    _, groups = _account_groups(request, institution, since)
     writer = csv.writer(_Echo(), delimiter=";")
     lines = (writer.writerow(row) for row in sharing_queries.account_csv_rows(groups))
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")

@@ -1,13 +1,29 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import urls_links, urls_sharing, views
+from . import subclass_views, urls_links, urls_sharing, views
 
 pages = [
     path("", views.home, name="home"),
     path("instellingen/<str:number>/", views.institution_detail, name="institution"),
     path("instellingen/<str:number>/leerlingen/", views.pupil_search, name="pupil_search"),
     path("klassen/<uuid:sourced_id>/", views.class_detail, name="class"),
+    # Subclasses: the school's own groups inside a class (seed 001).
+    path(
+        "klassen/<uuid:sourced_id>/subklas/",
+        subclass_views.subclass_new,
+        name="subclass_new",
+    ),
+    path(
+        "klassen/<uuid:sourced_id>/leden/",
+        subclass_views.subclass_members,
+        name="subclass_members",
+    ),
+    path(
+        "klassen/<uuid:sourced_id>/verwijderen/",
+        subclass_views.subclass_remove,
+        name="subclass_remove",
+    ),
     path("leerlingen/<uuid:sourced_id>/", views.pupil_detail, name="pupil"),
     path("synchronisaties/", views.run_list, name="runs"),
     path("synchronisaties/<int:pk>/", views.run_detail, name="run"),

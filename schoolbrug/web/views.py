@@ -21,11 +21,18 @@ from schoolbrug.sync.models import SyncRun
 
 from . import class_tree, presenters, queries
 from .permissions import (
+    SUBCLASS_MANAGER_REFUSAL,
+    care_record_numbers,
     institution_or_404,
     institutions_for,
+    may_manage_subclasses,
+    may_see_care_record,
+    only_their_audit,
+    only_their_classes,
     only_their_numbers,
-    only_theirs,
+    only_their_pupils,
     require_number,
+    sees_whole_school,
 )
 
 # Named URL, not settings.LOGIN_URL: the pages have their own Dutch login page.
@@ -56,14 +63,19 @@ def home(request: HttpRequest) -> HttpResponse:
 def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
     institution = institution_or_404(request.user, number)
     school_year = queries.school_year_shown(institution)
+    whole = sees_whole_school(request.user, institution)
+    classes = queries.classes_with_counts(
+        institution, school_year, only_their_classes(SchoolClass.objects.all(), request.user)
+    )
     return render(
         request,
         "web/institution_detail.html",
         {
             "institution": institution,
             "school_year": school_year,
-            "classes": queries.classes_with_counts(institution, school_year),
-            "runs": queries.runs(institution.number)[:10],
+            "classes": class_tree.as_tree(classes),
+            "runs": queries.runs(institution.number)[:10] if whole else [],
+            "sees_whole_school": whole,
         },
     )
 
@@ -74,11 +86,14 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
     school_year = queries.school_year_shown(institution)
     q = request.GET.get("q", "").strip()
     class_sourced_id = _uuid_param(request, "klas")
-    with_subclasses = bool(request.GET.get("subklassen"))
-    pupils = queries.search_pupils(
-        institution, school_year, q, class_sourced_id, include_subclasses=with_subclasses
+    pupils = only_their_pupils(
+        queries.search_pupils(institution, school_year, q, class_sourced_id), request.user
     )
-    classes = class_tree.as_tree(queries.classes_with_counts(institution, school_year))
+    classes = class_tree.as_tree(
+        queries.classes_with_counts(
+            institution, school_year, only_their_classes(SchoolClass.objects.all(), request.user)
+        )
+    )
     return render(
         request,
         "web/pupil_search.html",
@@ -87,9 +102,7 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
             "school_year": school_year,
             "q": q,
             "class_sourced_id": class_sourced_id,
-            "with_subclasses": with_subclasses,
             "classes": classes,
-            "has_subclasses": any(c.depth for c in classes),
             "page": paginate(request, pupils),
         },
     )
@@ -98,8 +111,9 @@ def pupil_search(request: HttpRequest, number: str) -> HttpResponse:
 @login
 def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
     school_class = get_object_or_404(
-        only_theirs(
-            SchoolClass.objects.select_related("institution", "school_year", "site"), request.user
+        only_their_classes(
+            SchoolClass.objects.select_related("institution", "school_year", "site", "parent"),
+            request.user,
         ),
         sourced_id=sourced_id,
     )
@@ -109,6 +123,8 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
         enrolment.national_number_masked = mask_national_number(
             enrolment.pupil.national_number or ""
         )
+    may_manage = may_manage_subclasses(request.user, school_class.institution)
+    is_subclass = school_class.is_subclass
     return render(
         request,
         "web/class_detail.html",
@@ -117,16 +133,27 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "institution": school_class.institution,
             "q": q,
             "page": page,
+            # Subclasses (the school's own groups inside a class: sharing/subclasses.py).
+            "may_manage_subclasses": may_manage,
+            "subclass_refusal": "" if may_manage else SUBCLASS_MANAGER_REFUSAL,
+            "subclasses": [] if is_subclass else queries.subclasses_of(school_class),
+            "renamed_by_sync": queries.renamed_by_sync(school_class) if is_subclass else None,
+            "history": queries.history(school_class.sourced_id)[:50] if is_subclass else [],
         },
     )
 
 
 @login
 def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
+    # Another pupil's page is a 404, not a 403: it tells nothing about who is at the school.
     pupil = get_object_or_404(
-        only_theirs(Pupil.objects.select_related("institution"), request.user),
+        only_their_pupils(Pupil.objects.select_related("institution"), request.user),
         sourced_id=sourced_id,
     )
+    sees_care_record = may_see_care_record(request.user, pupil)
+    page = paginate(request, queries.history(pupil.sourced_id))
+    for entry in page:
+        entry.change_list = presenters.change_rows(entry.changes, hide_care=not sees_care_record)
     return render(
         request,
         "web/pupil_detail.html",
@@ -135,10 +162,12 @@ def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "institution": pupil.institution,
             "national_number_masked": mask_national_number(pupil.national_number or ""),
             "contacts": presenters.contact_rows(pupil.contacts),
-            "care_record": sorted((pupil.care_record or {}).items()),
+            "care_record": sorted((pupil.care_record or {}).items()) if sees_care_record else [],
+            "care_record_hidden": not sees_care_record and bool(pupil.care_record),
             "enrolments": queries.pupil_enrolments(pupil),
+            "subclasses": queries.pupil_subclasses(pupil),
             "source_ids": queries.pupil_source_ids(pupil),
-            "page": paginate(request, queries.history(pupil.sourced_id)),
+            "page": page,
         },
     )
 
@@ -205,18 +234,23 @@ def _audit_filters(request: HttpRequest) -> dict:
 
 
 def _audit_entries(request: HttpRequest, filters: dict):
-    return only_their_numbers(queries.audit_entries(**filters), request.user)
+    return only_their_audit(queries.audit_entries(**filters), request.user)
 
 
 @login
 def audit_list(request: HttpRequest) -> HttpResponse:
     filters = _audit_filters(request)
+    page = paginate(request, _audit_entries(request, filters))
+    care = care_record_numbers(request.user)
+    for entry in page:
+        hide = care is not None and entry.institution_number not in care
+        entry.change_list = presenters.change_rows(entry.changes, hide_care=hide)
     return render(
         request,
         "web/audit_list.html",
         {
             **filters,
-            "page": paginate(request, _audit_entries(request, filters)),
+            "page": page,
             "institutions": _institution_choices(request),
             "entity_kinds": [
                 (kind, presenters.entity_label(kind)) for kind in queries.audit_entity_kinds()
@@ -237,7 +271,8 @@ def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered audit log as CSV for Excel: semicolons and a UTF-8 byte order mark."""
     entries = _audit_entries(request, _audit_filters(request)).iterator(chunk_size=2000)
     writer = csv.writer(_Echo(), delimiter=";")
-    lines = (writer.writerow(row) for row in presenters.audit_csv_rows(entries))
+    rows = presenters.audit_csv_rows(entries, care_record_numbers(request.user))
+    lines = (writer.writerow(row) for row in rows)
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'

@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from oauth2_provider.models import Application
 
+from schoolbrug.audit.changes import audit_id
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.sharing.models import SCOPE_ROSTER, SCOPE_ROSTER_CORE, App, AppGrant, Sharing
 
@@ -108,8 +109,13 @@ def test_grant_all_classes_by_name(schools, created):
     assert grant.all_classes and not grant.classes.exists() and grant.granted_by == DIRECTOR
     (entry,) = audit("app_access", AuditEntry.Action.GRANT)
     assert entry.actor == DIRECTOR
-    assert entry.changes == {"access": [None, "alle klassen"]}
-    assert entry.entity_sourced_id == schools.a.institution.sourced_id
+    assert entry.reason == "toegang applicatie Leerplatform"
+    assert entry.changes == {
+        "app": [None, "Leerplatform"],
+        "institution": [None, str(schools.a.institution)],
+        "all_classes": [None, True],
+    }
+    assert entry.entity_sourced_id == audit_id(grant)
 
 
 def test_grant_chosen_classes_by_client_id(schools, created):
@@ -122,7 +128,8 @@ def test_grant_chosen_classes_by_client_id(schools, created):
     assert not grant.all_classes
     assert set(grant.classes.values_list("code", flat=True)) == {"1A", "2B"}
     latest = audit("app_access", AuditEntry.Action.GRANT).order_by("pk").last()
-    assert latest.changes == {"access": ["alle klassen", "1A, 2B"]}
+    # The save and the classes it grants are one entry.
+    assert latest.changes == {"all_classes": [True, False], "classes": [[], ["1A", "2B"]]}
     assert latest.actor == "cli"  # no --as
 
 
@@ -163,7 +170,9 @@ def test_revoke(schools, created):
     assert ran.out.strip() == f"Leerplatform heeft geen toegang meer tot {NUMBER}."
     assert not AppGrant.objects.exists()
     (entry,) = audit("app_access", AuditEntry.Action.REVOKE)
-    assert entry.actor == DIRECTOR and entry.changes == {"access": ["1A", None]}
+    assert entry.actor == DIRECTOR
+    assert entry.changes["classes"] == [["1A"], None]
+    assert entry.changes["all_classes"] == [False, None]
     again = run("apps", "revoke", "Leerplatform", "--institution", NUMBER)
     assert again.code == 2 and "heeft geen toegang tot 012345" in again.err
 
@@ -189,7 +198,9 @@ def test_activate_by_a_data_manager(schools):
     assert sharing.deactivated_at is None and sharing.activated_by == DIRECTOR
     (entry,) = audit("sharing", AuditEntry.Action.ACTIVATE)
     assert entry.actor == DIRECTOR
-    assert entry.changes == {"protocol": [None, sharing.protocol.version]}
+    assert entry.changes["protocol"] == [None, str(sharing.protocol)]
+    assert entry.changes["activated_by"] == [None, DIRECTOR]
+    assert entry.reason == "protocol klasinformatie"
 
 
 @pytest.mark.parametrize(
@@ -246,7 +257,7 @@ def test_status_deactivate_and_status_again(schools):
     sharing = Sharing.objects.get()
     assert sharing.deactivated_at is not None and sharing.deactivated_by == DIRECTOR
     (entry,) = audit("sharing", AuditEntry.Action.DEACTIVATE)
-    assert entry.actor == DIRECTOR and entry.changes == {"active": [True, False]}
+    assert entry.actor == DIRECTOR and entry.changes["deactivated_by"] == ["", DIRECTOR]
     assert run("sharing", "status", "--institution", NUMBER).out.strip() == (
         "012345 deelt geen klasinformatie."
     )

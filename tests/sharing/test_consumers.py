@@ -65,6 +65,7 @@ from schoolbrug.registry.models import (
     Pupil,
     SchoolClass,
     Staff,
+    Teaching,
 )
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS, SCOPE_ROSTER_CORE
 from tests.sharing.conftest import Api
@@ -109,6 +110,7 @@ def region(served):
     Pupil.objects.filter(institution=b.institution).update(updated_at=BEFORE)
     Enrolment.objects.filter(pupil__institution=b.institution).update(updated_at=BEFORE)
     Assignment.objects.filter(institution=b.institution).update(updated_at=BEFORE)
+    Teaching.objects.filter(assignment__institution=b.institution).update(updated_at=BEFORE)
     Staff.objects.filter(email="meester@anker.test").update(updated_at=BEFORE)
     assert datetime.datetime.now(datetime.UTC) > datetime.datetime(2026, 9, 2, tzinfo=datetime.UTC)
     visible = list(Pupil.objects.filter(institution=a.institution)) + [

@@ -412,3 +412,45 @@ def test_a_oneroster_pupil_without_demographics_is_accepted():
     record = pupil(1, national_number="", gender="", birth=None, source_id="u-1")
     result = validate(snapshot([record], key="source_id", source="oneroster"))
     assert result.accepted == [record] and result.findings == []
+
+
+@pytest.mark.parametrize("number", [100, 3003, 85073003328])
+def test_a_class_number_outside_1_to_99_rejects_the_pupil(number):
+    record = pupil(2, class_number=number)
+    result = validate(snapshot([record]))
+    assert result.rejected == [record]
+    (finding,) = result.findings
+    assert (finding.code, finding.field, finding.outcome) == (
+        "PUPIL_CLASS_NUMBER_INVALID",
+        "class_number",
+        Outcome.REJECT,
+    )
+    assert "tussen 1 en 99" in finding.message
+    assert "85073003328" not in str(finding.as_dict())
+
+
+def test_class_number_99_is_fine_and_a_made_up_position_may_pass_it():
+    assert validate(snapshot([pupil(2, class_number=99)])).accepted
+    # OneRoster has no class numbers: the parser numbers a class of 150 pupils 1..150.
+    record = pupil(2, class_number=150, source_id="u-2")
+    generated = snapshot([record], key="source_id", class_numbers_generated=True)
+    assert validate(generated).accepted == [record]
+
+
+@pytest.mark.parametrize("field", ["family_name", "given_name"])
+def test_a_name_holding_a_national_number_rejects_the_pupil_and_is_masked(field):
+    number = national_number(BIRTH, 2)
+    dotted = f"{number[:2]}.{number[2:4]}.{number[4:6]}-{number[6:9]}.{number[9:]}"
+    record = pupil(2, **{field: dotted})
+    result = validate(snapshot([record]))
+    assert result.rejected == [record]
+    (finding,) = result.findings
+    assert finding.code == "PUPIL_NAME_HOLDS_NATIONAL_NUMBER"
+    assert finding.field == field
+    text = str(finding.as_dict()) + finding.log_text()
+    assert number[6:9] not in text.replace("16.03.14", "")
+    assert "16.03.14-***.**" in finding.message and "16.03.14-***.**" in finding.pupil_name
+
+
+def test_a_name_with_other_digits_is_no_national_number():
+    assert validate(snapshot([pupil(2, family_name="Peeters 2de van 11111111112")])).accepted

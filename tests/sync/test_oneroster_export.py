@@ -25,6 +25,7 @@ from schoolbrug.registry.models import (
     SchoolClass,
     SchoolYear,
     Staff,
+    Teaching,
 )
 from schoolbrug.sources import oneroster
 from schoolbrug.sources.oneroster import parse_oneroster
@@ -447,7 +448,9 @@ def test_a_moment_without_zone_is_belgian_time(registry, tmp_path):
     with pytest.raises(ValueError):
         parse_moment("1/9/2026")
     long_ago = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
-    for model in (Board, Institution, SchoolYear, SchoolClass, Pupil, Enrolment, Staff, Assignment):
+    for model in (
+        Board, Institution, SchoolYear, SchoolClass, Pupil, Enrolment, Staff, Assignment, Teaching
+    ):  # fmt: skip
         model.objects.update(updated_at=long_ago)
     # 22:30 UTC on 31 August is 00:30 on 1 September in Brussels (summer time).
     pupil = registry["pupils"]["smet"]

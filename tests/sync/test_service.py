@@ -15,6 +15,7 @@ from schoolbrug.registry.models import (
     SchoolClass,
     SourceAlias,
 )
+from schoolbrug.sources.findings import mask_national_number
 from schoolbrug.sync.models import SyncRun
 from tests.factories import klass, pupil, wisa_files
 
@@ -242,8 +243,11 @@ def test_a_pupil_entered_by_hand_is_adopted(tmp_path):
     adopted = Pupil.objects.get(national_number=SCHOOL[0].national_number)
     assert adopted.origin == "wisa" and adopted.given_name == "Zoë"
     assert Pupil.objects.count() == 10
-    entry = AuditEntry.objects.get(entity_sourced_id=adopted.sourced_id)
-    assert entry.changes["origin"] == ["", "wisa"]
+    by_hand, entry = AuditEntry.objects.filter(entity_sourced_id=adopted.sourced_id).order_by("id")
+    assert entry.changes["origin"] == ["", "wisa"] and entry.sync_run_id == report["run_id"]
+    # Entering the pupil was logged too, the national number only masked.
+    assert by_hand.action == "create" and by_hand.sync_run_id is None
+    assert by_hand.changes["national_number"][1] == mask_national_number(SCHOOL[0].national_number)
 
 
 def test_a_pupil_in_two_institutions_is_fine(tmp_path):

@@ -53,8 +53,14 @@ def row(base=TEACHER, **changes):
 
 @pytest.fixture(autouse=True)
 def schools():
-    Institution.objects.create(number=SCHOOL, name="De Linde")
-    Institution.objects.create(number=OTHER_SCHOOL, name="Het Anker", level="secondary")
+    # In bulk, as `institutions load` makes them: no audit entries of their own here, so that
+    # the tests see only what the upload writes.
+    Institution.objects.bulk_create(
+        [
+            Institution(number=SCHOOL, name="De Linde"),
+            Institution(number=OTHER_SCHOOL, name="Het Anker", level="secondary"),
+        ]
+    )
 
 
 def write_csv(tmp_path, rows, *, header=HEADER, delimiter=",", encoding="utf-8", name=None):
@@ -166,6 +172,8 @@ def test_the_first_upload_creates_staff_and_assignments_with_their_history(tmp_p
         "assignments_created": 3,
         "assignments_updated": 0,
         "assignments_ended": 0,
+        "teaching_ended": 0,
+        "teaching_extended": 0,
         "unchanged": 0,
     }
     assert set(Assignment.objects.values_list("origin", flat=True)) == {"staff_upload"}
@@ -295,6 +303,8 @@ def test_a_dry_run_shows_the_plan_the_upload_applies_and_writes_nothing(tmp_path
         "assignments_created": 1,
         "assignments_updated": 1,
         "assignments_ended": 0,
+        "teaching_ended": 0,
+        "teaching_extended": 0,
         "unchanged": 1,
     }
     assert registry() != before

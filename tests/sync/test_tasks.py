@@ -44,6 +44,8 @@ ACCESS_TOKEN = "toegang-abc-123"
 def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     settings.CELERY_BROKER_URL = ""
+    # The fake Informat below listens on 127.0.0.1, which pulls may reach in tests only.
+    settings.SCHOOLBRUG_INFORMAT_ALLOW_LOOPBACK = True
     return settings.VAR_DIR
 
 

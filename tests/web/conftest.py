@@ -20,6 +20,7 @@ from schoolbrug.registry.models import (
     SourceAlias,
     Staff,
 )
+from schoolbrug.sharing import subclasses as subclass_logic
 from schoolbrug.sync.models import SyncRun
 
 # Full national numbers that must never reach a page or a URL.
@@ -28,6 +29,7 @@ PASSWORD = "een-lang-wachtwoord-2026"
 
 
 def make_school(number: str = "012345", name: str = "Basisschool De Regenboog"):
+    already_logged = AuditEntry.objects.values_list("pk", flat=True).order_by("-pk").first() or 0
     school_year, _ = SchoolYear.objects.get_or_create(
         start_year=SchoolYear.start_year_for(timezone.localdate())
     )
@@ -122,6 +124,9 @@ def make_school(number: str = "012345", name: str = "Basisschool De Regenboog"):
             },
         ],
     )
+    # This school stands for one the sync made: the sync writes its rows in bulk, without the
+    # automatic log's entries, and entries of its own (below).
+    AuditEntry.objects.filter(pk__gt=already_logged).delete()
     for pupil in pupils:
         AuditEntry.objects.create(
             at=now,
@@ -242,22 +247,10 @@ def ict_coordinator(school, django_user_model):
 
 @pytest.fixture
 def subclasses(school):
-    """Two subclasses of 1A with a pupil each, and one of those with a subclass of its own."""
-    parent = school.classes["1A"]
+    """Three more pupils of 1A (Sara 3, Wout 4, Yara 5) and two subclasses of 1A made as a
+    director makes them: "1A wiskunde" (Sara, Yara) and "1A Frans" (Wout)."""
     made = {}
-    for code, parent_class, given in (
-        ("1A wiskunde", parent, "Sara"),
-        ("1A Frans", parent, "Wout"),
-        ("1A wiskunde+", None, "Yara"),
-    ):
-        made[code] = SchoolClass.objects.create(
-            institution=school.institution,
-            school_year=school.school_year,
-            code=code,
-            year=1,
-            curriculum="BaO",
-            parent=parent_class or made["1A wiskunde"],
-        )
+    for number, given in ((3, "Sara"), (4, "Wout"), (5, "Yara")):
         pupil = Pupil.objects.create(
             institution=school.institution,
             family_name="Subklas",
@@ -265,6 +258,15 @@ def subclasses(school):
             origin="wisa",
         )
         Enrolment.objects.create(
-            pupil=pupil, school_class=made[code], school_year=school.school_year, class_number=3
+            pupil=pupil,
+            school_class=school.classes["1A"],
+            school_year=school.school_year,
+            class_number=number,
         )
-    return made
+        made[given] = pupil.sourced_id
+    for code, members in (("1A wiskunde", ("Sara", "Yara")), ("1A Frans", ("Wout",))):
+        made_class = subclass_logic.create_subclass(
+            school.classes["1A"], code, [made[m] for m in members], by="directie@regenboog.be"
+        )
+        made[code] = made_class
+    return {code: value for code, value in made.items() if " " in code}

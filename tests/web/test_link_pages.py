@@ -4,6 +4,7 @@ and see what came in; every change in the audit log, never a token or secret."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 
@@ -27,6 +28,8 @@ TOKEN = re.compile(r"sbk_[0-9a-f]{8}_[A-Za-z0-9_-]{40,}")
 def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     settings.CELERY_BROKER_URL = ""
+    # The example Informat of these tests (names under .example resolve to nothing).
+    settings.SCHOOLBRUG_INFORMAT_HOSTS = ["*.informat.example"]
 
 
 @pytest.fixture
@@ -131,7 +134,12 @@ def test_a_new_token_replaces_the_old_one(user_in, institution):
     assert "De vorige token werkt niet meer" in response.content.decode()
     assert links.link_for_token(old) is None and links.link_for_token(new) == link
     entry = AuditEntry.objects.filter(entity="link").latest("id")
-    assert entry.actor == "ict@regenboog.be" and set(entry.changes) == {"token"}
+    assert entry.actor == "ict@regenboog.be"
+    # The prefix anyone may see, and of the secret part only that it changed.
+    assert entry.changes == {
+        "token_prefix": [old[:12], new[:12]],
+        "token_hash": [None, "gewijzigd"],
+    }
 
 
 def test_the_daily_time_must_lie_between_midnight_and_nine(user_in, institution):
@@ -157,9 +165,12 @@ def test_switching_off_and_the_contact_source_are_saved_and_audited(user_in, ins
     link.refresh_from_db()
     institution.refresh_from_db()
     assert not link.sync_active and institution.contact_source == "header"
-    changes = AuditEntry.objects.filter(entity="link").latest("id").changes
-    assert changes["sync_active"] == [True, False]
-    assert changes["contact_source"] == ["parents", "header"]
+    entry = AuditEntry.objects.filter(entity="link").latest("id")
+    assert entry.changes == {"sync_active": [True, False], "daily_time": ["00:00", "02:30"]}
+    assert (entry.actor, entry.reason) == ("ict@regenboog.be", "koppeling")
+    school = AuditEntry.objects.filter(entity="institution").latest("id")
+    assert school.changes == {"contact_source": ["parents", "header"]}
+    assert (school.actor, school.reason) == ("ict@regenboog.be", "koppeling")
     page = user_in.get(page_url()).content.decode()
     assert "Opgeslagen." in page and "uit" in page
     assert "E-mailgegevens hoofding i.p.v. adres" in page
@@ -179,7 +190,7 @@ def test_informat_needs_its_access_and_the_secret_is_never_shown(user_in, instit
     missing = user_in.post(page_url(), form(source="informat")).content.decode()
     assert missing.count("Nodig om bij Informat op te halen.") == 4
 
-    insecure = form(**{**INFORMAT, "informat_base_url": "http://a.example/"})
+    insecure = form(**{**INFORMAT, "informat_base_url": "http://a.informat.example/"})
     assert "Gebruik een https-adres" in user_in.post(page_url(), insecure).content.decode()
 
     saved = user_in.post(page_url(), form(**INFORMAT, informat_client_secret="Geheim-007"))
@@ -256,3 +267,41 @@ def test_a_secretary_sees_the_link_but_cannot_change_it_or_make_a_token(
     assert "directeur of ict-coördinator" in response.content.decode()
     assert not SourceLink.objects.exists()
     assert not AuditEntry.objects.filter(entity="link").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://localhost/api/students", "intern of speciaal netwerkadres"),
+        ("https://127.0.0.1/api/students", "intern of speciaal netwerkadres"),
+        ("https://10.1.2.3/api/students", "intern of speciaal netwerkadres"),
+        ("https://169.254.169.254/latest/meta-data/", "intern of speciaal netwerkadres"),
+        ("https://[::1]/api/students", "intern of speciaal netwerkadres"),
+        ("http://leerlingen.informat.example/api/students", "Gebruik een https-adres"),
+        ("https://informat.elders.example/api/students", "geen server van Informat"),
+        ("https://intern.informat.example/api/students", "intern of speciaal netwerkadres"),
+    ],
+)
+def test_informat_urls_must_be_https_to_a_public_informat_host(
+    user_in, institution, monkeypatch, url, says
+):
+    from schoolbrug.sources import public_address
+
+    real = public_address._resolve
+    monkeypatch.setattr(
+        public_address,
+        "_resolve",
+        lambda host, port: (
+            [ipaddress.ip_address("10.20.30.40")]
+            if host == "intern.informat.example"
+            else real(host, port)
+        ),
+    )
+    link, _ = make_link()
+    for field in ("informat_base_url", "informat_token_url"):
+        data = form(**{**INFORMAT, field: url, "informat_client_secret": "Geheim-007"})
+        page = user_in.post(page_url(), data)
+        assert page.status_code == 200
+        assert says in page.context["form"].errors[field][0]
+    link.refresh_from_db()
+    assert link.source == "wisa" and link.informat_client_secret == ""

@@ -1,6 +1,6 @@
 from .aliases import SourceAlias
 from .organisation import Board, Community, Institution, Site
-from .people import Assignment, Enrolment, Pupil, Staff, Teaching
+from .people import Assignment, Enrolment, Pupil, Staff, SubclassMembership, Teaching
 from .structure import LEAVERS_CLASS_CODE, SchoolClass, SchoolYear
 from .version import DataChange, DataVersion
 
@@ -19,5 +19,6 @@ __all__ = [
     "Site",
     "SourceAlias",
     "Staff",
+    "SubclassMembership",
     "Teaching",
 ]

@@ -1,6 +1,10 @@
+from __future__ import annotations
+
+import datetime
 import uuid
 
 from django.db import models
+from django.db.models import Q
 
 from .base import SourcedModel
 from .organisation import Institution
@@ -78,6 +82,32 @@ class Enrolment(SourcedModel):
         return f"{self.pupil} in {self.school_class} ({self.class_number})"
 
 
+class SubclassMembership(SourcedModel):
+    """A pupil in a subclass, apart from their one class enrolment of the school year (the
+    subclass's). Ended, never deleted: the history and a delta export (`tobedeleted`) need
+    it; a pupil who comes back gets a new one, only when the school adds them again."""
+
+    subclass = models.ForeignKey(
+        SchoolClass, on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="subclass_memberships")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Also the index of a subclass's members (/classes/{id}/students).
+            models.UniqueConstraint(
+                fields=["subclass", "pupil"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_membership",
+            )
+        ]
+        indexes = [models.Index(fields=["subclass", "ended_at"], name="membership_history")]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} in {self.subclass}"
+
+
 class Staff(SourcedModel):
     email = models.EmailField(unique=True)
     given_name = models.CharField(max_length=100)
@@ -119,19 +149,67 @@ class Assignment(SourcedModel):
         return f"{self.staff} {self.role} @ {self.institution.number}"
 
 
+class TeachingQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date) -> TeachingQuerySet:
+        """The links that count on `day`: see Teaching.active_sql, the same rule as SQL."""
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=day),
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+            assignment__role=Assignment.Role.TEACHER,
+            assignment__start_date__lte=day,
+        ).filter(Q(assignment__end_date__isnull=True) | Q(assignment__end_date__gte=day))
+
+    def not_ended_on(self, day: datetime.date) -> TeachingQuerySet:
+        """The links a source can still end on `day`: open, or ending on or after it."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
 class Teaching(models.Model):
     """A teacher assignment's class: the teacher's enrollment in OneRoster, with a public id
-    of its own like every entity apps can read."""
+    of its own like every entity apps can read.
+
+    A link has a life span and is never deleted (the history and the delta export need it):
+    it counts from `start_date` through `end_date` (both included; empty: from its
+    assignment's start, no end), and only while its teacher assignment runs. A source that
+    stops sending it ends it; sent again later, it is a new link (a new period, a new id).
+    Every reader asks `active_on(day)` (ORM) or `active_sql` (the API's SQL): the one rule.
+    """
 
     sourced_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE)
     schoolclass = models.ForeignKey(SchoolClass, on_delete=models.CASCADE)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    # When the link was made or last ended: a delta export's dateLastModified, and part of
+    # the API's data version (a link that ends gets no new id).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TeachingQuerySet.as_manager()
 
     class Meta:
         db_table = "registry_assignment_classes"
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "schoolclass"], name="teaching_unique")
+            # One open link per teacher assignment and class; ended ones are its history.
+            models.UniqueConstraint(
+                fields=["assignment", "schoolclass"],
+                condition=Q(end_date__isnull=True),
+                name="teaching_open_unique",
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.assignment} teaches {self.schoolclass}"
+
+    @staticmethod
+    def active_sql(link: str, assignment: str, day: datetime.date) -> tuple[str, list]:
+        """SQL: the link `link` (a registry_assignment_classes alias) of the assignment
+        `assignment` (its registry_assignment alias) counts on `day`: the condition and its
+        parameters. The same rule as TeachingQuerySet.active_on."""
+        condition = (
+            f"{assignment}.role = 'teacher'"
+            f" AND ({link}.start_date IS NULL OR {link}.start_date <= %s)"
+            f" AND ({link}.end_date IS NULL OR {link}.end_date >= %s)"
+            f" AND {assignment}.start_date <= %s"
+            f" AND ({assignment}.end_date IS NULL OR {assignment}.end_date >= %s)"
+        )
+        return condition, [day] * 4

@@ -1,6 +1,7 @@
 import datetime
 
 from django.db import models
+from django.db.models import Q
 
 from .base import SourcedModel
 from .organisation import Institution
@@ -31,13 +32,23 @@ class SchoolYear(SourcedModel):
     def end_date(self) -> datetime.date:
         return datetime.date(self.start_year + 1, 8, 31)
 
+    def day_within(self, day: datetime.date) -> datetime.date:
+        """`day` if it lies in this school year, else the year's first or last day: the day
+        whose teaching links count for this year (today, in the current one)."""
+        return min(max(day, self.start_date), self.end_date)
+
     @staticmethod
     def start_year_for(day: datetime.date) -> int:
         return day.year if day.month >= 9 else day.year - 1
 
 
 class SchoolClass(SourcedModel):
-    """Klas. Matched by its exact code: every letter and space counts."""
+    """Klas. Matched by its exact code: every letter and space counts.
+
+    A subclass (`parent` set) is Schoolbrug's own group inside one class of the same
+    institution and school year, made by the school (sharing/subclasses.py), never by a sync:
+    its pupils are SubclassMemberships, apart from their one class enrolment. A removed
+    subclass is kept inactive (its history stays) and gives its code free again."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="classes")
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="classes")
@@ -59,14 +70,22 @@ class SchoolClass(SourcedModel):
     class Meta:
         verbose_name_plural = "classes"
         constraints = [
+            # Every class of the SIS (active or not) and every live subclass: a removed
+            # subclass does not keep its code from a new one or from the SIS.
             models.UniqueConstraint(
-                fields=["institution", "school_year", "code"], name="class_code_unique"
+                fields=["institution", "school_year", "code"],
+                condition=Q(parent__isnull=True) | Q(is_active=True),
+                name="class_code_unique",
             )
         ]
         ordering = ["institution", "code"]
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def is_subclass(self) -> bool:
+        return self.parent_id is not None
 
     @property
     def is_kindergarten(self) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from schoolbrug.registry.models import Enrolment
+from django.db.models import Q
+
+from schoolbrug.registry.models import Enrolment, SubclassMembership
 
 from . import catalogue, people, resources
 from .people import ENROLLMENTS, USERS
@@ -101,7 +103,12 @@ class UserClasses(Classes):
             classes = Enrolment.objects.filter(
                 pupil_id=pk, school_year_id=vis.school_year_id
             ).values("school_class_id")
-            return [s.filter(pk__in=classes) for s in super().segments(vis)]
+            subclasses = SubclassMembership.objects.filter(
+                pupil_id=pk, ended_at__isnull=True
+            ).values("subclass_id")
+            return [
+                s.filter(Q(pk__in=classes) | Q(pk__in=subclasses)) for s in super().segments(vis)
+            ]
         taught = people.visible_teaching(vis).filter(assignment__staff_id=pk)
         return [s.filter(pk__in=taught.values("schoolclass_id")) for s in super().segments(vis)]
 
@@ -183,6 +190,7 @@ class ClassTeachers(Users):
 def _enrollments(vis, school=None, klass=None) -> list:
     return [
         people.pupil_enrollments(vis, school, klass),
+        people.member_enrollments(vis, school, klass),
         people.teacher_enrollments(vis, school, klass),
     ]
 

@@ -1,10 +1,12 @@
-"""The OAuth2 token endpoint (client credentials) apps fetch their bearer token from."""
+"""The OAuth2 token endpoint (client credentials) apps fetch their bearer token from, with a
+limit on failed client authentications (token_limits.py)."""
 
 from django.urls import path
-from oauth2_provider import views as oauth2_views
+
+from .token_limits import RevokeTokenView, TokenView
 
 app_name = "oauth2"
 urlpatterns = [
-    path("token/", oauth2_views.TokenView.as_view(), name="token"),
-    path("revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="revoke-token"),
+    path("token/", TokenView.as_view(), name="token"),
+    path("revoke_token/", RevokeTokenView.as_view(), name="revoke-token"),
 ]

@@ -1,21 +1,28 @@
 """Users (pupils and teachers) and enrollments as OneRoster 1.2 objects: see resources.py
 for what each field is made of. Pupils come from their enrolment of the school year (one per
-pupil record), teachers from staff teaching a visible class."""
+pupil record), teachers from staff teaching a visible class today (a teaching link that
+counts today: Teaching.active_sql, the rule every reader of links uses). A pupil's membership
+of a subclass is an enrollment of its own, and makes the pupil visible to an app that was
+granted that subclass only."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
-from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass
+from schoolbrug.registry.models import (
+    Enrolment,
+    Pupil,
+    SchoolClass,
+    SubclassMembership,
+    Teaching,
+)
 from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
 from .params import Column
 from .resources import COMMON, Context, grade_list
-from .sql import SqlSegment, as_date, as_uuid_text, moment_text, uuid_text
-
-TEACHING = Assignment.classes.through
+from .sql import SqlSegment, as_date, as_uuid_text, db_value, moment_text, uuid_text
 
 
 def visible_pupils(vis: Visibility) -> list:
@@ -24,18 +31,33 @@ def visible_pupils(vis: Visibility) -> list:
     own order, the enrolment checked per pupil (EXISTS) and read per pupil (subqueries), so
     a page deep into 1.2 M pupils is a short index range, never a join of everything."""
     enrolled = Enrolment.objects.filter(pupil_id=OuterRef("pk"), school_year_id=vis.school_year_id)
+    member = SubclassMembership.objects.filter(
+        pupil_id=OuterRef("pk"),
+        ended_at__isnull=True,
+        subclass__school_year_id=vis.school_year_id,
+        subclass_id__in=vis.chosen_subclass_ids(),
+    )
     return [
         Pupil.objects.filter(Exists(enrolled), institution_id__in=vis.whole_institution_ids()),
-        Pupil.objects.filter(Exists(enrolled.filter(school_class_id__in=vis.chosen_class_ids()))),
+        Pupil.objects.filter(Exists(enrolled)).filter(
+            Exists(enrolled.filter(school_class_id__in=vis.chosen_class_ids())) | Exists(member)
+        ),
     ]
 
 
 def visible_teaching(vis: Visibility):
-    """Teaching rows (ORM) of visible classes: for routes that filter classes by them."""
-    return TEACHING.objects.filter(
-        assignment__role=Assignment.Role.TEACHER,
-        schoolclass__in=SchoolClass.objects.filter(vis.classes_q()),
+    """Teaching rows (ORM) of visible classes that count today: for routes that filter
+    classes by them."""
+    return Teaching.objects.active_on(vis.day).filter(
+        schoolclass__in=SchoolClass.objects.filter(vis.classes_q())
     )
+
+
+def active_teaching_sql(vis: Visibility, link: str, assignment: str) -> tuple[str, list]:
+    """SQL: the link `link` of the assignment `assignment` counts today (Teaching.active_sql,
+    the one rule, with the day bound as the database wants it)."""
+    condition, params = Teaching.active_sql(link, assignment, vis.day)
+    return condition, [db_value(p) for p in params]
 
 
 # --- as SQL (sql.py): every table joined on its primary key, paged in the order of `key` ---
@@ -60,7 +82,18 @@ def _shown(columns: dict) -> dict[str, str]:
     return shown
 
 
-def _pupils(vis: Visibility, columns: dict, school=None, klass=None) -> SqlSegment:
+def _pupils(
+    vis: Visibility,
+    columns: dict,
+    school=None,
+    klass=None,
+    members: bool = False,
+    as_member: bool = False,
+) -> SqlSegment:
+    """Pupils (one row each, with this year's enrolment) whose class the app sees, or with
+    `as_member` also those in a subclass it sees (the users; an enrolment in a class the app
+    does not see stays hidden); with `klass`, those enrolled in it, or with `members` the
+    current members of that subclass."""
     granted, params = vis.grant_join("p.institution_id")
     segment = SqlSegment(
         columns,
@@ -71,10 +104,20 @@ def _pupils(vis: Visibility, columns: dict, school=None, klass=None) -> SqlSegme
         shown=_shown(columns),
         sparse_hint=vis.granted_institutions_sql("p.institution_id"),
     )
-    segment = segment.where(vis.granted_class_sql("e.school_class_id"))
+    granted_class = vis.granted_class_sql("e.school_class_id")
+    if as_member and (member := vis.granted_member_sql("p.id")):
+        segment = segment.where(f"{granted_class} OR {member[0]}", *member[1])
+    else:
+        segment = segment.where(granted_class)
     if school is not None:
         segment = segment.where("p.institution_id = %s", school.pk)
-    if klass is not None:
+    if klass is not None and members:
+        segment = segment.where(
+            "EXISTS (SELECT 1 FROM registry_subclassmembership km WHERE km.pupil_id = p.id"
+            " AND km.subclass_id = %s AND km.ended_at IS NULL)",
+            klass.pk,
+        )
+    elif klass is not None:
         segment = segment.where("e.school_class_id = %s", klass.pk)
     return segment
 
@@ -103,7 +146,8 @@ def pupil_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_years": ("c.years", ()),
         "o_nn": national_number,
     }
-    return _pupils(vis, columns, school, klass)
+    members = klass is not None and klass.is_subclass
+    return _pupils(vis, columns, school, klass, members=members, as_member=True)
 
 
 def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | None = None):
@@ -116,11 +160,11 @@ def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | Non
         f" JOIN registry_assignment {t}a ON {t}a.id = {t}.assignment_id"
         f" JOIN registry_schoolclass {t}c ON {t}c.id = {t}.schoolclass_id{granted}"
     )
+    active, params = active_teaching_sql(vis, t, f"{t}a")
     where = (
-        f"{t}a.role = 'teacher' AND {t}c.school_year_id = %s"
-        f" AND ({vis.granted_class_sql(f'{t}c.id', f'{t}g')})"
+        f"{active} AND {t}c.school_year_id = %s AND ({vis.granted_class_sql(f'{t}c.id', f'{t}g')})"
     )
-    params = [vis.school_year_id]
+    params.append(vis.school_year_id)
     if school is not None:
         where += f" AND {t}c.institution_id = %s"
         params.append(school.pk)
@@ -266,29 +310,74 @@ def pupil_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
     return _pupils(vis, columns, school, klass)
 
 
+def member_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
+    """Pupils' current memberships of visible subclasses (sourcedId = the membership's)."""
+    columns = {
+        "o_id": ("m.sourced_id", ()),
+        "o_status": (LEAVER_STATUS, ()),
+        "o_modified": ("m.updated_at", ()),
+        "o_user": ("p.sourced_id", ()),
+        "o_class": ("c.sourced_id", ()),
+        "o_school": ("i.sourced_id", ()),
+        "o_role": ("'student'", ()),
+        "o_primary": ("'false'", ()),
+        # Typed: a sorted page is one UNION with the pupils' (NULL) and teachers' (dates).
+        "o_begin": ("CAST(NULL AS date)", ()),
+        "o_end": ("CAST(NULL AS date)", ()),
+    }
+    granted, params = vis.grant_join("c.institution_id")
+    segment = SqlSegment(
+        columns,
+        "registry_subclassmembership m"
+        " JOIN registry_schoolclass c ON c.id = m.subclass_id AND c.school_year_id = %s"
+        " JOIN registry_pupil p ON p.id = m.pupil_id"
+        " JOIN registry_institution i ON i.id = c.institution_id" + granted,
+        (vis.school_year_id, *params),
+        key="m.id",
+        shown=_shown(columns),
+    )
+    segment = segment.where("m.ended_at IS NULL").where(vis.granted_class_sql("c.id"))
+    if school is not None:
+        segment = segment.where("c.institution_id = %s", school.pk)
+    if klass is not None:
+        segment = segment.where("m.subclass_id = %s", klass.pk)
+    return segment
+
+
 def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
-    """A teacher's visible class. The first teacher of a class by name is its primary
-    teacher, as in the CSV export."""
+    """A teacher's visible class that counts today, from the link's first to its last day.
+    The first teacher of a class by name (of its links that count) is its primary teacher,
+    as in the CSV export."""
     source, source_params, where, params = _teaching(vis, "t", school, klass)
+    active, active_params = active_teaching_sql(vis, "b", "ba")
     earlier = (
         "EXISTS (SELECT 1 FROM registry_assignment_classes b"
         " JOIN registry_assignment ba ON ba.id = b.assignment_id"
         " JOIN registry_staff bs ON bs.id = ba.staff_id"
-        " WHERE b.schoolclass_id = t.schoolclass_id AND ba.role = 'teacher'"
+        f" WHERE b.schoolclass_id = t.schoolclass_id AND {active}"
         " AND (bs.family_name < s.family_name"
         " OR (bs.family_name = s.family_name AND ba.staff_id < ta.staff_id)))"
+    )
+    # The link's period within its assignment's: its own dates where it has them.
+    end = (
+        "CASE WHEN t.end_date IS NULL THEN ta.end_date"
+        " WHEN ta.end_date IS NULL OR t.end_date < ta.end_date THEN t.end_date"
+        " ELSE ta.end_date END"
     )
     columns = {
         "o_id": ("t.sourced_id", ()),
         "o_status": ("'active'", ()),
-        "o_modified": ("ta.updated_at", ()),
+        "o_modified": (
+            "CASE WHEN t.updated_at > ta.updated_at THEN t.updated_at ELSE ta.updated_at END",
+            (),
+        ),
         "o_user": ("s.sourced_id", ()),
         "o_class": ("tc.sourced_id", ()),
         "o_school": ("ti.sourced_id", ()),
         "o_role": ("'teacher'", ()),
-        "o_primary": (f"CASE WHEN {earlier} THEN 'false' ELSE 'true' END", ()),
-        "o_begin": ("ta.start_date", ()),
-        "o_end": ("ta.end_date", ()),
+        "o_primary": (f"CASE WHEN {earlier} THEN 'false' ELSE 'true' END", tuple(active_params)),
+        "o_begin": ("COALESCE(t.start_date, ta.start_date)", ()),
+        "o_end": (end, ()),
     }
     source += (
         " JOIN registry_staff s ON s.id = ta.staff_id"

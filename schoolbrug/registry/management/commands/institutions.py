@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.registry.institutions_file import load_institutions_file
 from schoolbrug.sources.errors import BadInput
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Instellingen beheren in het register."
 
     def add_arguments(self, parser):
@@ -21,6 +22,9 @@ class Command(BaseCommand):
             "vestigingenlijst van de overheid; nieuwe worden aangemaakt, bestaande bijgewerkt",
         )
         load.add_argument("file", type=Path, metavar="FILE", help="CSV-bestand")
+        load.add_argument(
+            "--as", dest="actor", default="cli", metavar="WIE", help="wie dit doet (logboek)"
+        )
 
     def handle(self, *args, **opts):
         path: Path = opts["file"]

@@ -1,12 +1,11 @@
-"""`schoolbrug apps create|list|grant|revoke`: apps that read class information."""
+"""`schoolbrug apps create|list|scopes|grant|revoke`: apps that read class information."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from django.core.management.base import BaseCommand
-
+from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.sharing import access
 from schoolbrug.sharing.consent import RefusedError
 from schoolbrug.sharing.models import ROSTER_SCOPES, App
@@ -14,7 +13,7 @@ from schoolbrug.sharing.models import ROSTER_SCOPES, App
 EXIT_REFUSED = 2
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Registreer applicaties en geef of ontneem hun toegang tot klasinformatie."
 
     def add_arguments(self, parser):
@@ -29,11 +28,16 @@ class Command(BaseCommand):
             help="toegelaten scope (herhaalbaar; standaard roster-core en roster)",
         )
         actions.add_parser("list", help="toon de applicaties en hun toegang")
+        scopes = actions.add_parser("scopes", help="stel de toegelaten scopes in")
+        scopes.add_argument("app", help="naam of client id")
+        scopes.add_argument(
+            "--scope", action="append", required=True, choices=ROSTER_SCOPES, help="herhaalbaar"
+        )
+        changing = [create, scopes]
         for name, text in (("grant", "geef toegang"), ("revoke", "ontneem toegang")):
             sub = actions.add_parser(name, help=text)
             sub.add_argument("app", help="naam of client id")
             sub.add_argument("--institution", required=True, help="instellingsnummer")
-            sub.add_argument("--as", dest="actor", default="cli", help="wie dit beslist")
             if name == "grant":
                 sub.add_argument(
                     "--class",
@@ -42,6 +46,9 @@ class Command(BaseCommand):
                     default=[],
                     help="klascode (herhaalbaar); zonder: alle klassen",
                 )
+            changing.append(sub)
+        for sub in changing:  # the audit log's actor (audit.commands.AuditedCommand)
+            sub.add_argument("--as", dest="actor", default="cli", help="wie dit beslist")
 
     def handle(self, *args, **opts):
         try:
@@ -76,6 +83,10 @@ class Command(BaseCommand):
                     else ", ".join(sorted(c.code for c in grant.classes.all()))
                 )
                 self.stdout.write(f"\t{grant.institution.number}\t{what}")
+
+    def _scopes(self, opts) -> None:
+        app = access.set_scopes(access.find_app(opts["app"]), opts["scope"])
+        self.stdout.write(f"{app.name} mag nu: {' '.join(app.scopes)}.")
 
     def _grant(self, opts) -> None:
         app, institution = (

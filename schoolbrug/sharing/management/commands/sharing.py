@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand
-
+from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.registry.models import Institution
 from schoolbrug.sharing.access import institution_by_number
 from schoolbrug.sharing.consent import RefusedError, activate, active_sharing, deactivate
@@ -14,7 +13,8 @@ from schoolbrug.sharing.models import ProtocolVersion
 EXIT_REFUSED = 2
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
+    actor_option = "email"
     help = "Activeer of stop het delen van klasinformatie van een instelling (databeheerder)."
 
     def add_arguments(self, parser):

@@ -12,16 +12,18 @@ import logging
 import signal
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 
-from schoolbrug.sync.scheduling import Outcome, run_due
+from schoolbrug.audit.commands import AuditedCommand
+from schoolbrug.sync.scheduling import STARTED_BY, Outcome, run_due
 
 log = logging.getLogger("schoolbrug.sync.scheduler")
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
+    default_actor = STARTED_BY
     help = (
         "Start de dagelijkse synchronisatie van elke actieve koppeling zodra haar tijdstip "
         "voorbij is; controleert elke minuut tot je stopt (Ctrl+C)."

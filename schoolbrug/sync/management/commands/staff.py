@@ -8,8 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.sync.report import EXIT_BAD_INPUT
 from schoolbrug.sync.staff_upload import run_upload
 
@@ -19,6 +20,8 @@ COUNT_LABELS = {
     "assignments_created": "nieuwe opdrachten",
     "assignments_updated": "gewijzigde einddatums",
     "assignments_ended": "beëindigde opdrachten",
+    "teaching_ended": "klassen die eindigen met hun opdracht",
+    "teaching_extended": "klassen die met hun opdracht langer lopen",
     "unchanged": "ongewijzigde opdrachten",
 }
 ACTION_LABELS = {
@@ -27,10 +30,12 @@ ACTION_LABELS = {
     ("assignment", "create"): "nieuwe opdracht",
     ("assignment", "update"): "nieuwe einddatum",
     ("assignment", "end"): "beëindigd",
+    ("teaching", "end"): "klas eindigt met de opdracht",
+    ("teaching", "update"): "klas loopt met de opdracht langer",
 }
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Personeel beheren: de wekelijkse upload van opdrachten."
 
     def add_arguments(self, parser):

@@ -8,8 +8,9 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.wisa import PUPILS_FILE as WISA_PUPILS_FILE
 from schoolbrug.sync.management.school_year import start_year_argument
@@ -17,7 +18,8 @@ from schoolbrug.sync.report import EXIT_BAD_INPUT, SyncReport
 from schoolbrug.sync.service import SyncOptions, record_bad_input, sync_snapshots
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
+    actor_option = "started_by"
     help = "Synchroniseer het register met een export van het administratiepakket."
 
     def add_arguments(self, parser):

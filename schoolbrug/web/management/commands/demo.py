@@ -18,11 +18,12 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.registry.models import Assignment, Institution, Pupil, Staff
 from schoolbrug.sync.models import SyncRun
 from schoolbrug.web.presenters import ordered_counts
@@ -33,7 +34,7 @@ DEMO_EMAIL = "demo@schoolbrug.invalid"
 STARTED_BY = "demo"
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = gettext_lazy(
         "Start een demo: maakt een fictieve regio met scholen, synchroniseert ze, maakt de "
         "login demo/demo en start de webpagina's op http://127.0.0.1:8000/."

@@ -12,7 +12,7 @@ def first_token(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0006_pupils_of_a_school_in_id_order'),
+        ('registry', '0008_subclass_membership'),
     ]
 
     operations = [

@@ -1,0 +1,131 @@
+"""The token endpoint under attack: wrong client secrets are answered only up to a limit, per
+client id and per address, and then 429 until the window passes (the right secret too); only
+the client-credentials grant is accepted; tokens are stored as a hash only."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+from django_ratelimit import core as ratelimit_core
+from oauth2_provider.models import AccessToken
+
+from tests.sharing.conftest import API
+
+pytestmark = pytest.mark.django_db
+
+PER_CLIENT = 10  # SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT
+PER_ADDRESS = 30  # SCHOOLBRUG_TOKEN_FAILURES_PER_ADDRESS
+WINDOW = 15 * 60  # SCHOOLBRUG_TOKEN_FAILURE_WINDOW_MINUTES
+
+
+def token(client, client_id: str, secret: str, address: str = "203.0.113.7", **form):
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return client.post(
+        "/oauth/token/",
+        {"grant_type": "client_credentials", **form},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+        REMOTE_ADDR=address,
+    )
+
+
+def assert_too_many(response) -> int:
+    assert response.status_code == 429, response.content
+    body = response.json()
+    assert body["error"] == "temporarily_unavailable"
+    assert "too many failed attempts" in body["error_description"]
+    wait = int(response["Retry-After"])
+    assert 0 < wait <= WINDOW
+    assert response["Cache-Control"] == "no-store"
+    return wait
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move django-ratelimit's clock on by `seconds` (its windows are fixed)."""
+    real = ratelimit_core.time.time
+
+    class Clock:
+        offset = 0
+
+        @staticmethod
+        def time():
+            return real() + Clock.offset
+
+    monkeypatch.setattr(ratelimit_core, "time", Clock)
+
+    def move(seconds: int) -> None:
+        Clock.offset += seconds
+
+    return move
+
+
+def test_wrong_secrets_are_answered_up_to_the_limit_then_429_even_for_the_right_one(
+    client, app, settings, later
+):
+    assert settings.SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT == PER_CLIENT
+    answers = [token(client, app.client_id, f"fout-{n}") for n in range(40)]
+    assert [a.status_code for a in answers[:PER_CLIENT]] == [401] * PER_CLIENT
+    assert all(a.json()["error"] == "invalid_client" for a in answers[:PER_CLIENT])
+    for answer in answers[PER_CLIENT:]:
+        assert_too_many(answer)
+
+    # The right secret, from another address: refused until the window passes.
+    wait = assert_too_many(token(client, app.client_id, app.secret, address="198.51.100.9"))
+    later(wait + 1)
+    good = token(client, app.client_id, app.secret, address="198.51.100.9")
+    assert good.status_code == 200, good.content
+    assert good.json()["access_token"]
+
+
+def test_one_address_trying_many_clients_is_limited_too(client, app):
+    for n in range(PER_ADDRESS):
+        assert token(client, f"client-{n}", "fout").status_code == 401
+    assert_too_many(token(client, app.client_id, app.secret))
+    # Another address is not affected.
+    assert token(client, app.client_id, app.secret, address="198.51.100.9").status_code == 200
+
+
+def test_good_requests_never_count(client, app):
+    for _ in range(PER_CLIENT * 2):
+        assert token(client, app.client_id, app.secret).status_code == 200
+    for n in range(PER_CLIENT - 1):
+        assert token(client, app.client_id, f"fout-{n}").status_code == 401
+    assert token(client, app.client_id, app.secret).status_code == 200
+
+
+def test_secrets_in_the_form_body_count_the_same(client, app):
+    for n in range(PER_CLIENT):
+        response = client.post(
+            "/oauth/token/",
+            {"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": n},
+            REMOTE_ADDR=f"198.51.100.{n}",  # a new address each time: the client id counts
+        )
+        assert response.status_code == 401
+    assert_too_many(token(client, app.client_id, app.secret, address="192.0.2.1"))
+
+
+@pytest.mark.parametrize(
+    "grant",
+    ["password", "authorization_code", "refresh_token", "implicit", "", "urn:x"],
+)
+def test_only_the_client_credentials_grant_is_accepted(client, app, grant):
+    response = token(client, app.client_id, app.secret, grant_type=grant, username="u")
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_grant_type"
+
+
+def test_tokens_are_stored_as_a_hash_only(client, app, served):
+    issued = token(client, app.client_id, app.secret).json()["access_token"]
+    stored = AccessToken.objects.get()
+    assert issued not in (stored.token, stored.token_checksum)
+    assert stored.token_checksum == hashlib.sha256(issued.encode()).hexdigest()
+    users = client.get(f"{API}/users", HTTP_AUTHORIZATION=f"Bearer {issued}")
+    assert users.status_code == 200  # the API finds the token by its hash
+
+
+def test_the_rostering_api_has_no_lock_out_or_limit_on_its_path():
+    from schoolbrug.handlers import API_MIDDLEWARE
+
+    assert API_MIDDLEWARE == ["django.middleware.security.SecurityMiddleware"]
