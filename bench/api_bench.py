@@ -40,13 +40,16 @@ API = "/ims/oneroster/rostering/v1p2"
 
 
 def main() -> None:
+    global DATABASE, URL
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pupils", type=int, default=1_200_000)
     parser.add_argument("--reuse", action="store_true", help="keep the filled database")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", default=DATABASE, help="PostgreSQL database to fill")
     args = parser.parse_args()
+    DATABASE, URL = args.database, URL.replace(DATABASE, args.database)
     os.environ["DATABASE_URL"] = URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolbrug.settings")
     if not args.reuse:

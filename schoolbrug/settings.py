@@ -160,6 +160,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# What the rostering API keeps per data version (counts, bookmarks: sharing/api/kept.py).
+# A redis:// URL shares it between all workers, so a new version is counted once, not once
+# per worker; without one each process keeps its own and the demo needs nothing.
+CACHE_URL = os.environ.get("SCHOOLBRUG_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "schoolbrug",
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("SCHOOLBRUG_CACHE_URL must be a redis:// URL (or empty)")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "nl-be"
@@ -187,16 +204,25 @@ SCHOOLBRUG_CHANGE_THRESHOLD = _decimal("SCHOOLBRUG_CHANGE_THRESHOLD", 0.75, most
 # An institution may set its own period; empty: no such period.
 SCHOOLBRUG_LEAVER_BLACKOUT = os.environ.get("SCHOOLBRUG_LEAVER_BLACKOUT", "1/7-31/8")
 
+# Every 500 (web UI and API) is logged by django.request with its traceback; tracebacks are
+# printed without the exceptions' messages, which may quote personal data (logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "schoolbrug.logs.TracebackWithoutMessages",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "schoolbrug": {
             "handlers": ["console"],
             "level": os.environ.get("SCHOOLBRUG_LOG_LEVEL", "WARNING"),
-        }
+        },
+        # ERROR: the 500s; a 404 or 400 is the client's, not worth a line each.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

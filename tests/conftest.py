@@ -1,9 +1,11 @@
 """Suite-wide rules. In CI (`SCHOOLBRUG_NO_SKIPS=1`, set by .ci/run) a skipped test fails:
 there, ../shared, chromium, Redis and PostgreSQL are all present, so a skip means a test that
-silently stopped testing."""
+silently stopped testing. And `request_log`: what the logging settings print for a request."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 
 import pytest
@@ -26,3 +28,13 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def request_log(monkeypatch) -> io.StringIO:
+    """What the configured handler of django.request prints."""
+    handlers = logging.getLogger("django.request").handlers
+    (handler,) = [h for h in handlers if type(h) is logging.StreamHandler]  # not pytest's
+    printed = io.StringIO()
+    monkeypatch.setattr(handler, "stream", printed)
+    return printed

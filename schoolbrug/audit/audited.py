@@ -142,6 +142,8 @@ EXEMPT = {
     "axes.AccessFailureLog": "failed log-ins; axes' own log",
     "axes.AccessLog": "log-ins and log-outs; axes' own log",
     "sharing.VisibilityGeneration": "a cache token that moves with every audited sharing change",
+    "registry.DataVersion": "a cache token that triggers move with every registry commit",
+    "registry.DataChange": "a registry commit's marker until it commits; empty otherwise",
     # written only by the sync, in bulk, and read-only in the admin
     "registry.SourceAlias": "ids the sources give our entities; the sync keeps them",
     "registry.SchoolYear": "a calendar fact the first sync of a year creates; grants nothing",

@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from schoolbrug.registry.data_version import token_sql
 from schoolbrug.registry.models import SchoolYear
 
 from .models import AppGrant, Sharing, VisibilityGeneration
@@ -50,7 +51,8 @@ class Visibility:
     school_year_id: int
     may_read_national_number: bool  # the token holds the demographics scope
     generation: str | None = None  # None: nothing about the grants is kept
-    data_version: str = field(default="", compare=False)  # registry change marker (counts)
+    # The registry's data version (counts and bookmarks); None: nothing is kept.
+    data_version: str | None = field(default=None, compare=False)
     # The day whose teaching links count (Teaching.active_on): today, in the current year.
     day: datetime.date = field(default_factory=lambda: timezone.localdate())
 
@@ -186,21 +188,14 @@ class Visibility:
 
 
 # What a request reads at its start, as columns the token check selects in the same round
-# trip (api/auth.py): the school year, the generation, and when the registry last changed
-# (kept counts are kept per this marker: the sync never deletes pupils, enrolments, classes,
-# staff or teaching rows, and every change moves an indexed updated_at or a new id; a teaching
-# link that ends by its date alone changes the day, which the teacher queries bind).
+# trip (api/auth.py): the school year, the generation, and the registry's data version, which
+# every commit that writes a registry table changes (registry/data_version.py): kept counts
+# and bookmarks are kept per both. A teaching link that ends by its date alone changes the
+# day, which the teacher queries bind (so it is in the kept values' keys too).
 STATE_COLUMNS = f"""
        (SELECT id FROM {SchoolYear._meta.db_table} WHERE start_year = %s),
        (SELECT token FROM {VisibilityGeneration._meta.db_table} WHERE id = 1),
-       (SELECT MAX(updated_at) FROM registry_pupil),
-       (SELECT MAX(updated_at) FROM registry_enrolment),
-       (SELECT MAX(updated_at) FROM registry_schoolclass),
-       (SELECT MAX(updated_at) FROM registry_staff),
-       (SELECT MAX(updated_at) FROM registry_assignment),
-       (SELECT MAX(updated_at) FROM registry_institution),
-       (SELECT MAX(id) FROM registry_assignment_classes),
-       (SELECT MAX(updated_at) FROM registry_assignment_classes)"""
+       {token_sql(connection.vendor)}"""
 
 
 def state_params() -> list:
@@ -209,13 +204,13 @@ def state_params() -> list:
 
 def from_state(app_id: int, may_read_national_number: bool, state: tuple) -> Visibility:
     """What a request of this app may see, from the STATE_COLUMNS read at its start."""
-    year, generation, *version = state
+    year, generation, version = state
     return Visibility(
         app_id=app_id,
         school_year_id=year if year is not None else -1,
         may_read_national_number=may_read_national_number,
         generation=generation,
-        data_version=repr(version),
+        data_version=version,
     )
 
 

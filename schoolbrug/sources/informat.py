@@ -277,6 +277,19 @@ def _load_json(data: bytes, file: str) -> object:
             line=exc.lineno,
             field=str(exc.colno),
         ) from exc
+    except RecursionError:
+        raise BadInput(
+            "Het bestand is geen Informat-export: de JSON is te diep genest (lijsten of "
+            "objecten honderden lagen diep in elkaar).",
+            "not an Informat export: JSON nested too deeply",
+            file=file,
+        ) from None
+    except ValueError as exc:  # a number of thousands of digits
+        raise BadInput(
+            "Het bestand is geen Informat-export: het bevat een getal van duizenden cijfers.",
+            f"not an Informat export: {exc}",
+            file=file,
+        ) from None
 
 
 def _pupil_list(data: object, file: str) -> list:

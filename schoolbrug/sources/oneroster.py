@@ -64,6 +64,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import zips
 from .errors import BadInput
 from .findings import Finding, make_finding
 from .records import ClassRecord, PupilRecord, Snapshot, StaffRecord
@@ -157,10 +158,13 @@ def load_org_map(path: Path | str) -> dict[str, str]:
 
 
 class _Package:
-    def __init__(self, names: dict[str, object], read, close=lambda: None) -> None:
+    def __init__(
+        self, names: dict[str, object], read, close=lambda: None, zip_name: str = ""
+    ) -> None:
         self._names = names  # file name → handle for `read`
         self._read = read
         self._close = close
+        self._zip_name = zip_name  # "": a folder
 
     @classmethod
     def open(cls, path: Path) -> _Package:
@@ -168,7 +172,7 @@ class _Package:
             files = {p.name: p for p in path.iterdir() if p.is_file()}
             return cls(files, Path.read_bytes)
         if path.is_file() and zipfile.is_zipfile(path):
-            archive = zipfile.ZipFile(path)
+            archive = zips.open_zip(path)
             entries = [
                 i
                 for i in archive.infolist()
@@ -182,7 +186,7 @@ class _Package:
                 for i in entries
                 if str(PurePosixPath(i.filename).parent) == folder
             }
-            return cls(files, archive.read, archive.close)
+            return cls(files, archive.read, archive.close, zip_name=path.name)
         if not path.exists():
             raise BadInput(
                 "De map of het zip-bestand bestaat niet.",
@@ -216,7 +220,17 @@ class _Package:
         return matches[0] if matches else None
 
     def read(self, name: str) -> bytes:
-        return self._read(self._names[name])
+        if not self._zip_name:
+            try:
+                return self._read(self._names[name])
+            except OSError as exc:
+                raise BadInput(
+                    f"Het bestand kan niet gelezen worden ({exc.strerror}).",
+                    f"cannot read the file: {exc.strerror}",
+                    file=name,
+                ) from None
+        with zips.reading(self._zip_name, name):
+            return self._read(self._names[name])
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -228,20 +242,30 @@ def _decode(file: str, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        before = data[start : exc.start].decode("utf-8", "replace")
-        position = len(next(csv.reader([before + "x"])))
-        header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8", "replace")]))
-        column = header[position - 1].strip() if position <= len(header) else f"#{position}"
+        before = data[: exc.start]  # a bare CR ends a line too, as for the csv module
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise BadInput(
             "Het bestand is niet in UTF-8 bewaard: deze cel bevat onleesbare tekens. "
             "OneRoster-bestanden moeten UTF-8 zijn.",
             "undecodable bytes: OneRoster files must be UTF-8",
             file=file,
             line=line,
-            field=column,
+            field=_column_at(data, exc.start),
         ) from None
+
+
+def _column_at(data: bytes, position: int) -> str:
+    """The header name of the cell that holds byte `position` (of an undecodable file), as
+    far as the line up to there can tell; "" when it cannot."""
+    start = max(data.rfind(b"\n", 0, position), data.rfind(b"\r", 0, position)) + 1
+    before = data[start:position].decode("utf-8", "replace")
+    first = data.split(b"\n", 1)[0].split(b"\r", 1)[0].decode("utf-8", "replace")
+    try:
+        cells = len(next(csv.reader([before + "x"])))
+        header = next(csv.reader([first]), [])
+    except csv.Error:  # a quote that opens a cell of several lines: no column to name
+        return ""
+    return header[cells - 1].strip() if cells <= len(header) else f"#{cells}"
 
 
 class _Table:

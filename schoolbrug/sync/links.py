@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from schoolbrug.audit.changes import changed_fields
 from schoolbrug.audit.context import acting
+from schoolbrug.sources import zips
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import Snapshot
 from schoolbrug.sources.wisa import CLASSES_FILE, PUPILS_FILE
@@ -230,7 +231,7 @@ def plan_upload(source: str, files: dict[str, list]) -> tuple[str, dict[str, obj
         return "informat", {INFORMAT_FILE: upload}
     name, upload = _one(single, "export", "één export (zip, JSON) of 'leerlingen' + 'klassen'")
     if _is_zip(upload):
-        return _zip_format(upload), {EXPORT_ZIP: upload}
+        return _zip_format(name, upload), {EXPORT_ZIP: upload}
     return "informat", {INFORMAT_FILE: upload}
 
 
@@ -289,10 +290,17 @@ def _require_zip(name: str, upload, holding: str) -> None:
         )
 
 
-def _zip_format(upload) -> str:
+def _zip_format(name: str, upload) -> str:
     upload.seek(0)
-    with zipfile.ZipFile(upload) as archive:
-        names = {PurePosixPath(n).name.lower() for n in archive.namelist()}
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = {PurePosixPath(n).name.lower() for n in archive.namelist()}
+    except zips.BROKEN:
+        raise UploadRefused(
+            name,
+            f"Het bestand in '{name}' is geen leesbaar zip-bestand (beschadigd).",
+            f"'{name}' is a damaged zip file",
+        ) from None
     upload.seek(0)
     return "wisa" if PUPILS_FILE in names else "oneroster"
 
@@ -408,15 +416,13 @@ def detect_format(names: dict[str, Path]) -> str:
     if ONEROSTER_NAMES & names.keys():
         return "oneroster"
     jsons = [n for n in names if n.endswith(".json")]
-    zips = [n for n in names if n.endswith(".zip")]
-    if len(jsons) == 1 and not zips:
+    archives = [n for n in names if n.endswith(".zip")]
+    if len(jsons) == 1 and not archives:
         return "informat"
-    if len(zips) == 1 and not jsons:
-        try:
-            with zipfile.ZipFile(names[zips[0]]) as archive:
-                inside = {PurePosixPath(n).name.lower() for n in archive.namelist()}
-        except zipfile.BadZipFile:
-            raise _not_a_zip(names[zips[0]].name) from None
+    if len(archives) == 1 and not jsons:
+        archive_path = names[archives[0]]
+        with zips.reading(archive_path.name), zipfile.ZipFile(archive_path) as archive:
+            inside = {PurePosixPath(n).name.lower() for n in archive.namelist()}
         return "wisa" if PUPILS_FILE in inside else "oneroster"
     raise BadInput(
         "Schoolbrug herkent de bestanden niet. Verwacht: leerlingen.csv en klassen.csv (WISA), "
@@ -437,10 +443,6 @@ def _only(names: dict[str, Path], suffix: str, what: str) -> Path:
     return found[0]
 
 
-def _not_a_zip(file: str) -> BadInput:
-    return BadInput("Het bestand is geen geldig zip-bestand.", "not a valid zip file", file=file)
-
-
 def _read_wisa(folder: Path, names: dict[str, Path], institution_number: str) -> Snapshot:
     from schoolbrug.sources.wisa import parse_wisa
 
@@ -456,11 +458,7 @@ def _read_wisa(folder: Path, names: dict[str, Path], institution_number: str) ->
 def _unpack_wisa(archive_path: Path, target: Path) -> Path:
     """Unpack leerlingen.csv and klassen.csv (wherever in the zip) into `target`; nothing else,
     and never outside it."""
-    try:
-        archive = zipfile.ZipFile(archive_path)
-    except (zipfile.BadZipFile, OSError):
-        raise _not_a_zip(archive_path.name) from None
-    with archive:
+    with zips.open_zip(archive_path) as archive:
         found: dict[str, zipfile.ZipInfo] = {}
         for info in archive.infolist():
             name = PurePosixPath(info.filename).name.lower()
@@ -489,7 +487,11 @@ def _unpack_wisa(archive_path: Path, target: Path) -> Path:
             )
         private_dir(target)
         for name, info in found.items():
-            with archive.open(info) as src, private_file(target / name) as out:
+            with (
+                zips.reading(archive_path.name, info.filename),
+                archive.open(info) as src,
+                private_file(target / name) as out,
+            ):
                 shutil.copyfileobj(src, out)
     return target
 
@@ -497,8 +499,9 @@ def _unpack_wisa(archive_path: Path, target: Path) -> Path:
 def _read_oneroster(folder: Path, names: dict[str, Path], institution_number: str) -> Snapshot:
     from schoolbrug.sources.oneroster import parse_oneroster
 
-    zips = [path for name, path in names.items() if name.endswith(".zip")]
-    source = zips[0] if len(zips) == 1 and not ONEROSTER_NAMES & names.keys() else folder
+    archives = [path for name, path in names.items() if name.endswith(".zip")]
+    one_zip = len(archives) == 1 and not ONEROSTER_NAMES & names.keys()
+    source = archives[0] if one_zip else folder
     snapshots = parse_oneroster(source)
     return pick_institution(snapshots, institution_number)
 

@@ -2,12 +2,15 @@ from .aliases import SourceAlias
 from .organisation import Board, Community, Institution, Site
 from .people import Assignment, Enrolment, Pupil, Staff, SubclassMembership, Teaching
 from .structure import LEAVERS_CLASS_CODE, SchoolClass, SchoolYear
+from .version import DataChange, DataVersion
 
 __all__ = [
     "LEAVERS_CLASS_CODE",
     "Assignment",
     "Board",
     "Community",
+    "DataChange",
+    "DataVersion",
     "Enrolment",
     "Institution",
     "Pupil",

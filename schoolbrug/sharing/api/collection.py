@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from . import sql
 from .counts import Bookmark, Counter
 from .errors import bad_request
-from .params import Column, ListParams, filter_q
+from .params import Column, ListParams, filter_q, shown
 from .sql import SqlSegment
 
 
@@ -124,7 +124,7 @@ def _sorted_page(
     if column is None:
         raise bad_request(
             "invaliddata",
-            f"cannot sort on {params.sort!r}; fields: {', '.join(sorted(resource.columns))}",
+            f"cannot sort on {shown(params.sort)}; fields: {', '.join(sorted(resource.columns))}",
         )
     total = sum(counter.count(segment) for segment in segments)
     if all(isinstance(segment, SqlSegment) for segment in segments):
@@ -154,7 +154,7 @@ def select_fields(objects: list[dict], resource: Resource, names: list[str] | No
     if unknown := [n for n in names if n not in resource.fields]:
         raise bad_request(
             "invalid_selection_field",
-            f"{resource.collection} have no field {', '.join(unknown)}; "
-            f"fields: {', '.join(resource.fields)}",
+            f"{resource.collection} have no field {', '.join(map(shown, unknown[:3]))}"
+            f"{' …' if len(unknown) > 3 else ''}; fields: {', '.join(resource.fields)}",
         )
     return [{k: v for k, v in obj.items() if k in names} for obj in objects]

@@ -2,12 +2,13 @@
 walking every row before them.
 
 Counting what an app sees of 1.2 M pupils takes longer than serving the page itself, and a
-consumer paging through asks the same count hundreds of times. A count is kept (per process)
-under the exact SQL of the counted query **and** a version of everything it depends on: the
-registry's change marker and the visibility generation, both read with the token at the start
-of the request (auth.py). Any change makes a new key, so a count is never stale; it is only
-not recounted while nothing changed. Without a generation (a flushed test database) nothing is
-kept.
+consumer paging through asks the same count hundreds of times. A count is kept (kept.py:
+once for all workers) under the exact SQL of the counted query **and** a version of
+everything it depends on: the registry's data version, which every commit that writes the
+registry changes (registry/data_version.py), and the visibility generation, both read with
+the token at the start of the request (auth.py). Any change makes a new key, so a count is
+never stale; it is only not recounted while nothing changed. Without a version (a flushed
+test database) nothing is kept.
 
 Bookmarks work the same way for `offset`: the pk at every STRIDE-th row of a collection (read
 once per data version with a window function), so page 6,000 of 1.2 M pupils starts at the
@@ -20,7 +21,6 @@ import hashlib
 from array import array
 from dataclasses import dataclass
 
-from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, QuerySet
@@ -28,6 +28,7 @@ from django.db.models import F, QuerySet
 from schoolbrug.sharing.visibility import Visibility
 
 from . import sql
+from .kept import kept
 from .sql import SqlSegment
 
 # A page skips at most this many rows after its bookmark (OFFSET still computes them, at
@@ -55,13 +56,7 @@ class Counter:
     def count(self, segment: SqlSegment | QuerySet) -> int:
         counted, params = _count_sql(segment)
         key = self._key("count", counted, params)
-        cache = caches["default"]
-        total = cache.get(key) if key else None
-        if total is None:
-            total = sql.scalar(counted, params, prepare=False)  # once per data version
-            if key:
-                cache.set(key, total, timeout=3600)
-        return total
+        return kept(key, lambda: sql.scalar(counted, params, prepare=False))
 
     def bookmark(
         self, segment: SqlSegment | QuerySet, offset: int, wanted: int, filtered: bool = False
@@ -99,18 +94,11 @@ class Counter:
                 keys, params = segment.order_by().values(mark=F("pk")).query.sql_with_params()
             except EmptyResultSet:  # a filter no row can match (an id that is not ours)
                 return array("q")
-        key = self._key("marks", keys, params)
-        cache = caches["default"]
-        marks = cache.get(key) if key else None
-        if marks is None:
-            marks = _read_marks(keys, params)
-            if key:
-                cache.set(key, marks, timeout=3600)
-        return marks
+        return kept(self._key("marks", keys, params), lambda: _read_marks(keys, params))
 
     def _key(self, kind: str, text: str, params) -> str | None:
         vis = self.vis
-        if vis.generation is None:
+        if vis.generation is None or vis.data_version is None:
             return None
         version = f"{vis.data_version}/{vis.generation}/{vis.school_year_id}"
         return f"{kind}:" + _digest(text, params, version)

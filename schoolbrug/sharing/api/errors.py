@@ -1,13 +1,17 @@
 """OneRoster 1.2 error payloads (imsx_StatusInfo) and the DRF exception handler that writes
-them for every failure of the rostering API, authentication included."""
+them for every failure of the rostering API, authentication included; a fault of ours too
+(server_error, Django's handler500)."""
 
 from __future__ import annotations
 
 import logging
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
+
+from schoolbrug.handlers import API_PREFIXES
 
 log = logging.getLogger("schoolbrug.api")
 
@@ -70,6 +74,16 @@ def exception_handler(exc, context) -> Response | None:
     elif isinstance(exc, exceptions.APIException):
         status, minor, text = exc.status_code, "invaliddata", str(exc.detail)
     else:
+        # A fault of ours: Django logs it with its traceback (django.request, settings.LOGGING)
+        # and answers it with server_error below.
         return None
     log.info("oneroster api %s %s", status, minor)
     return Response(status_info(minor, text), status=status, headers=headers)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the rostering API's clients read JSON, the web UI's people a page."""
+    if request.path.startswith(API_PREFIXES):
+        body = status_info("internal_server_error", "internal server error (logged)")
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)
