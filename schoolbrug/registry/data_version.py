@@ -1,11 +1,14 @@
 """Keeps the registry's data version (DataVersion) moving with every commit that writes a
-registry table, and says how to read it.
+registry table, or a sharing table that says what apps see, and says how to read it.
 
 Triggers in the database, not a call in each writer: the sync's bulk statements and COPY,
 the staff upload, the admin, a management command and whatever writer comes next all move it
 without knowing. They are installed after every `migrate` on every table of the registry app
 (`install`, on post_migrate), so a table a later migration adds, or one SQLite rebuilds to
-alter it (which drops its triggers), has them too.
+alter it (which drops its triggers), has them too. The sharing app's tables (sharing periods,
+apps, grants and their classes, protocols) are watched the same way: a school that stops
+sharing changes the API's counts as much as a sync does, and a bulk statement or a script
+sends none of the signals that move the visibility generation.
 
 PostgreSQL: the new token must be set at the END of the writing transaction. Set at its first
 write, the row's lock would be held to the commit and parallel `--jobs` writers would wait for
@@ -78,10 +81,20 @@ _SQLITE_TABLE = (
 _SQLITE_EVENTS = ("insert", "update", "delete")
 
 
+# The apps whose tables move the version: the registry, and sharing (what apps may see).
+VERSIONED_APPS = ("registry", "sharing")
+# Tokens of their own, not data: writing them must not move the version.
+UNVERSIONED_MODELS = ("registry.DataVersion", "registry.DataChange", "sharing.VisibilityGeneration")
+
+
 def registry_tables() -> list[str]:
-    """Every table of the registry app (many-to-many tables included) but the version's."""
-    models = apps.get_app_config("registry").get_models(include_auto_created=True)
-    own = {VERSION_TABLE, CHANGE_TABLE}
+    """Every table of VERSIONED_APPS (many-to-many tables included) but the tokens'."""
+    models = [
+        model
+        for label in VERSIONED_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+    ]
+    own = {apps.get_model(label)._meta.db_table for label in UNVERSIONED_MODELS}
     tables = {m._meta.db_table for m in models if m._meta.managed and not m._meta.proxy}
     return sorted(tables - own)
 

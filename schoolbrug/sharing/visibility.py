@@ -40,7 +40,8 @@ class GrantKinds:
     national_number: bool  # some institution's accepted protocol allows the national number
 
 
-# Per process: (app, scope, generation) -> GrantKinds.
+# Per process: (app, scope, generation, data version) -> GrantKinds. The data version too: it
+# also moves with writes to the sharing tables that send no signal (a bulk statement).
 _KINDS: OrderedDict[tuple, GrantKinds] = OrderedDict()
 _KEEP = 256
 
@@ -129,7 +130,7 @@ class Visibility:
         )
 
     def kinds(self) -> GrantKinds:
-        key = (self.app_id, self.may_read_national_number, self.generation)
+        key = (self.app_id, self.may_read_national_number, self.generation, self.data_version)
         if self.generation is not None and (kept := _KINDS.get(key)) is not None:
             return kept
         grants = self.grants()

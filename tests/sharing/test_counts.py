@@ -13,6 +13,7 @@ from django.utils import timezone
 from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass, SchoolYear
 from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.api import counts
+from schoolbrug.sharing.models import AppGrant, Sharing
 from schoolbrug.sync.service import sync_snapshot
 from tests.factories import klass, snapshot
 from tests.factories import pupil as pupil_record
@@ -226,3 +227,48 @@ def test_a_page_with_its_count_kept_takes_the_queries_it_took_before(schools, ap
             again = _read_in_this_thread(client, api, path, limit=1)
         assert again.headers["X-Total-Count"] == first.headers["X-Total-Count"]
         assert len(queries) == expected, "\n".join(q["sql"][:150] for q in queries)
+
+
+def test_a_kept_count_follows_bulk_statements_on_sharing_and_grants_too(served, api):
+    """Writers of sharing and grants that send no signals (a bulk `update`, raw SQL: a
+    script, a data fix, a later command) change what an app sees as much as the pages do:
+    counts and bookmarks must follow them as they follow the registry's bulk writes. School
+    B stays granted throughout, so every page has rows and needs its count."""
+    a = served.a.institution
+
+    def total_and_listed() -> tuple[int, int]:
+        response = api.get("/students", limit=1)
+        assert response.status_code == 200
+        listed = len(api.get("/students", limit=100).json()["users"])
+        return int(response.headers["X-Total-Count"]), listed
+
+    everything = total_and_listed()
+    assert everything[0] == everything[1] > 2
+    Sharing.objects.filter(institution=a).update(deactivated_at=timezone.now())
+    only_b = total_and_listed()
+    assert only_b[0] == only_b[1] == 2  # B's class 1A
+    Sharing.objects.filter(institution=a).update(deactivated_at=None)
+    assert total_and_listed() == everything
+    AppGrant.objects.filter(institution=a).update(all_classes=False)  # chosen: none
+    assert total_and_listed() == only_b
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE sharing_appgrant SET all_classes = %s", [True])
+    b_all = total_and_listed()
+    assert b_all[0] == b_all[1] > everything[0]  # B's other classes too
+
+
+def test_what_kinds_of_grants_an_app_holds_follows_bulk_statements_too(schools, app, api):
+    """The kinds of grants an app holds (all classes, chosen ones) are kept per version too:
+    a grant turned from all classes to chosen ones by bulk statements is read as chosen."""
+    a = schools.a
+    consent.activate(a.institution, schools.director)
+    access.grant(app.app, a.institution, [], by=schools.director)
+    assert len(api.get("/students").json()["users"]) == 4
+    grant = AppGrant.objects.get(app=app.app)
+    AppGrant.objects.filter(pk=grant.pk).update(all_classes=False)
+    AppGrant.classes.through.objects.bulk_create(
+        [AppGrant.classes.through(appgrant_id=grant.pk, schoolclass_id=a.classes["1A"].pk)]
+    )
+    response = api.get("/students", limit=1)
+    assert response.headers["X-Total-Count"] == "2"
+    assert len(api.get("/students").json()["users"]) == 2  # 1A's two pupils
