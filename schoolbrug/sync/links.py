@@ -479,12 +479,7 @@ def _unpack_wisa(archive_path: Path, target: Path) -> Path:
                 "the zip lacks " + ", ".join(missing),
                 file=archive_path.name,
             )
-        if sum(info.file_size for info in found.values()) > MAX_UPLOAD_BYTES:
-            raise BadInput(
-                "Het zip-bestand is uitgepakt te groot.",
-                "the zip is too large unpacked",
-                file=archive_path.name,
-            )
+        _refuse_if_too_large_unpacked(archive_path, found.values())
         private_dir(target)
         for name, info in found.items():
             with (
@@ -496,12 +491,27 @@ def _unpack_wisa(archive_path: Path, target: Path) -> Path:
     return target
 
 
+def _refuse_if_too_large_unpacked(archive_path: Path, members) -> None:
+    """A zip that would unpack to more than MAX_UPLOAD_BYTES (a zip bomb: kilobytes that
+    unpack to gigabytes) is refused from its table of contents, before anything is read. The
+    sizes it declares bound what is read: zipfile stops a member at its declared size."""
+    if sum(info.file_size for info in members) > MAX_UPLOAD_BYTES:
+        raise BadInput(
+            "Het zip-bestand is uitgepakt te groot.",
+            "the zip is too large unpacked",
+            file=archive_path.name,
+        )
+
+
 def _read_oneroster(folder: Path, names: dict[str, Path], institution_number: str) -> Snapshot:
     from schoolbrug.sources.oneroster import parse_oneroster
 
     archives = [path for name, path in names.items() if name.endswith(".zip")]
     one_zip = len(archives) == 1 and not ONEROSTER_NAMES & names.keys()
     source = archives[0] if one_zip else folder
+    if one_zip:
+        with zips.open_zip(source) as archive:
+            _refuse_if_too_large_unpacked(source, archive.infolist())
     snapshots = parse_oneroster(source)
     return pick_institution(snapshots, institution_number)
 

@@ -175,3 +175,34 @@ def test_a_damaged_zip_in_a_drop_folder_is_bad_input(tmp_path):
     with pytest.raises(BadInput) as error:
         links.read_export(tmp_path, "file_drop", "012345")
     assert error.value.file == "export.zip" and "zip" in error.value.reason_nl
+
+
+def test_a_oneroster_zip_that_unpacks_too_large_is_bad_input_before_it_is_read(
+    client, uploads, monkeypatch
+):
+    """A zip bomb: a few kilobytes that unpack to far more than any export. The WISA zip had
+    its limit on the unpacked size; a OneRoster zip was read into memory whatever it held."""
+    monkeypatch.setattr(links, "MAX_UPLOAD_BYTES", 1024 * 1024)
+    files = oneroster_set()
+    padded = {**files, "users.csv": files["users.csv"] + b"\n" * (2 * 1024 * 1024)}
+    data = _zip_deflated(padded)
+    assert len(data) < 64 * 1024
+    read = []
+    real_read = zipfile.ZipFile.read
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "read",
+        lambda self, name, *a: read.append(name) or real_read(self, name, *a),
+    )
+    run = upload(client, "oneroster", "set.zip", data)
+    assert "te groot" in run.findings[0]["message"]
+    assert run.findings[0]["file"] == "export.zip"
+    assert read == []  # refused from the zip's table of contents: nothing was unpacked
+
+
+def _zip_deflated(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
