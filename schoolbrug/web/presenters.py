@@ -292,8 +292,17 @@ def run_report(run: SyncRun) -> dict[str, Any]:
 
 
 def _masked_value(name: str, value: Any) -> Any:
+    """A value of the history as shown: the national number field masked, and any valid
+    national number in any other text too (one typed into the wrong field of the package,
+    a registration number, a parent's phone, is data the sync records as it came)."""
     if name == "national_number" and value:
         return mask_national_number(str(value))
+    if isinstance(value, str):
+        return mask_national_numbers_in(value)
+    if isinstance(value, dict):
+        return {key: _masked_value(key, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_value(name, item) for item in value]
     return value
 
 

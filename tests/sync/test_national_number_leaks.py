@@ -155,3 +155,48 @@ def test_runs_stored_before_the_fix_are_masked_by_the_migration(db):
     assert finding["pupil_name"] == "Zoë 85.07.30-***.**"
     assert finding["national_number_masked"] == "85.07.30-***.**"
     assert finding["line"] == 4
+
+
+def test_a_national_number_typed_into_another_cell_is_masked_in_the_history(
+    tmp_path, client, django_user_model
+):
+    """A national number typed into the wrong field of the package (the registration number,
+    a parent's phone) is data the sync takes as it is, and the history records the change:
+    the history's pages and its CSV show it masked, as every other text."""
+    region = generate_region(60, seed=3)
+    number = region.institutions[0].number
+    folder = tmp_path / "export" / number
+
+    def sync() -> None:
+        write_region(region, tmp_path / "export")
+        call_command(
+            "sync", "wisa", "--institution", number, "--pupils", str(folder / "leerlingen.csv"),
+            "--classes", str(folder / "klassen.csv"), stdout=io.StringIO(),
+        )  # fmt: skip
+
+    sync()
+    rows = [list(row) for row in region.pupils[number]]
+    nn = COL["RIJKSREGISTERNR"]
+    victim = next(row for row in rows if row[nn] and row[COL["KLASNUMMER"]] not in ("", "0"))
+    numbers = [victim[nn]]
+    victim[COL["STAMBOEKNUMMER"]] = victim[nn]
+    victim[COL["GSM_MOEDER"]] = spellings(victim[nn])[1]
+    region.pupils[number] = [tuple(row) for row in rows]
+    sync()
+    pupil = Pupil.objects.get(national_number=victim[nn])
+    assert pupil.registration_number == victim[nn]  # the package's data, kept as it came
+
+    admin = django_user_model.objects.create_superuser("beheer", "beheer@example.be", "x")
+    client.force_login(admin)
+    masked = f"{victim[nn][:2]}.{victim[nn][2:4]}.{victim[nn][4:6]}-***.**"
+    for url in (
+        reverse("web:pupil", args=[pupil.sourced_id]),
+        reverse("web:audit") + f"?id={pupil.sourced_id}",
+        reverse("web:audit_csv") + f"?id={pupil.sourced_id}",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = b"".join(page.streaming_content if page.streaming else [page.content]).decode()
+        history = text.split("Geschiedenis", 1)[-1]  # the pupil page's own record aside
+        assert_no_full_number(history, numbers, url)
+        assert masked in history, url
