@@ -34,7 +34,7 @@ from schoolbrug.sync.tasks import start_upload
 from . import presenters, queries
 from .link_forms import SourceLinkForm
 from .permissions import actor as audit_actor
-from .permissions import institution_or_404, may_manage_apps
+from .permissions import institution_or_404, may_manage_apps, sees_whole_school
 from .views import login
 
 log = logging.getLogger("schoolbrug.web.links")
@@ -60,6 +60,7 @@ def link_page(request: HttpRequest, number: str) -> HttpResponse:
         # The link token lets anyone who holds it replace the school's pupil data.
         return HttpResponseForbidden(LINK_MANAGER_REFUSAL)
     link = SourceLink.objects.filter(institution=institution).first()
+    whole_school = sees_whole_school(request.user, institution)
     actor = audit_actor(request.user)
     token = None
     replaced = False
@@ -98,8 +99,15 @@ def link_page(request: HttpRequest, number: str) -> HttpResponse:
             "replaced": replaced,
             "upload_url": request.build_absolute_uri(reverse("web:link_upload")),
             "drop_dir": links.drop_dir(institution.number),
-            "uploads": (link.uploads.select_related("sync_run")[:UPLOADS_SHOWN] if link else []),
-            "runs": queries.runs(institution.number)[:RUNS_SHOWN],
+            # Runs and exports name every pupil of the school: as on every page, not for a
+            # teacher (permissions.py).
+            "uploads": (
+                link.uploads.select_related("sync_run")[:UPLOADS_SHOWN]
+                if link and whole_school
+                else []
+            ),
+            "runs": queries.runs(institution.number)[:RUNS_SHOWN] if whole_school else [],
+            "sees_whole_school": whole_school,
         },
     )
 

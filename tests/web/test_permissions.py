@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Assignment, Pupil, Teaching
+from schoolbrug.sync.models import LinkUpload
+from tests.sync.link_data import make_link
 from tests.web.conftest import make_staff, make_user
 
 CARE = {"dyslexie": "extra tijd bij toetsen"}
@@ -134,6 +136,23 @@ def test_the_history_shows_only_her_pupils_and_class_and_no_sync_runs(
     assert list(client.get(reverse("web:runs")).context["page"]) == []
     assert client.get(reverse("web:run", args=[school.run.pk])).status_code == 404
     assert client.get(reverse("web:run_report", args=[school.run.pk])).status_code == 404
+
+
+def test_the_link_page_shows_her_no_sync_runs_or_their_exports(
+    client, school_with_care, teacher_1a
+):
+    """The page of the link with the administration package lists the school's recent runs
+    and exports, each with its status and pupil counts: none of that for a teacher."""
+    school = school_with_care
+    link, _ = make_link(school.institution.number)
+    LinkUpload.objects.create(
+        link=link, received_at=timezone.now(), started_by="upload", sync_run=school.run
+    )
+    page = client.get(reverse("web:link", args=[school.institution.number]))
+    assert page.status_code == 200
+    assert list(page.context["runs"]) == [] and list(page.context["uploads"]) == []
+    assert reverse("web:run", args=[school.run.pk]) not in page.content.decode()
+    assert "Recente synchronisaties" not in page.content.decode()
 
 
 def test_once_her_link_ends_she_no_longer_sees_the_class(client, school_with_care, teacher_1a):
