@@ -162,3 +162,18 @@ def test_a_log_in_from_code_has_no_address_and_is_not_counted(person):
         assert authenticate(username="secretariaat", password=f"fout-{attempt}") is None
     assert authenticate(username="secretariaat", password=PASSWORD) == person
     assert not AccessAttempt.objects.exists()
+
+
+def test_addresses_of_one_ipv6_network_count_as_one(client, person, django_user_model):
+    """An IPv6 subscriber gets a /64 (2^64 addresses): counted per address, each guess could
+    come from a new one. The addresses of one /64 count as one; IPv4 written as IPv6 as
+    itself."""
+    for attempt in range(LIMIT):
+        log_in(client, f"fout-{attempt}", address=f"2001:db8:1:2::{attempt + 1:x}")
+    assert is_locked_out(log_in(client, PASSWORD, address="2001:db8:1:2:ffff::9"))
+    # Another network is not affected.
+    assert log_in(client, PASSWORD, address="2001:db8:1:3::1").status_code == 302
+    client.logout()
+    for attempt in range(LIMIT):
+        log_in(client, f"fout-{attempt}", address="198.51.100.30")
+    assert is_locked_out(log_in(client, PASSWORD, address="::ffff:198.51.100.30"))
