@@ -254,7 +254,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 # Wrong client secrets at /oauth/token/: after this many failures in the window, per client id
-# and per address, the endpoint answers 429 (even to the right secret) until the window ends.
+# from one address and per address, the endpoint answers that address 429 (even to the right
+# secret) until the window ends.
 # Counted in Django's default cache: give several processes a shared one (Redis).
 SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT = _number("SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT", 10)
 SCHOOLBRUG_TOKEN_FAILURES_PER_ADDRESS = _number("SCHOOLBRUG_TOKEN_FAILURES_PER_ADDRESS", 30)

@@ -2,11 +2,11 @@
 
 An app's client secret is the key to the pupils of every school that granted it. Without a
 limit anyone could try secrets as fast as the server answers. Failures (`invalid_client`: a
-wrong secret or an unknown client) are counted per client id and per address in Django's
-default cache (django-ratelimit's fixed windows); once either count reaches its limit, the
-endpoint answers 429 with an OAuth-style JSON error and `Retry-After` until the window ends,
-the right secret included, so guessing on does not pay. Only failures count: an app that asks
-for a token every minute never meets the limit.
+wrong secret or an unknown client) are counted per address and per client id from an
+address in Django's default cache (django-ratelimit's fixed windows); once either count
+reaches its limit, the endpoint answers that address 429 with an OAuth-style JSON error and
+`Retry-After` until the window ends, the right secret included, so guessing on does not pay.
+Only failures count: an app that asks for a token every minute never meets the limit.
 
 Also: apps get tokens by the client-credentials grant only; any other grant is refused here,
 before the toolkit looks at it.
@@ -46,12 +46,15 @@ def _client_id(request: HttpRequest) -> str:
 
 
 def _counters(request: HttpRequest) -> list[tuple[str, int]]:
-    """(counter, limit) that a failure of this request adds to."""
-    counters = [
-        (f"address:{client_address(request)}", settings.SCHOOLBRUG_TOKEN_FAILURES_PER_ADDRESS)
-    ]
+    """(counter, limit) that a failure of this request adds to: per address, and per client id
+    from that address. Not per client id alone: a client id is no secret, and anyone who knew
+    one would keep the app from every token, everywhere, with a few wrong secrets."""
+    address = client_address(request)
+    counters = [(f"address:{address}", settings.SCHOOLBRUG_TOKEN_FAILURES_PER_ADDRESS)]
     if client_id := _client_id(request):
-        counters.append((f"client:{client_id}", settings.SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT))
+        counters.append(
+            (f"client:{address}:{client_id}", settings.SCHOOLBRUG_TOKEN_FAILURES_PER_CLIENT)
+        )
     return counters
 
 
