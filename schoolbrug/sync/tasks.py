@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from schoolbrug.audit import context as audit_context
 from schoolbrug.celery import app
+from schoolbrug.logs import traceback_lines
 from schoolbrug.sources.errors import BadInput
 
 from . import links
@@ -113,9 +114,17 @@ def process_upload(upload_id: str) -> LinkUpload | None:
         upload.error = INTERNAL_ERROR
         upload.finished_at = timezone.now()
         upload.save(update_fields=["status", "error", "finished_at", "format"])
-        # The type only: a database error's text may quote the row it refused.
-        log.error("upload %s (%s): sync failed: %s", upload.pk, number, type(error).__name__)
-        raise
+        # Where it went wrong, without what the exceptions say (a database error's text may
+        # quote the row it refused, a parser's the cell). Not raised again: Celery would log
+        # the task's failure with the message, and the upload already says it failed.
+        log.error(
+            "upload %s (%s): sync failed: %s\n%s",
+            upload.pk,
+            number,
+            type(error).__name__,
+            "".join(traceback_lines(error)),
+        )
+        return upload
     upload.sync_run_id = report.run_id
     upload.status = LinkUpload.Status.DONE
     upload.error = ""

@@ -427,6 +427,34 @@ def test_an_upload_is_synced_by_a_celery_worker_through_redis(client, settings, 
     assert status["sync_run"] == upload.sync_run_id and status["report"]["applied"]
 
 
+def test_a_failed_sync_is_logged_without_what_the_exception_says(tmp_path, monkeypatch, capfd):
+    """A fault of ours while reading an export may quote a cell (a national number): the
+    upload says it failed, and the log has where it happened, never what the exception says.
+    Re-raised from the task, the failure was also logged by Celery, with its message."""
+    from schoolbrug.celery import app
+
+    cell = "850730" + "03328"  # not on one line of code, which a traceback shows
+
+    def faulty(*_args):
+        raise ValueError(f"invalid literal for int() with base 10: {cell!r}")
+
+    monkeypatch.setattr(links, "read_export", faulty)
+    link, _ = make_link()
+    pupils_path, classes_path = wisa_pair(tmp_path / "export")
+    files = {
+        "leerlingen.csv": SimpleUploadedFile("l.csv", pupils_path.read_bytes()),
+        "klassen.csv": SimpleUploadedFile("k.csv", classes_path.read_bytes()),
+    }
+    upload = links.store_upload(link, "wisa", files, started_by="upload")
+    app.log.setup(loglevel="INFO")  # the worker's own logging, as `celery worker` sets it up
+    run_upload.apply(args=[str(upload.pk)])
+    upload.refresh_from_db()
+    assert upload.status == "failed" and "niets gewijzigd" in upload.error
+    printed = "".join(capfd.readouterr())
+    assert "ValueError" in printed and "faulty" in printed  # where, and what type
+    assert cell not in printed
+
+
 def test_the_task_takes_only_an_id(tmp_path):
     link, _ = make_link()
     pupils_path, classes_path = wisa_pair(tmp_path / "export")
