@@ -37,9 +37,22 @@ pages = [
 ]
 
 # Django's auth views stay outside the "web" namespace: they reverse their own names
-# ("login", "password_reset_done", ...) without one.
+# ("login", "password_change_done") without one. Not its password reset by mail: Schoolbrug
+# sends no mail (an administrator unlocks and sets passwords), and those pages answered
+# anyone, in English and without any limit, and mailed every address that has an account
+# once per request wherever a mail server (Django's default: this machine's) takes mail.
 urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("", include((pages, "web"))),
 ]

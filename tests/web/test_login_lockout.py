@@ -177,3 +177,21 @@ def test_addresses_of_one_ipv6_network_count_as_one(client, person, django_user_
     for attempt in range(LIMIT):
         log_in(client, f"fout-{attempt}", address="198.51.100.30")
     assert is_locked_out(log_in(client, PASSWORD, address="::ffff:198.51.100.30"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/MQ/set-password/",
+        "/accounts/reset/done/",
+    ],
+)
+def test_there_is_no_password_reset_by_mail(client, person, path):
+    """Schoolbrug sends no mail (the lock-out page says: ask the administrator). Django's
+    reset pages answered anyway: in English, without any limit, mailing every address that
+    has an account once per request wherever a mail server takes mail."""
+    assert client.get(path).status_code == 404
+    answer = client.post(path, {"email": "secretariaat@regenboog.be"})
+    assert answer.status_code == 404
