@@ -24,10 +24,13 @@ A person with several assignments in a school has the rights of all of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import (
     Assignment,
     Enrolment,
@@ -48,12 +51,8 @@ WHOLE_SCHOOL_ROLES = (
     Assignment.Role.SECRETARY,
     Assignment.Role.CARE_TEAM,
 )
-# Who sees the care record of the pupils they see.
-CARE_RECORD_ROLES = (
-    Assignment.Role.DIRECTOR,
-    Assignment.Role.CARE_TEAM,
-    Assignment.Role.TEACHER,
-)
+# Who sees the care record of every pupil of the school (a teacher: of the pupils they teach).
+CARE_RECORD_ROLES = (Assignment.Role.DIRECTOR, Assignment.Role.CARE_TEAM)
 
 
 def user_email(user) -> str:
@@ -154,7 +153,7 @@ def may_see_care_record(user, pupil: Pupil) -> bool:
     if sees_everything(user):
         return True
     if (
-        _assignments_today(user, (Assignment.Role.DIRECTOR, Assignment.Role.CARE_TEAM))
+        _assignments_today(user, CARE_RECORD_ROLES)
         .filter(institution_id=pupil.institution_id)
         .exists()
     ):
@@ -162,13 +161,20 @@ def may_see_care_record(user, pupil: Pupil) -> bool:
     return Pupil.objects.filter(taught_pupils(user), pk=pupil.pk).exists()
 
 
-def care_record_numbers(user) -> set[str] | None:
-    """The institution numbers where `user` sees the care record of every pupil they see
-    there (None: everywhere); elsewhere, history hides its changes."""
+def care_record_shown(user) -> Callable[[AuditEntry], bool]:
+    """Whether the history shows an entry's care record changes to `user`: everywhere for a
+    superuser, in the schools where they are director or care team, and elsewhere only for
+    the pupils they teach. By school alone, someone who teaches one class and sees the whole
+    school for another role (an ICT coordinator who teaches) saw every pupil's."""
     if sees_everything(user):
-        return None
-    return set(
+        return lambda entry: True
+    numbers = set(
         _assignments_today(user, CARE_RECORD_ROLES).values_list("institution__number", flat=True)
+    )
+    pupils = set(Pupil.objects.filter(taught_pupils(user)).values_list("sourced_id", flat=True))
+    return lambda entry: (
+        entry.institution_number in numbers
+        or (entry.entity == "pupil" and entry.entity_sourced_id in pupils)
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -371,19 +371,17 @@ AUDIT_CSV_HEADER = (
 
 
 def audit_csv_rows(
-    entries: Iterable[AuditEntry], care_numbers: set[str] | None = None
+    entries: Iterable[AuditEntry], care_shown: Callable[[AuditEntry], bool] | None = None
 ) -> Iterator[list[str]]:
     """The audit log as CSV rows (header first); changes as JSON, national numbers masked,
-    care record changes hidden outside `care_numbers` (None: hidden nowhere)."""
+    care record changes hidden where `care_shown` says no (None: shown everywhere)."""
     yield [_(h) for h in AUDIT_CSV_HEADER]
     for entry in entries:
         changes = {
             name: [_masked_value(name, v) for v in pair] if isinstance(pair, list) else pair
             for name, pair in (entry.changes or {}).items()
         }
-        if "care_record" in changes and not (
-            care_numbers is None or entry.institution_number in care_numbers
-        ):
+        if "care_record" in changes and not (care_shown is None or care_shown(entry)):
             changes["care_record"] = str(HIDDEN)
         yield [
             entry.at.isoformat(),

@@ -22,7 +22,7 @@ from schoolbrug.sync.models import SyncRun
 from . import class_tree, presenters, queries
 from .permissions import (
     SUBCLASS_MANAGER_REFUSAL,
-    care_record_numbers,
+    care_record_shown,
     institution_or_404,
     institutions_for,
     may_manage_subclasses,
@@ -241,10 +241,9 @@ def _audit_entries(request: HttpRequest, filters: dict):
 def audit_list(request: HttpRequest) -> HttpResponse:
     filters = _audit_filters(request)
     page = paginate(request, _audit_entries(request, filters))
-    care = care_record_numbers(request.user)
+    care_shown = care_record_shown(request.user)
     for entry in page:
-        hide = care is not None and entry.institution_number not in care
-        entry.change_list = presenters.change_rows(entry.changes, hide_care=hide)
+        entry.change_list = presenters.change_rows(entry.changes, hide_care=not care_shown(entry))
     return render(
         request,
         "web/audit_list.html",
@@ -271,7 +270,7 @@ def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered audit log as CSV for Excel: semicolons and a UTF-8 byte order mark."""
     entries = _audit_entries(request, _audit_filters(request)).iterator(chunk_size=2000)
     writer = csv.writer(_Echo(), delimiter=";")
-    rows = presenters.audit_csv_rows(entries, care_record_numbers(request.user))
+    rows = presenters.audit_csv_rows(entries, care_record_shown(request.user))
     lines = (writer.writerow(row) for row in rows)
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -210,6 +210,35 @@ def test_the_school_wide_roles_and_the_care_record(
     assert ("extra tijd bij toetsen" in csv) is sees_care_record
 
 
+@pytest.mark.parametrize("role", [Assignment.Role.ICT_COORDINATOR, Assignment.Role.SECRETARY])
+def test_a_school_wide_role_who_also_teaches_sees_the_care_record_of_her_own_pupils_only(
+    client, school_with_care, teacher_1a, role
+):
+    """An ICT coordinator (or the secretariat) who also teaches 1A sees the whole school, and
+    the care record of 1A's pupils as their teacher: not that of Maes (2B) in the history."""
+    school = school_with_care
+    make_staff(school.institution, TEACHER, role)
+    peeters = pupil(school, "Peeters")
+    AuditEntry.objects.create(
+        at=timezone.now(),
+        actor="secretariaat",
+        reason="synchronisatie",
+        institution_number=school.institution.number,
+        entity="pupil",
+        entity_sourced_id=peeters.sourced_id,
+        action=AuditEntry.Action.UPDATE,
+        changes={"care_record": [{}, {"leesbril": "vooraan zetten"}]},
+    )
+    maes_page = pupil_page(client, school, "Maes")
+    assert maes_page.status_code == 200  # the whole school ...
+    assert "extra tijd bij toetsen" not in maes_page.content.decode()  # ... not its care
+    audit = client.get(reverse("web:audit")).content.decode()
+    csv = b"".join(client.get(reverse("web:audit_csv")).streaming_content).decode("utf-8-sig")
+    for shown in (audit, csv):
+        assert "extra tijd bij toetsen" not in shown  # Maes's
+        assert "vooraan zetten" in shown  # Peeters's, her pupil
+
+
 def test_a_teacher_of_a_subclass_sees_its_members_and_not_the_rest_of_the_class(
     client, school_with_care, django_user_model
 ):
