@@ -5,7 +5,8 @@ not run since that time today. A due link then runs:
 
 * Informat: a pull (token request with client credentials, then the pupils), then the sync;
 * WISA, OneRoster, drop folder: the newest export that has not been synced, if there is one:
-  an upload whose sync could not be queued (the broker was down), or the files in the drop
+  an upload whose sync could not be queued (the broker was down) or was taken by a process
+  that died (`tasks.CLAIM_EXPIRES` ago), or the files in the drop
   folder `VAR_DIR/drop/<institution number>/` when one is newer than the last run. Without
   anything new the link waits (it is checked again the next minute, until it runs).
 
@@ -19,11 +20,12 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from . import links
 from .models import LinkUpload, SourceLink
-from .tasks import start_upload
+from .tasks import CLAIM_EXPIRES, start_upload
 
 log = logging.getLogger("schoolbrug.sync.scheduler")
 
@@ -74,6 +76,14 @@ def _claim(link: SourceLink, now: datetime.datetime) -> bool:
     return bool(claimed)
 
 
+def _waiting() -> Q:
+    """Uploads still to be synced: received (the broker could not take them, or another sync
+    of the school held it too long), or taken by a process that died long ago. Without a
+    broker nothing delivers those again (gunicorn stops a request after 30 s)."""
+    abandoned = Q(status=LinkUpload.Status.RUNNING, claimed_at__lt=timezone.now() - CLAIM_EXPIRES)
+    return Q(status=LinkUpload.Status.RECEIVED) | abandoned
+
+
 def _run(link: SourceLink, now: datetime.datetime) -> Outcome:
     if link.source == SourceLink.Source.INFORMAT:
         if not _claim(link, now):
@@ -88,9 +98,7 @@ def _run(link: SourceLink, now: datetime.datetime) -> Outcome:
         return Outcome(link, start_upload(upload))
 
     waiting = list(
-        link.uploads.filter(
-            origin=LinkUpload.Origin.UPLOAD, status=LinkUpload.Status.RECEIVED
-        ).order_by("-received_at")
+        link.uploads.filter(_waiting(), origin=LinkUpload.Origin.UPLOAD).order_by("-received_at")
     )
     dropped = links.new_drop_files(link)
     newest_upload = waiting[0] if waiting else None
@@ -103,7 +111,7 @@ def _run(link: SourceLink, now: datetime.datetime) -> Outcome:
         return Outcome(link, note="al gestart door een andere planner")
     # Only the newest export counts: older ones that were never synced are replaced by it.
     older = [u.pk for u in waiting if use_drop or u.pk != newest_upload.pk]
-    LinkUpload.objects.filter(pk__in=older, status=LinkUpload.Status.RECEIVED).update(
+    LinkUpload.objects.filter(_waiting(), pk__in=older).update(
         status=LinkUpload.Status.SUPERSEDED, finished_at=timezone.now()
     )
     upload = links.store_drop(link, dropped, started_by=STARTED_BY) if use_drop else newest_upload

@@ -536,3 +536,22 @@ def test_an_upload_whose_worker_died_long_ago_is_taken_over(tmp_path):
 
     upload.refresh_from_db()
     assert upload.status == "done" and upload.sync_run.status == "applied"
+
+
+def test_an_upload_whose_process_died_without_a_broker_is_taken_by_the_scheduler(tmp_path):
+    """Without a broker the upload's request runs the sync; a process that dies meanwhile
+    (gunicorn stops a request after 30 s, a restart) leaves the upload `running`, and no
+    broker delivers it again: the scheduler takes it at the link's daily time."""
+    upload = _stored_upload(tmp_path)
+    SourceLink.objects.filter(pk=upload.link_id).update(
+        daily_time=datetime.time(2, 0), last_run_at=today_at(2, 0, -1)
+    )
+    LinkUpload.objects.filter(pk=upload.pk).update(
+        status="running", claimed_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    scheduler("--now", "02:15")
+
+    upload.refresh_from_db()
+    assert upload.status == "done" and upload.sync_run.status == "applied"
+    assert Pupil.objects.count() == len(PUPILS)
