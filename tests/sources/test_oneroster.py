@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.findings import RULES
-from schoolbrug.sources.oneroster import (
+from schoolbrug.oneroster.csv_in.reader import (
     levels_from_grades,
     load_org_map,
     national_number_from_user_ids,
     parse_oneroster,
 )
+from schoolbrug.sources.errors import BadInput
+from schoolbrug.sources.findings import RULES
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SAMPLES = SHARED / "oneroster" / "samples"

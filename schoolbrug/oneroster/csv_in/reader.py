@@ -64,10 +64,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import zips
-from .errors import BadInput
-from .findings import Finding, make_finding
-from .records import ClassRecord, PupilRecord, Snapshot, StaffRecord
+from schoolbrug.sources import zips
+from schoolbrug.sources.errors import BadInput
+from schoolbrug.sources.findings import Finding, make_finding
+from schoolbrug.sources.records import ClassRecord, PupilRecord, Snapshot, StaffRecord
 
 SOURCE = "oneroster"
 DELETED = frozenset({"tobedeleted", "inactive", "deleted"})

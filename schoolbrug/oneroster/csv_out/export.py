@@ -1,5 +1,5 @@
 """Write the registry as a OneRoster 1.2 CSV set that others can read: bulk, or a delta of what
-changed since a moment; into a folder or one zip file (oneroster_files.py writes the files).
+changed since a moment; into a folder or one zip file (files.py writes the files).
 
 `export_oneroster(target)` writes orgs, academicSessions, courses, classes, users, roles,
 enrollments and demographics, each only when it has rows (the others are `absent`).
@@ -20,7 +20,7 @@ What it decides:
 * classes: the active classes and the leavers class "Schoolverlaters" (written even when the
   registry has none yet), classType `homeroom` (a subclass: `scheduled`); `grades` as CEDS
   codes (primary year n → 0n, secondary stage s year y → 6 + 2(s-1) + y, kindergarten K0–K3 →
-  IT/PS/PK/KG), the inverse of what sources/oneroster.py reads.
+  IT/PS/PK/KG), the inverse of what oneroster/csv_in/ reads.
 * users: pupils with an enrolment in an exported class (username = their sourcedId: no personal
   data in a login name) and teachers with a teacher assignment during the school year
   (username = e-mail). `userIds` holds `{RRN:…}` only with `with_national_number`; otherwise
@@ -80,7 +80,7 @@ from schoolbrug.registry.models import (
     Teaching,
 )
 
-from .oneroster_files import ACTIVE, DELETED, Mode, SetWriter, write_set
+from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
 
 SEX = {"M": "male", "F": "female", "X": "other"}
 KINDERGARTEN_GRADES = ("IT", "PS", "PK", "KG")  # K0..K3
@@ -201,7 +201,7 @@ def course_export_id(
 
 
 def grades_for(stage: str, year: int | None, years: Sequence[int] = ()) -> str:
-    """The CEDS grades of a class: the inverse of sources.oneroster.levels_from_grades."""
+    """The CEDS grades of a class: the inverse of csv_in.values.levels_from_grades."""
     stage = (stage or "").strip().upper()
     grades = []
     for level in sorted(set(years) | ({year} if year is not None else set())):
