@@ -10,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from schoolbrug.oneroster.csv_in.reader import (
-    levels_from_grades,
-    load_org_map,
-    national_number_from_user_ids,
-    parse_oneroster,
-)
+from schoolbrug.oneroster.csv_in.reader import load_org_map, parse_oneroster
+from schoolbrug.oneroster.csv_in.values import levels_from_grades, national_number_from_user_ids
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.findings import RULES
 

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from schoolbrug.oneroster.csv_in import reader as oneroster
+from schoolbrug.oneroster.csv_in import values as oneroster
 from schoolbrug.oneroster.csv_in.reader import parse_oneroster
 from schoolbrug.oneroster.csv_out import export as oneroster_export
 from schoolbrug.oneroster.csv_out.export import LOCAL_ZONE as BRUSSELS
