@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.oneroster.csv_out.export import leavers_export_id
+from schoolbrug.oneroster.csv_out.values import leavers_export_id
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Enrolment,

@@ -47,7 +47,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from schoolbrug.oneroster.csv_out.export import course_export_id
+from schoolbrug.oneroster.csv_out.values import course_export_id
 from schoolbrug.registry.models import Enrolment
 from tests.sharing.conftest import API
 

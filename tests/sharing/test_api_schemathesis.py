@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from schoolbrug.oneroster.csv_out.export import course_export_id
+from schoolbrug.oneroster.csv_out.values import course_export_id
 from schoolbrug.oneroster.rest import urls
 from schoolbrug.registry.models import Enrolment
 from tests.sharing.conftest import API

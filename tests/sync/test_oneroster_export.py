@@ -18,9 +18,9 @@ from django.utils import timezone
 from schoolbrug.oneroster.csv_in import values as oneroster
 from schoolbrug.oneroster.csv_in.reader import parse_oneroster
 from schoolbrug.oneroster.csv_out import export as oneroster_export
-from schoolbrug.oneroster.csv_out.export import LOCAL_ZONE as BRUSSELS
 from schoolbrug.oneroster.csv_out.export import export_oneroster, parse_moment
 from schoolbrug.oneroster.csv_out.files import timestamp
+from schoolbrug.oneroster.csv_out.values import LOCAL_ZONE as BRUSSELS
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Assignment,

@@ -37,7 +37,7 @@ from django.db.models import (
     When,
 )
 
-from schoolbrug.oneroster.csv_out.export import course_export_id
+from schoolbrug.oneroster.csv_out.values import course_export_id
 from schoolbrug.registry.models import SchoolClass
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS
 from schoolbrug.sharing.visibility import Visibility

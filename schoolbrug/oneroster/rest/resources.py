@@ -36,7 +36,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from schoolbrug.oneroster.csv_out.export import course_export_id, grades_for
+from schoolbrug.oneroster.csv_out.values import course_export_id, grades_for
 from schoolbrug.registry.models import (
     Board,
     Institution,
