@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "schoolbrug.audit",
     "schoolbrug.sources",
     "schoolbrug.sync",
+    "schoolbrug.links",
+    "schoolbrug.staff",
     "schoolbrug.sharing",
     "schoolbrug.web",
 ]

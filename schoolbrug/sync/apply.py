@@ -22,11 +22,11 @@ from schoolbrug.registry.models import (
     SourceAlias,
 )
 from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.staff.source_teachers import apply_staff
 
 from . import bulk
 from .models import HeldLeaver, SyncRun
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
-from .staff import apply_staff
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
 from .subclasses import end_memberships, rename_subclasses
 

@@ -1,6 +1,6 @@
 """`schoolbrug scheduler [--once] [--now HH:MM]`: the daily sync of every active link.
 
-Checks every minute which links are due (see `schoolbrug.sync.scheduling`) and starts them:
+Checks every minute which links are due (see `schoolbrug.links.scheduling`) and starts them:
 through Celery when CELERY_BROKER_URL is set, otherwise one after the other in this process.
 Runs until interrupted (Ctrl+C, SIGTERM); `--once` checks once and stops.
 """
@@ -17,7 +17,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from schoolbrug.audit.commands import AuditedCommand
-from schoolbrug.sync.scheduling import STARTED_BY, Outcome, run_due
+from schoolbrug.links.scheduling import STARTED_BY, Outcome, run_due
 
 log = logging.getLogger("schoolbrug.sync.scheduler")
 

@@ -8,9 +8,9 @@ import json
 import zipfile
 from pathlib import Path
 
+from schoolbrug.links import editing
+from schoolbrug.links.models import SourceLink
 from schoolbrug.registry.models import Institution
-from schoolbrug.sync import links
-from schoolbrug.sync.models import SourceLink
 from tests.factories import klass, national_number, pupil, wisa_files
 
 NUMBER = "012345"
@@ -29,7 +29,7 @@ def make_link(
         number=number, defaults={"name": f"School {number}"}
     )
     link = SourceLink(institution=institution, source=source, sync_active=active, **fields)
-    token = links.create_link(link, "test")
+    token = editing.create_link(link, "test")
     return link, token
 
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import urllib3
 
-from schoolbrug.sources import public_address
 from schoolbrug.sources.errors import BadInput
+
+from . import public_address
 
 log = logging.getLogger("schoolbrug.sources.informat_pull")
 

@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from schoolbrug.sources import informat_pull, public_address
+from schoolbrug.links import informat_pull, public_address
+from schoolbrug.links.informat_pull import InformatCredentials, pull_pupils
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.informat_pull import InformatCredentials, pull_pupils
 
 from .link_data import informat_json
 

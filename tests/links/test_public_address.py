@@ -6,8 +6,8 @@ import ipaddress
 
 import pytest
 
-from schoolbrug.sources import public_address
-from schoolbrug.sources.public_address import (
+from schoolbrug.links import public_address
+from schoolbrug.links.public_address import (
     RefusedAddress,
     check_url,
     host_allowed,

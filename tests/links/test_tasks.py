@@ -24,13 +24,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from schoolbrug.links import exports, storage
+from schoolbrug.links.informat_pull import InformatCredentials, pull_pupils, safe_url
+from schoolbrug.links.models import LinkUpload, SourceLink
+from schoolbrug.links.scheduling import due_links
+from schoolbrug.links.tasks import enqueue, run_upload
 from schoolbrug.registry.models import Pupil
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.informat_pull import InformatCredentials, pull_pupils, safe_url
-from schoolbrug.sync import links
-from schoolbrug.sync.models import LinkUpload, SourceLink, SyncRun
-from schoolbrug.sync.scheduling import due_links
-from schoolbrug.sync.tasks import enqueue, run_upload
+from schoolbrug.sync.models import SyncRun
 
 from .link_data import PUPILS, informat_json, make_link, wisa_pair
 
@@ -63,7 +64,7 @@ def scheduler(*args: str) -> str:
 
 def drop(number: str, tmp_path, minutes_ago: int = 10):
     """Leave a WISA export in the institution's drop folder, written `minutes_ago`."""
-    folder = links.drop_dir(number)
+    folder = storage.drop_dir(number)
     pupils_path, classes_path = wisa_pair(tmp_path / f"drop-{number}")
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.time() - minutes_ago * 60
@@ -277,7 +278,7 @@ def test_the_scheduler_pulls_informat_with_client_credentials(informat_server):
     assert (run.source, run.status, run.started_by) == ("informat", "applied", "scheduler")
     assert Pupil.objects.count() == 3
     assert "opgehaald" in output and CLIENT_SECRET not in output
-    assert (links.upload_dir(upload.pk) / "leerlingen.json").read_bytes() == FakeInformat.pupils
+    assert (storage.upload_dir(upload.pk) / "leerlingen.json").read_bytes() == FakeInformat.pupils
 
 
 def test_a_refused_pull_is_a_bad_input_run_naming_the_url_without_secrets(informat_server, caplog):
@@ -438,14 +439,14 @@ def test_a_failed_sync_is_logged_without_what_the_exception_says(tmp_path, monke
     def faulty(*_args):
         raise ValueError(f"invalid literal for int() with base 10: {cell!r}")
 
-    monkeypatch.setattr(links, "read_export", faulty)
+    monkeypatch.setattr(exports, "read_export", faulty)
     link, _ = make_link()
     pupils_path, classes_path = wisa_pair(tmp_path / "export")
     files = {
         "leerlingen.csv": SimpleUploadedFile("l.csv", pupils_path.read_bytes()),
         "klassen.csv": SimpleUploadedFile("k.csv", classes_path.read_bytes()),
     }
-    upload = links.store_upload(link, "wisa", files, started_by="upload")
+    upload = storage.store_upload(link, "wisa", files, started_by="upload")
     app.log.setup(loglevel="INFO")  # the worker's own logging, as `celery worker` sets it up
     run_upload.apply(args=[str(upload.pk)])
     upload.refresh_from_db()
@@ -458,7 +459,7 @@ def test_a_failed_sync_is_logged_without_what_the_exception_says(tmp_path, monke
 def test_the_task_takes_only_an_id(tmp_path):
     link, _ = make_link()
     pupils_path, classes_path = wisa_pair(tmp_path / "export")
-    upload = links.store_upload(
+    upload = storage.store_upload(
         link,
         "wisa",
         {
@@ -478,7 +479,7 @@ def test_the_task_takes_only_an_id(tmp_path):
 def _stored_upload(tmp_path) -> LinkUpload:
     link, _ = make_link()
     pupils_path, classes_path = wisa_pair(tmp_path / "export")
-    return links.store_upload(
+    return storage.store_upload(
         link,
         "wisa",
         {
@@ -495,7 +496,7 @@ def test_an_upload_being_synced_is_not_claimed_again_by_a_task_delivered_twice(
 ):
     upload = _stored_upload(tmp_path)
     reading, go_on = threading.Event(), threading.Event()
-    real_read = links.read_export
+    real_read = exports.read_export
 
     def slow_read(*args):
         if not reading.is_set():  # the first worker: it holds the upload while it reads
@@ -503,7 +504,7 @@ def test_an_upload_being_synced_is_not_claimed_again_by_a_task_delivered_twice(
             assert go_on.wait(30)
         return real_read(*args)
 
-    monkeypatch.setattr(links, "read_export", slow_read)
+    monkeypatch.setattr(exports, "read_export", slow_read)
 
     def first_worker():
         try:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from . import links
+from . import storage
 from .models import LinkUpload, SourceLink
 from .tasks import CLAIM_EXPIRES, start_upload
 
@@ -100,10 +100,10 @@ def _run(link: SourceLink, now: datetime.datetime) -> Outcome:
     waiting = list(
         link.uploads.filter(_waiting(), origin=LinkUpload.Origin.UPLOAD).order_by("-received_at")
     )
-    dropped = links.new_drop_files(link)
+    dropped = storage.new_drop_files(link)
     newest_upload = waiting[0] if waiting else None
     use_drop = bool(dropped) and (
-        newest_upload is None or links.newest_drop_time(dropped) > newest_upload.received_at
+        newest_upload is None or storage.newest_drop_time(dropped) > newest_upload.received_at
     )
     if newest_upload is None and not use_drop:
         return Outcome(link, note="geen nieuwe export")
@@ -114,6 +114,6 @@ def _run(link: SourceLink, now: datetime.datetime) -> Outcome:
     LinkUpload.objects.filter(_waiting(), pk__in=older).update(
         status=LinkUpload.Status.SUPERSEDED, finished_at=timezone.now()
     )
-    upload = links.store_drop(link, dropped, started_by=STARTED_BY) if use_drop else newest_upload
+    upload = storage.store_drop(link, dropped, started_by=STARTED_BY) if use_drop else newest_upload
     log.info("scheduler: link %s (%s): upload %s", link.pk, link.source, upload.pk)
     return Outcome(link, start_upload(upload))

@@ -42,7 +42,7 @@ def load_links(changes: list) -> list[LinkState]:
 
 def plan_links(changes: list, links: list[LinkState]) -> list:
     """The link changes that follow the plan's assignment changes (pure)."""
-    from .staff_upload import Change  # the upload's own change type
+    from .upload import Change  # the upload's own change type
 
     by_assignment: dict[int, list[LinkState]] = {}
     for link in links:

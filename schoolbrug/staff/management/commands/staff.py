@@ -11,8 +11,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from schoolbrug.audit.commands import AuditedCommand
+from schoolbrug.staff.upload import run_upload
 from schoolbrug.sync.report import EXIT_BAD_INPUT
-from schoolbrug.sync.staff_upload import run_upload
 
 COUNT_LABELS = {
     "staff_created": "nieuwe personeelsleden",

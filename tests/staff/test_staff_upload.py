@@ -18,9 +18,9 @@ from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Assignment, Institution, Staff
 from schoolbrug.sharing.consent import is_data_manager
 from schoolbrug.sources.records import StaffRecord
+from schoolbrug.staff.upload import Key, StaffRow, plan_upload
 from schoolbrug.sync.models import SyncRun
 from schoolbrug.sync.service import sync_snapshot
-from schoolbrug.sync.staff_upload import Key, StaffRow, plan_upload
 from tests.factories import pupil, snapshot
 
 pytestmark = pytest.mark.django_db

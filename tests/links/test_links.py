@@ -14,9 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.links import editing, tokens
+from schoolbrug.links.models import LinkUpload, SourceLink
 from schoolbrug.registry.models import Enrolment, Pupil
-from schoolbrug.sync import links
-from schoolbrug.sync.models import LinkUpload, SourceLink, SyncRun
+from schoolbrug.sync.models import SyncRun
 
 from .link_data import (
     NUMBER,
@@ -69,30 +70,30 @@ def test_only_a_hash_and_a_prefix_of_the_token_are_stored():
     stored = SourceLink.objects.filter(pk=link.pk).values().get()
     assert stored["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     assert all(token not in str(value) for value in stored.values())
-    assert links.link_for_token(token) == link
-    assert links.link_for_token(token + "x") is None
-    assert links.link_for_token("") is None
+    assert tokens.link_for_token(token) == link
+    assert tokens.link_for_token(token + "x") is None
+    assert tokens.link_for_token("") is None
 
 
 def test_a_new_token_replaces_the_old_one_at_once():
     link, old = make_link()
 
-    new = links.regenerate_token(link, "an")
+    new = editing.regenerate_token(link, "an")
 
     assert new != old
-    assert links.link_for_token(old) is None
-    assert links.link_for_token(new) == link
+    assert tokens.link_for_token(old) is None
+    assert tokens.link_for_token(new) == link
 
 
 def test_every_change_to_a_link_is_audited_without_token_or_secret():
     link, first = make_link("054321", "wisa")
-    second = links.regenerate_token(link, "an")
+    second = editing.regenerate_token(link, "an")
     before = copy.copy(link)
     link.source = SourceLink.Source.INFORMAT
     link.informat_base_url = "https://informat.example/api/pupils"
     link.informat_client_secret = "zeer-geheim-123"
     link.daily_time = datetime.time(3, 30)
-    links.save_link_changes(link, before, "an", contact_source="header")
+    editing.save_link_changes(link, before, "an", contact_source="header")
 
     entries = list(AuditEntry.objects.filter(entity="link").order_by("id"))
     assert [e.action for e in entries] == ["create", "update", "update"]
@@ -172,7 +173,7 @@ def test_a_wrong_or_absent_token_gets_401_in_dutch_and_english(client, tmp_path,
 
 def test_an_old_token_no_longer_works(client, tmp_path):
     link, old = make_link()
-    links.regenerate_token(link, "an")
+    editing.regenerate_token(link, "an")
 
     assert post(client, old, wisa_files(tmp_path)).status_code == 401
 

@@ -21,10 +21,10 @@ from schoolbrug.audit import context as audit_context
 from schoolbrug.celery import app
 from schoolbrug.logs import traceback_lines
 from schoolbrug.sources.errors import BadInput
+from schoolbrug.sync.service import SyncOptions, record_bad_input, sync_snapshots
 
-from . import links
+from . import exports, storage
 from .models import LinkUpload
-from .service import SyncOptions, record_bad_input, sync_snapshots
 
 log = logging.getLogger("schoolbrug.sync.tasks")
 
@@ -55,6 +55,7 @@ def enqueue(task, *args) -> str | None:
     return None
 
 
+# The name it had when it lived in sync/: a task a broker still holds under it runs.
 @app.task(name="schoolbrug.sync.run_upload")
 def run_upload(upload_id: str) -> None:
     # In a worker Celery's Django fix-up closes stale database connections around each task.
@@ -101,8 +102,8 @@ def process_upload(upload_id: str) -> LinkUpload | None:
         try:
             if upload.origin == LinkUpload.Origin.PULL:
                 _pull(upload)
-            upload.format, snapshots = links.read_export(
-                links.upload_dir(upload.pk), upload.format, number
+            upload.format, snapshots = exports.read_export(
+                storage.upload_dir(upload.pk), upload.format, number
             )
             report = sync_snapshots(snapshots, options=options)[0]
         except BadInput as error:
@@ -135,7 +136,7 @@ def process_upload(upload_id: str) -> LinkUpload | None:
     upload.finished_at = timezone.now()
     upload.save(update_fields=["sync_run", "status", "error", "finished_at", "format"])
     log.info("upload %s (%s): run %s", upload.pk, number, report.run_id)
-    links.prune_upload_files(link)
+    storage.prune_upload_files(link)
     return upload
 
 
@@ -154,7 +155,7 @@ def claim_upload(upload_id: str) -> bool:
 
 def _pull(upload: LinkUpload) -> None:
     """Fetch the pupils from Informat into the upload's folder."""
-    from schoolbrug.sources.informat_pull import InformatCredentials, pull_pupils
+    from .informat_pull import InformatCredentials, pull_pupils
 
     link = upload.link
     credentials = InformatCredentials(
@@ -165,6 +166,6 @@ def _pull(upload: LinkUpload) -> None:
         scope=link.informat_scope,
     )
     data = pull_pupils(credentials, link.institution.number)
-    folder = links.private_dir(links.upload_dir(upload.pk))
-    with links.private_file(folder / links.INFORMAT_FILE) as out:
+    folder = storage.private_dir(storage.upload_dir(upload.pk))
+    with storage.private_file(folder / storage.INFORMAT_FILE) as out:
         out.write(data)
