@@ -27,7 +27,9 @@ class AuditEntry(models.Model):
     sync_run = models.ForeignKey(
         "sync.SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
     )
-    institution_number = models.CharField(max_length=6, blank=True, db_index=True)
+    # As long as registry.Institution.number (INSTITUTION_IDENTIFIER_LENGTH): audit imports
+    # nothing from the registry.
+    institution_number = models.CharField(max_length=100, blank=True, db_index=True)
     entity = models.CharField(max_length=20)  # "pupil", "class", ... (audit.audited)
     # The entity's sourced_id; for models without one an id derived from table and key.
     entity_sourced_id = models.UUIDField(db_index=True)

@@ -147,6 +147,14 @@ RULES: dict[str, Rule] = {
         "Controleer het geslacht op de leerlingfiche; bij een BIS-nummer kan dit kloppen.",
         "gender contradicts the national number",
     ),
+    "PUPIL_EMAIL_INVALID": Rule(
+        Severity.WARNING,
+        Outcome.NONE,
+        "Het e-mailadres van de leerling is geen geldig e-mailadres en wordt niet overgenomen; "
+        "de leerling wordt wel gesynchroniseerd.",
+        "Verbeter het e-mailadres op de leerlingfiche (vorm naam@domein.be, zonder spaties).",
+        "pupil e-mail malformed: left out, pupil synced",
+    ),
     "PUPIL_CLASS_MISSING": Rule(
         Severity.ERROR,
         Outcome.REJECT,

@@ -12,6 +12,7 @@ from enum import StrEnum
 from schoolbrug.registry.models import LEAVERS_CLASS_CODE, Institution
 from schoolbrug.sources.findings import Finding, make_finding
 from schoolbrug.sources.records import PupilRecord, Snapshot
+from schoolbrug.sources.validate import is_email
 
 from .national_numbers import NumberChange, refused_numbers
 from .state import CLASS_FIELDS, PUPIL_FIELDS, ClassState, InstitutionState, PupilState
@@ -103,8 +104,11 @@ class Plan:
 def record_values(record: PupilRecord, contact_source: str) -> tuple:
     """The record's PUPIL_FIELDS as the registry would store them.
 
-    Seed 000's "E-mailgegevens hoofding i.p.v. adres": with contact source `header` the
-    pupil's own e-mail and phone are synced instead of those on the parents' addresses.
+    The pupil's own e-mail is kept whenever it is an e-mail address (validate.py makes a
+    finding of one that is not): apps know pupils by it (Google Classroom matches on it).
+    Seed 000's "E-mailgegevens hoofding i.p.v. adres" decides where the contact data come
+    from: with contact source `header` the pupil's own phone is synced and the e-mail and
+    phone on the parents' addresses are not; otherwise the parents' are.
     """
     from_header = contact_source == Institution.ContactSource.HEADER
     contacts = {}
@@ -112,13 +116,14 @@ def record_values(record: PupilRecord, contact_source: str) -> tuple:
         kept = {k: v for k, v in contact.items() if v and not (from_header and k in TELECOM_FIELDS)}
         if kept:
             contacts[role] = kept
+    email = record.email
     return (
         record.family_name,
         record.given_name,
         record.gender,
         record.birth_date,
         record.registration_number,
-        record.email if from_header else "",
+        email if not email or is_email(email) else "",
         record.phone if from_header else "",
         contacts,
         {k: v for k, v in record.address.items() if v},

@@ -1,10 +1,11 @@
 from .aliases import SourceAlias
-from .organisation import Board, Community, Institution, Site
+from .organisation import INSTITUTION_IDENTIFIER_LENGTH, Board, Community, Institution, Site
 from .people import Assignment, Enrolment, Pupil, Staff, SubclassMembership, Teaching
 from .structure import LEAVERS_CLASS_CODE, SchoolClass, SchoolYear
 from .version import DataChange, DataVersion
 
 __all__ = [
+    "INSTITUTION_IDENTIFIER_LENGTH",
     "LEAVERS_CLASS_CODE",
     "Assignment",
     "Board",

@@ -2,6 +2,11 @@ from django.db import models
 
 from .base import SourcedModel
 
+# An institution's number is six digits in Flanders, but a source that knows no such number
+# (a OneRoster org without one: Ed-Fi's `255901001`, `ORG_1`, a UUID) names the school by its
+# own id: every column that stores an institution identifier takes one as long as an alias.
+INSTITUTION_IDENTIFIER_LENGTH = 100
+
 
 class Board(SourcedModel):
     """Schoolbestuur: the legal body that runs schools."""
@@ -38,7 +43,7 @@ class Institution(SourcedModel):
         HEADER = "header", "hoofdfiche van de leerling"
 
     # Text, never a number: leading zeros are part of the institution number.
-    number = models.CharField(max_length=6, unique=True)
+    number = models.CharField(max_length=INSTITUTION_IDENTIFIER_LENGTH, unique=True)
     name = models.CharField(max_length=200)
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.PRIMARY)
     board = models.ForeignKey(Board, null=True, blank=True, on_delete=models.PROTECT)
