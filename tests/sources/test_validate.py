@@ -248,7 +248,9 @@ def test_a_malformed_email_is_a_warning_that_names_the_column_but_not_the_addres
     result = validate(snapshot([zoe], columns={"email": "EMAIL"}))
     [finding] = result.findings
     assert (finding.code, finding.severity, finding.outcome) == (
-        "PUPIL_EMAIL_INVALID", Severity.WARNING, Outcome.NONE
+        "PUPIL_EMAIL_INVALID",
+        Severity.WARNING,
+        Outcome.NONE,
     )
     assert (finding.file, finding.line, finding.field) == ("leerlingen.csv", 3, "EMAIL")
     assert email not in str(finding.as_dict()) and email not in finding.log_text()

@@ -50,8 +50,6 @@ def test_the_edfi_pupils_keep_the_email_the_set_gives(edfi):
 
     emails = student_emails(edfi)
     assert len(emails) == 8 and all(emails.values())
-    stored = dict(
-        SourceAlias.objects.filter(kind="pupil").values_list("external_id", "sourced_id")
-    )
+    stored = dict(SourceAlias.objects.filter(kind="pupil").values_list("external_id", "sourced_id"))
     by_pupil = dict(Pupil.objects.values_list("sourced_id", "email"))
     assert {user: by_pupil[stored[user]] for user in emails} == emails
