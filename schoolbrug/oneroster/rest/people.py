@@ -227,10 +227,13 @@ def user_json(row: tuple, ctx: Context) -> dict:
         "roles": [{"roleType": "primary", "role": role, "org": org}],
         "primaryOrg": org,
         "identifier": user_id if is_pupil else username,
-        "email": email or "",
         "agents": [],
         "grades": grade_list(stage, year, years) if is_pupil else [],
     }
+    # Left out rather than "": strict clients refuse an empty e-mail, and one that matches
+    # users by e-mail (Google Classroom) would take every pupil without one for the same.
+    if email:
+        user["email"] = email
     if phone:
         user["phone"] = phone
     return user
