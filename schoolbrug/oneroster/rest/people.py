@@ -3,7 +3,8 @@ for what each field is made of. Pupils come from their enrolment of the school y
 pupil record), teachers from staff teaching a visible class today (a teaching link that
 counts today: Teaching.active_sql, the rule every reader of links uses). A pupil's membership
 of a subclass is an enrollment of its own, and makes the pupil visible to an app that was
-granted that subclass only."""
+granted that subclass only. A teacher of a school that granted an app all its classes is
+visible to it without a class too (a staff list names teachers before they have classes)."""
 
 from __future__ import annotations
 
@@ -176,9 +177,33 @@ def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | Non
     return source, source_params, where, params
 
 
+def _school_teacher(vis: Visibility, x: str, school=None, staff: str = "s.id"):
+    """SQL: the staff member `staff` has a teacher assignment `{x}a` that counts on the day
+    at a school that shares and granted this app all its classes (optionally `school`):
+    (FROM, WHERE, parameters), or None when no school granted this app all its classes.
+
+    Such a teacher is one of the school's even before a class is theirs (the staff list
+    names teachers before the timetable gives them classes); a grant of chosen classes
+    shows the teachers of those classes only."""
+    if not vis.kinds().whole:
+        return None
+    granted, params = vis.grant_join(f"{x}a.institution_id", grant=f"{x}g")
+    where = (
+        f"{x}a.staff_id = {staff} AND {x}a.role = 'teacher' AND {x}a.start_date <= %s"
+        f" AND ({x}a.end_date IS NULL OR {x}a.end_date >= %s) AND {x}g.all_classes"
+    )
+    params += [db_value(vis.day)] * 2
+    if school is not None:
+        where += f" AND {x}a.institution_id = %s"
+        params.append(school.pk)
+    return f"registry_assignment {x}a{granted}", where, params
+
+
 def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
-    """Staff teaching a visible class (of `school`, or `klass`), as user rows; their
-    primary org is the first institution (by number) where they teach a visible class."""
+    """Staff teaching a visible class (of `school`, or `klass`), and without `klass` also
+    the teachers of a school that granted the app all its classes (_school_teacher), as user
+    rows; their primary org is the first institution (by number) where they teach a visible
+    class, else the first such school."""
     source, source_params, where, params = _teaching(vis, "t", school, klass, staff="s.id")
     teaches = (f"EXISTS (SELECT 1 FROM {source} WHERE {where})", [*source_params, *params])
     source, source_params, where, params = _teaching(vis, "f", school, klass, staff="s.id")
@@ -188,6 +213,19 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         f" WHERE {where} ORDER BY fi.number LIMIT 1)",
         (*source_params, *params),
     )
+    of_school = _school_teacher(vis, "x", school) if klass is None else None
+    if of_school is not None:
+        teaches = (
+            f"({teaches[0]} OR EXISTS (SELECT 1 FROM {of_school[0]} WHERE {of_school[1]}))",
+            [*teaches[1], *of_school[2]],
+        )
+        from_, condition, org_params = _school_teacher(vis, "y", school)
+        first_org = (
+            f"COALESCE({first_org[0]}, (SELECT yi.sourced_id FROM {from_}"
+            f" JOIN registry_institution yi ON yi.id = ya.institution_id"
+            f" WHERE {condition} ORDER BY yi.number LIMIT 1))",
+            (*first_org[1], *org_params),
+        )
     columns = {
         "o_id": ("s.sourced_id", ()),
         "o_status": ("'active'", ()),
