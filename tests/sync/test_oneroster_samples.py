@@ -53,3 +53,17 @@ def test_the_edfi_pupils_keep_the_email_the_set_gives(edfi):
     stored = dict(SourceAlias.objects.filter(kind="pupil").values_list("external_id", "sourced_id"))
     by_pupil = dict(Pupil.objects.values_list("sourced_id", "email"))
     assert {user: by_pupil[stored[user]] for user in emails} == emails
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_lepo_sets_are_read_under_their_org_id(language):
+    """A university's set: its classes have no grades, which another part of issue 18 takes
+    up; here only that the run is stored under the org's id `or0001`."""
+    folder = SAMPLES / "lepo-1.1-quoted" / language
+    if not folder.is_dir():
+        pytest.skip(f"OneRoster sample sets not found at {SAMPLES} (outside the repo)")
+    call_command("sync", "oneroster", str(folder), "--school-year", "2026-2027")
+
+    run = SyncRun.objects.get()
+    assert (run.status, run.institution_number) == (SyncRun.Status.APPLIED, "or0001")
+    assert Institution.objects.filter(number="or0001").exists()
