@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "schoolbrug.sync",
     "schoolbrug.sharing",
     "schoolbrug.web",
+    "schoolbrug.demo",
 ]
 
 MIDDLEWARE = [
