@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.registry.models import Assignment, Institution, Pupil, Staff
 from schoolbrug.sync.models import SyncRun
-from schoolbrug.web.presenters import ordered_counts
+from schoolbrug.sync.run_report import ordered_counts
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
