@@ -156,7 +156,9 @@ def load_states(
                 pk,
                 sourced_id,
                 national_number,
-                PupilValues._make(values),
+                # What PupilValues._make does, without its call and length check: one per
+                # pupil of a region each night, and the named constructor costs 4x a tuple.
+                tuple.__new__(PupilValues, values),
                 origin,
                 bool(is_leaver),
                 enrolment_pk,
