@@ -32,7 +32,7 @@ def test_the_models_that_carry_rights_are_audited():
         "sharing.App",
         "sharing.AppGrant",
         "oauth2_provider.Application",
-        "sync.SourceLink",
+        "links.SourceLink",
         "auth.User",
         "auth.Group",
     } <= audited
@@ -59,7 +59,7 @@ def test_secrets_and_national_numbers_are_named_wherever_they_are():
     for model, fields in (
         ("auth.User", {"password"}),
         ("oauth2_provider.Application", {"client_secret"}),
-        ("sync.SourceLink", {"token_hash", "informat_client_secret"}),
+        ("links.SourceLink", {"token_hash", "informat_client_secret"}),
     ):
         (spec,) = [s for s in AUDITED if s.model == model]
         assert fields <= set(spec.secret), model
