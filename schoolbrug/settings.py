@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "schoolbrug.staff",
     "schoolbrug.sharing",
     "schoolbrug.web",
+    "schoolbrug.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Every field the official OneRoster 1.2 schema requires is present and not empty, in every
 object the REST API and the CSV export give, for a synthetic region (WISA exports of
-sources/generate.py, a district without a number, a teacher without classes) and for a
+demo/generate.py, a district without a number, a teacher without classes) and for a
 school imported from a real OneRoster set (Ed-Fi's Grand Bend). Which fields are required is
 read from 1EdTech's OpenAPI file (../shared/oneroster/spec/), not listed here: the object
 types are the wrapper keys of the file's GET collections (orgs, academicSessions, courses,
@@ -26,10 +26,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from schoolbrug.demo.generate import generate_region, write_region
 from schoolbrug.registry.models import Assignment, Board, Institution, SchoolYear, Staff
 from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE
-from schoolbrug.sources.generate import generate_region, write_region
 from tests.sharing.conftest import Api
 from tests.sync.oneroster_binding import table
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.registry.models import Assignment, Institution, Pupil, Staff
 from schoolbrug.sync.models import SyncRun
-from schoolbrug.web.presenters import ordered_counts
+from schoolbrug.sync.run_report import ordered_counts
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
@@ -119,8 +119,8 @@ class Command(AuditedCommand):
         """Night 1 (every pupil new), then the next night (moves, leavers, new pupils), so
         that runs, findings and pupils' history all have something to show."""
         # Imported here: the generator and the sync are only needed on a first start.
+        from schoolbrug.demo.generate import generate_region, next_night, write_region
         from schoolbrug.registry.institutions_file import load_institutions
-        from schoolbrug.sources.generate import generate_region, next_night, write_region
 
         self.stdout.write(
             _("Fictieve regio met %(pupils)d leerlingen maken in %(dir)s…")

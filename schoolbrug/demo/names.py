@@ -14,7 +14,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schoolbrug.sources.generate import Institution, SchoolClass
+    from schoolbrug.demo.generate import Institution, SchoolClass
 
 BOYS = (  # noqa: SIM905 (a word list reads best as text)
     "Noah Liam Louis Arthur Lucas Jules Adam Victor Finn Mathis Leon Vince Lars Nathan Mats "

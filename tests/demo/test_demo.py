@@ -13,8 +13,10 @@ from django.utils import timezone
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Institution
 from schoolbrug.sync.models import SyncRun
-
-from .conftest import make_school
+from tests.web.conftest import (
+    fast_password_hasher,  # noqa: F401 - autouse, as under tests/web
+    make_school,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +42,7 @@ def test_demo_reuses_a_database_that_holds_demo_data(monkeypatch):
         status=SyncRun.Status.APPLIED,
     )
     monkeypatch.setattr(
-        "schoolbrug.web.management.commands.demo.Command._build_region",
+        "schoolbrug.demo.management.commands.demo.Command._build_region",
         lambda *a: pytest.fail("the demo data must be reused, not made again"),
     )
     out = run_demo("--port", "8123")
@@ -81,7 +83,7 @@ def test_the_demo_login_is_data_manager_of_the_first_school(monkeypatch):
         status=SyncRun.Status.APPLIED,
     )
     monkeypatch.setattr(
-        "schoolbrug.web.management.commands.demo.Command._build_region", lambda *a: None
+        "schoolbrug.demo.management.commands.demo.Command._build_region", lambda *a: None
     )
     run_demo()
     run_demo()  # twice: still one assignment

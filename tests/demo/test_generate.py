@@ -15,8 +15,8 @@ import pytest
 from django.core.management import call_command
 from stdnum.be import nn
 
-from schoolbrug.sources import names
-from schoolbrug.sources.generate import (
+from schoolbrug.demo import names
+from schoolbrug.demo.generate import (
     CLASS_COLUMNS,
     COL,
     PUPIL_COLUMNS,

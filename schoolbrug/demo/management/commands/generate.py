@@ -1,7 +1,7 @@
 """`schoolbrug generate --pupils N --out DIR [--seed S]`: a synthetic region as WISA exports.
 
 Writes DIR/night1 (the first night) and DIR/night2 (the next night: about 3% of the pupils
-changed) in the layout of `schoolbrug.sources.generate`, and prints what it made.
+changed) in the layout of `schoolbrug.demo.generate`, and prints what it made.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from schoolbrug.sources.generate import generate_region, next_night, write_region
+from schoolbrug.demo.generate import generate_region, next_night, write_region
 
 
 class Command(BaseCommand):

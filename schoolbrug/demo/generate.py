@@ -28,8 +28,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from schoolbrug.sources import names
-from schoolbrug.sources.names import PupilFactory, institution_number
+from schoolbrug.demo import names
+from schoolbrug.demo.names import PupilFactory, institution_number
 
 SCHOOL_YEAR = 2025  # start year of the school year the exports describe (2025-2026)
 PUPILS_PER_INSTITUTION = 340
