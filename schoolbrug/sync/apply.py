@@ -23,6 +23,7 @@ from schoolbrug.registry.models import (
 from schoolbrug.sources.findings import mask_national_number
 
 from . import bulk
+from .extra_groups import apply_extra_groups
 from .models import HeldLeaver, SyncRun
 from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
@@ -93,6 +94,7 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     bulk.insert(aliases + replaced)
     for context in contexts:
         context.apply_staff()
+        context.apply_extra_groups()
     _keep_held_leavers(contexts)
     bulk.insert([entry for c in contexts for entry in c.audit])
 
@@ -183,6 +185,16 @@ def keep_institution_aliases(snapshots: list) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def keep_institution_countries(snapshots: list) -> None:
+    """The country a source says an institution is in (an EDEXML file with a BRIN code is
+    Dutch): its pages and reports use that country's words."""
+    for country in {s.country for s in snapshots if s.country}:
+        numbers = [s.institution_number for s in snapshots if s.country == country]
+        Institution.objects.filter(number__in=numbers).exclude(country=country).update(
+            country=country
+        )
 
 
 def _create_institutions(contexts: list[_Context]) -> None:
@@ -378,6 +390,18 @@ class _Context:
             class_pks=self.class_pks,
             record_audit=self.record,
             complete=not self.plan.is_delta,
+        )
+
+    def apply_extra_groups(self) -> None:
+        if self.plan.extra_groups is None:
+            return
+        apply_extra_groups(
+            self.plan.extra_groups,
+            source=self.plan.source,
+            institution_pk=self.institution_pk,
+            institution_number=self.plan.institution_number,
+            school_year_pk=self.school_year.pk,
+            record_audit=self.record,
         )
 
     def class_aliases(self) -> list:

@@ -20,7 +20,13 @@ from schoolbrug.sources.tabular import gc_paused
 from schoolbrug.sources.validate import validate
 
 from . import blackout, bulk
-from .apply import PlanToApply, apply_plans, keep_institution_aliases, school_year_for
+from .apply import (
+    PlanToApply,
+    apply_plans,
+    keep_institution_aliases,
+    keep_institution_countries,
+    school_year_for,
+)
 from .locking import InstitutionBusy, institutions_locked
 from .models import SyncRun
 from .not_synced import not_synced, traceback_without_values
@@ -279,9 +285,9 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
         ],
         school_year,
     )
-    keep_institution_aliases(
-        [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
-    )
+    applied = [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
+    keep_institution_aliases(applied)
+    keep_institution_countries(applied)
     SyncRun.objects.filter(pk__in=[run.pk for run in runs]).update(finished_at=timezone.now())
     for one, run in zip(planned, runs, strict=True):
         one.report.run_id = run.pk

@@ -33,6 +33,7 @@ PUPIL_FIELDS = (
     "contacts",
     "address",
     "care_record",
+    "eckid",
 )
 CLASS_FIELDS = ("stage", "year", "years", "curriculum", "kindergarten_level")
 
