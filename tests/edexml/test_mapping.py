@@ -119,7 +119,8 @@ def test_a_pupil_who_left_is_a_leaver_record(tmp_path):
 
 def test_pupils_are_numbered_per_group_by_name(tmp_path):
     path = write(tmp_path / "f.xml", brin="12AB", groups=[group("g", "5A", "7")],
-                 pupils=[leerling("1", "Smit", "Noah", "g"), leerling("2", "Bakker", "Sam", "g")])  # fmt: skip
+                 pupils=[leerling("1", "Smit", "Noah", "g"),
+                         leerling("2", "Bakker", "Sam", "g")])  # fmt: skip
     snapshot = parse_edexml(path)
     assert [p.class_number for p in snapshot.pupils] == [2, 1]
     assert snapshot.class_numbers_generated
