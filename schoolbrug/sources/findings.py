@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
+from django.utils.translation import gettext
 from stdnum.be import bis, nn
 
 
@@ -312,8 +313,9 @@ def make_finding(
         code=code,
         severity=rule.severity,
         outcome=rule.outcome,
-        message=rule.message.format(class_code=class_code, value=value or "leeg"),
-        hint=rule.hint,
+        # In the institution's words: a Dutch school's report says "groep" (registry/language.py).
+        message=gettext(rule.message).format(class_code=class_code, value=value or "leeg"),
+        hint=gettext(rule.hint),
         file=file,
         line=line,
         field=field,

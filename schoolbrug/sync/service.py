@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from schoolbrug.registry.language import institution_words
 from schoolbrug.registry.models import SchoolYear
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import Snapshot
@@ -230,6 +231,14 @@ def _read_and_plan(
 
 
 def _plan_one(
+    snapshot: Snapshot, state: InstitutionState, options: SyncOptions, clock: _PhaseClock
+) -> _Planned:
+    # Its findings in its country's words ("groep" for a Dutch school).
+    with institution_words(snapshot.country or state.country):
+        return _plan_in_words(snapshot, state, options, clock)
+
+
+def _plan_in_words(
     snapshot: Snapshot, state: InstitutionState, options: SyncOptions, clock: _PhaseClock
 ) -> _Planned:
     started_at = timezone.now()
