@@ -14,7 +14,7 @@ year 3: the same age everywhere, and the OneRoster export gives it grade 03.
 
 from __future__ import annotations
 
-from schoolbrug.sync.extra_groups import COMBINED_CURRICULUM
+from schoolbrug.sources.records import COMBINED_CURRICULUM
 
 KINDERGARTEN = "NVT"
 SECONDARY_FIRST = 11

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 CONTACT_ROLES = ("father", "mother", "guardian")
 CONTACT_FIELDS = ("street", "number", "box", "postal_code", "city", "email", "phone")
 ADDRESS_FIELDS = ("street", "number", "box", "postal_code", "city")
+# The curriculum that marks a combined group (`ClassRecord.is_combined`) in the registry.
+COMBINED_CURRICULUM = "samengestelde groep"
 
 
 @dataclass(slots=True)

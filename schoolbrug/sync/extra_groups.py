@@ -25,9 +25,7 @@ from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Pupil, SchoolClass, SourceAlias, SubclassMembership
-from schoolbrug.sources.records import PupilRecord, Snapshot
-
-COMBINED_CURRICULUM = "samengestelde groep"
+from schoolbrug.sources.records import COMBINED_CURRICULUM, PupilRecord, Snapshot
 
 
 @dataclass(slots=True)
