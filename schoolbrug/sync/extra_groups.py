@@ -27,6 +27,8 @@ from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Pupil, SchoolClass, SourceAlias, SubclassMembership
 from schoolbrug.sources.records import COMBINED_CURRICULUM, PupilRecord, Snapshot
 
+from . import bulk
+
 
 @dataclass(slots=True)
 class ExtraGroups:
@@ -69,31 +71,41 @@ def apply_extra_groups(
     )
     if not groups:
         return
-    current = _current(groups)
-    if not current and not any(codes for _, codes in extra.members):
+    current, sourced_ids = _current(groups)
+    members = [(record, codes) for record, codes in extra.members if codes]
+    if not current and not members:
         return
-    find = _PupilFinder(source, institution_pk, institution_number)
+    # Only the pupils in a group (or kept as they are) are looked up: a school of 100,000
+    # pupils has a few thousand in combined groups.
+    found = _find_pupils(
+        [r for r, _ in members] + (extra.kept if current else []),
+        source,
+        institution_pk,
+        institution_number,
+    )
     wanted: set[tuple[int, int]] = set()
-    for record, codes in extra.members:
-        pupil = find(record)
-        if pupil is not None:
-            wanted.update((pupil, groups[code]) for code in codes if code in groups)
-    kept = {pk for record in extra.kept if (pk := find(record)) is not None}
-    sourced_ids = find.sourced_ids
+    for record, codes in members:
+        if (pupil := found.get(id(record))) is not None:
+            wanted.update((pupil[0], groups[code]) for code in codes if code in groups)
+            sourced_ids[pupil[0]] = pupil[1]
+    kept = {found[id(r)][0] for r in extra.kept if id(r) in found} if current else set()
     code_of = {pk: code for code, pk in groups.items()}
     ended = [
         (membership, pair)
         for pair, membership in current.items()
         if pair not in wanted and pair[0] not in kept
     ]
+    now = timezone.now()
     if ended:
-        now = timezone.now()
         SubclassMembership.objects.filter(pk__in=[m for m, _ in ended]).update(
             ended_at=now, updated_at=now
         )
     started = sorted(wanted - current.keys())
-    SubclassMembership.objects.bulk_create(
-        SubclassMembership(pupil_id=pupil, subclass_id=group) for pupil, group in started
+    bulk.insert(
+        [
+            bulk.new_row(SubclassMembership, pupil_id=pupil, subclass_id=group)
+            for pupil, group in started
+        ]
     )
     for _, (pupil, group) in ended:
         record_audit(
@@ -105,48 +117,72 @@ def apply_extra_groups(
         )
     if ended or started:
         # The groups change with their members (apps' counts, a delta export).
-        SchoolClass.objects.filter(
-            pk__in={g for _, (_, g) in ended} | {g for _, g in started}
-        ).update(updated_at=timezone.now())
+        changed = {g for _, (_, g) in ended} | {g for _, g in started}
+        SchoolClass.objects.filter(pk__in=changed).update(updated_at=now)
 
 
-def _current(groups: dict[str, int]) -> dict[tuple[int, int], int]:
-    """(pupil pk, group pk) → membership pk, of the live memberships of these groups."""
-    return {
-        (pupil, group): pk
-        for pk, pupil, group in SubclassMembership.objects.filter(
-            subclass_id__in=groups.values(), ended_at__isnull=True
-        ).values_list("pk", "pupil_id", "subclass_id")
-    }
+def _current(groups: dict[str, int]) -> tuple[dict[tuple[int, int], int], dict[int, uuid.UUID]]:
+    """((pupil pk, group pk) → membership pk, pupil pk → sourced id) of these groups' live
+    memberships."""
+    current, sourced_ids = {}, {}
+    for pk, pupil, group, sourced_id in SubclassMembership.objects.filter(
+        subclass_id__in=groups.values(), ended_at__isnull=True
+    ).values_list("pk", "pupil_id", "subclass_id", "pupil__sourced_id"):
+        current[pupil, group] = pk
+        sourced_ids[pupil] = sourced_id
+    return current, sourced_ids
 
 
-class _PupilFinder:
-    """The registry pupil a record speaks of, as the planner matched it: national number,
-    the source's id (alias), our own id."""
+_CHUNK = 900  # below SQLite's oldest limit of variables per statement
 
-    def __init__(self, source: str, institution_pk: int, institution_number: str):
-        rows = Pupil.objects.filter(institution_id=institution_pk).values_list(
+
+def _find_pupils(
+    records: list[PupilRecord], source: str, institution_pk: int, institution_number: str
+) -> dict[int, tuple[int, uuid.UUID]]:
+    """id(record) → (pupil pk, sourced id) of the registry pupil each record speaks of, as the
+    planner matched it: national number, the source's id (its alias), our own id."""
+    pupils = Pupil.objects.filter(institution_id=institution_pk)
+    by_number: dict[str, tuple[int, uuid.UUID]] = {}
+    numbers = sorted({r.national_number for r in records if r.national_number})
+    for chunk in _chunks(numbers):
+        for pk, sourced_id, number in pupils.filter(national_number__in=chunk).values_list(
             "pk", "sourced_id", "national_number"
-        )
-        self.sourced_ids: dict[int, uuid.UUID] = {}
-        self.by_number: dict[str, int] = {}
-        by_sourced_id: dict[str, int] = {}
-        for pk, sourced_id, number in rows:
-            self.sourced_ids[pk] = sourced_id
-            by_sourced_id[str(sourced_id)] = pk
-            if number:
-                self.by_number[number] = pk
-        self.by_source_id = {
-            external_id: by_sourced_id[str(sourced_id)]
-            for external_id, sourced_id in SourceAlias.objects.filter(
-                source=source, scope=institution_number, kind=SourceAlias.Kind.PUPIL
+        ):
+            by_number[number] = (pk, sourced_id)
+    keys = sorted({r.source_id for r in records if r.national_number not in by_number})
+    aliased: dict[str, uuid.UUID] = {}
+    for chunk in _chunks(keys):
+        aliased.update(
+            SourceAlias.objects.filter(
+                source=source,
+                scope=institution_number,
+                kind=SourceAlias.Kind.PUPIL,
+                external_id__in=chunk,
             ).values_list("external_id", "sourced_id")
-            if str(sourced_id) in by_sourced_id
-        }
-        self.by_sourced_id = by_sourced_id
+        )
+    wanted_ids = set(aliased.values()) | {u for k in keys if (u := _uuid(k)) is not None}
+    by_sourced_id: dict[uuid.UUID, int] = {}
+    for chunk in _chunks(sorted(wanted_ids)):
+        by_sourced_id.update(pupils.filter(sourced_id__in=chunk).values_list("sourced_id", "pk"))
+    found = {}
+    for record in records:
+        if (hit := by_number.get(record.national_number)) is not None:
+            found[id(record)] = hit
+            continue
+        sourced_id = aliased.get(record.source_id) or _uuid(record.source_id)
+        if sourced_id is not None and (pk := by_sourced_id.get(sourced_id)) is not None:
+            found[id(record)] = (pk, sourced_id)
+    return found
 
-    def __call__(self, record: PupilRecord) -> int | None:
-        if record.national_number and record.national_number in self.by_number:
-            return self.by_number[record.national_number]
-        found = self.by_source_id.get(record.source_id)
-        return found if found is not None else self.by_sourced_id.get(record.source_id)
+
+def _chunks(values: list) -> list[list]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    if len(value) != 36:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
