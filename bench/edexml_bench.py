@@ -97,9 +97,10 @@ def write_wisa(snapshot, data: Path) -> None:
             sequences[p.birth_date] = sequence
             odd = sequence * 2 - (1 if p.gender == "M" else 0)
             birth = p.birth_date
+            gender = "M" if p.gender == "M" else "V"
             out.writerow([p.class_code, p.class_number, p.family_name, p.given_name,
                           f"{birth.day}/{birth.month}/{birth.year}", p.source_id, "",
-                          "M" if p.gender == "M" else "V", national_number(birth, odd)])  # fmt: skip
+                          gender, national_number(birth, odd)])  # fmt: skip
     with (data / "klassen.csv").open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle, delimiter=";")
         out.writerow(["KLAS", "GRAAD", "LEERJAAR", "VAKKENPAKKET"])
