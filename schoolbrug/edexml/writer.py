@@ -2,7 +2,8 @@
 
 The Dutch variant for a Dutch institution (BRIN code and dependance code from its BRIN6
 number), the Flemish one otherwise (instellingsnummer without leading zeros, the national
-number of each pupil that has one). What it writes is what the reader reads back unchanged:
+number of each pupil that has one, only when asked: `with_national_number`, as for the OneRoster
+export, since the file goes to platforms). What it writes is what the reader reads back unchanged:
 
 * the school year's active classes as groups (`naam` = the class code, `jaargroep` from stage
   and year, years.py) and its combined groups as combined groups; subclasses (the school's
@@ -52,8 +53,14 @@ class NothingToExport(LookupError):
     """The institution has no pupil in the school year: EDEXML needs at least one."""
 
 
-def export_edexml(target: Path, institution: Institution, school_year: SchoolYear) -> Path:
-    root = build_edexml(institution, school_year)
+def export_edexml(
+    target: Path,
+    institution: Institution,
+    school_year: SchoolYear,
+    *,
+    with_national_number: bool = False,
+) -> Path:
+    root = build_edexml(institution, school_year, with_national_number=with_national_number)
     tree = etree.ElementTree(root)
     checker = schema()
     if not checker.validate(tree):
@@ -75,7 +82,9 @@ def is_dutch(institution: Institution) -> bool:
     return institution.country == Institution.Country.NETHERLANDS
 
 
-def build_edexml(institution: Institution, school_year: SchoolYear) -> etree._Element:
+def build_edexml(
+    institution: Institution, school_year: SchoolYear, *, with_national_number: bool = False
+) -> etree._Element:
     root = etree.Element("EDEX")
     _school(etree.SubElement(root, "school"), institution, school_year)
     classes = list(
@@ -102,7 +111,8 @@ def build_edexml(institution: Institution, school_year: SchoolYear) -> etree._El
             if not combined:
                 _add(element, "jaargroep", _jaargroep(school_class))
     pupils = etree.SubElement(root, "leerlingen")
-    written = _pupils(pupils, institution, school_year, by_pk, class_keys)
+    national_numbers = with_national_number and not is_dutch(institution)
+    written = _pupils(pupils, institution, school_year, by_pk, class_keys, national_numbers)
     if not written:
         raise NothingToExport(institution.number)
     _teachers(root, institution, school_year, by_pk, class_keys)
@@ -139,7 +149,9 @@ def _keys(kind: str, institution_number: str, rows) -> dict[int, str]:
     return keys
 
 
-def _pupils(parent, institution, school_year, classes: dict, class_keys: dict) -> int:
+def _pupils(
+    parent, institution, school_year, classes: dict, class_keys: dict, national_numbers: bool
+) -> int:
     enrolments = dict(
         Enrolment.objects.filter(
             school_year=school_year,
@@ -156,7 +168,6 @@ def _pupils(parent, institution, school_year, classes: dict, class_keys: dict) -
         pupil_id__in=list(enrolments),
     ).values_list("pupil_id", "subclass_id"):
         extra.setdefault(pupil_pk, []).append(group_pk)
-    dutch = is_dutch(institution)
     for pupil in pupils:
         element = etree.SubElement(parent, "leerling", key=keys[pupil.pk])
         if pupil.eckid:
@@ -176,7 +187,7 @@ def _pupils(parent, institution, school_year, classes: dict, class_keys: dict) -
             for group_pk in groups:
                 etree.SubElement(combined, "samengestelde_groep", key=class_keys[group_pk])
         _add(element, "emailadres", pupil.email)
-        if not dutch:
+        if national_numbers:
             _add(element, "rijksregisternummer", pupil.national_number or "")
         _add(element, _postcode_element(postcode := pupil.address.get("postal_code", "")), postcode)
     return len(pupils)

@@ -84,7 +84,7 @@ def test_the_export_is_schema_valid_and_its_import_changes_nothing(tmp_path, var
     source = DUTCH if variant == "dutch" else flemish_school(tmp_path)
     assert sync(source, *YEAR)[0] == 0
     number = "99ZZ00" if variant == "dutch" else "012345"
-    tree = export(tmp_path / "out.xml", number, *YEAR)
+    tree = export(tmp_path / "out.xml", number, *YEAR, "--with-national-number")
     shared = shared_schema()
     assert shared.validate(tree), shared.error_log
     school = tree.getroot().find("school")
@@ -126,3 +126,15 @@ def test_an_institution_without_active_pupils_is_refused(tmp_path):
         export(tmp_path / "x.xml", "001234", *YEAR)
     assert refused.value.returncode == 2 and "geen leerlingen" in str(refused.value)
     assert not (tmp_path / "x.xml").exists()
+
+
+def test_the_national_number_is_written_only_when_asked(tmp_path):
+    sync(flemish_school(tmp_path), *YEAR)
+    tree = export(tmp_path / "out.xml", "012345", *YEAR)
+    assert shared_schema().validate(tree)
+    assert tree.find(".//rijksregisternummer") is None
+    assert valid_nn("170304", 1) not in (tmp_path / "out.xml").read_text(encoding="utf-8")
+    before = registry_snapshot()
+    code, report = sync(tmp_path / "out.xml", *YEAR)  # matched on the key: nothing changes
+    assert code == 0 and report["counts"]["created"] == report["counts"]["updated"] == 0
+    assert registry_snapshot() == before

@@ -60,6 +60,11 @@ class Command(BaseCommand):
         edexml.add_argument(
             "--school-year", help="schooljaar, bv. 2026-2027 (standaard: het lopende)"
         )
+        edexml.add_argument(
+            "--with-national-number",
+            action="store_true",
+            help="Vlaamse instelling: zet het rijksregisternummer in het bestand (gevoelig)",
+        )
 
     def handle(self, *args, **opts):
         if opts["format"] == "edexml":
@@ -118,7 +123,12 @@ class Command(BaseCommand):
             school_year = _school_year(
                 start_year_argument(opts["school_year"], returncode=EXIT_USAGE)
             )
-            path = export_edexml(opts["out_file"], institution, school_year)
+            path = export_edexml(
+                opts["out_file"],
+                institution,
+                school_year,
+                with_national_number=opts["with_national_number"],
+            )
         except Institution.DoesNotExist:
             raise CommandError(
                 f"Niets geëxporteerd: instelling {number} staat niet in het register.",
@@ -141,6 +151,10 @@ class Command(BaseCommand):
                 returncode=EXIT_USAGE,
             ) from None
         self.stdout.write(str(path))
+        if opts["with_national_number"] and institution.country != Institution.Country.NETHERLANDS:
+            self.stderr.write(
+                "Let op: het bestand bevat rijksregisternummers. Bewaar en verstuur het beveiligd."
+            )
 
 
 def _row_counts(paths: list[Path]):
