@@ -61,3 +61,17 @@ def test_a_flemish_schools_report_says_klas(tmp_path):
     report = sync(school_file(tmp_path, number="12345"))
     (missing,) = [f for f in report["findings"] if f["code"] == "PUPIL_CLASS_MISSING"]
     assert missing["message"] == "De leerling zit in geen klas."
+
+
+def test_the_pages_of_a_group_and_a_combined_group_render(tmp_path, client, django_user_model):
+    from schoolbrug.registry.models import SchoolClass
+    from tests.edexml.files import DUTCH
+
+    sync(DUTCH)
+    page(client, django_user_model, "99ZZ00")
+    for code in ("4B", "Samgroep 1"):
+        school_class = SchoolClass.objects.get(code=code)
+        response = client.get(reverse("web:class", args=[school_class.sourced_id]))
+        assert response.status_code == 200, code
+        # A combined group lists its members (Wimpie, in 4B) as the group 4B does.
+        assert [e.pupil.given_name for e in response.context["page"]] == ["Wimpie"], code
