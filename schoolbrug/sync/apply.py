@@ -240,6 +240,8 @@ class _Context:
         self.class_pks = {code: c.pk for code, c in item.state.classes.items()}
         self.reason = f"synchronisatie {self.run.pk} ({self.plan.source})"
         self._new_classes: list[SchoolClass] = []
+        # id(record) → (pk, sourced id) of each pupil this plan creates, once inserted.
+        self.new_pupil_ids: dict[int, tuple[int, uuid.UUID]] = {}
 
     def record(self, entity: str, sourced_id, action: str, changes: dict) -> None:
         self.audit.append(
@@ -333,6 +335,7 @@ class _Context:
         """Enrolments, aliases and audit of the pupils just inserted (their ids are known)."""
         for pupil, action in pupils:
             record = action.record
+            self.new_pupil_ids[id(record)] = (pupil.pk, pupil.sourced_id)
             enrolments.append(self._enrolment(pupil.pk, action.class_code, action.class_number))
             if record.source_id:
                 aliases.append(self._alias(pupil.sourced_id, record.source_id))
@@ -397,10 +400,9 @@ class _Context:
             return
         apply_extra_groups(
             self.plan.extra_groups,
-            source=self.plan.source,
             institution_pk=self.institution_pk,
-            institution_number=self.plan.institution_number,
             school_year_pk=self.school_year.pk,
+            new_pupils=self.new_pupil_ids,
             record_audit=self.record,
         )
 
