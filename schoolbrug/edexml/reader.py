@@ -233,8 +233,8 @@ class _Reader:
             get = values.get
             jaargroep = get("jaargroep", "")
             left = get("uitstroomdatum", "")
-            if group is not None and jaargroep:
-                pupil_years[group.source_id].append(jaargroep)
+            if group is not None and group.year is None and jaargroep:
+                pupil_years[group.source_id].append(jaargroep)  # a group "C": its years
             raw_birth = get("geboortedatum", "")
             raw_gender = get("geslacht", "")
             family = get("achternaam", "")
