@@ -64,7 +64,6 @@ FIELD_LABELS = {
     "is_active": gettext_lazy("actief"),
     "teacher": gettext_lazy("leerkracht"),
     "subclass": gettext_lazy("subklas"),
-    "group": gettext_lazy("samengestelde groep"),  # EDEXML: an extra group (extra_groups.py)
     "eckid": gettext_lazy("ECK-iD"),
     "ended_at": gettext_lazy("beëindigd op"),
     # organisation and structure
@@ -155,7 +154,6 @@ ENTITY_LABELS = {
     "pupil": gettext_lazy("leerling"),
     "class": gettext_lazy("klas"),
     "subclass": gettext_lazy("subklas"),
-    "group": gettext_lazy("samengestelde groep"),  # EDEXML: an extra group (extra_groups.py)
     "eckid": gettext_lazy("ECK-iD"),
     "institution": gettext_lazy("instelling"),
     "staff": gettext_lazy("personeelslid"),
