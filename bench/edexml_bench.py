@@ -66,7 +66,8 @@ def main() -> None:
                       f" = {pupils / seconds:,.0f} pupils/s")  # fmt: skip
         for kind, values in rates.items():
             print(f"[{database}] {kind:<6} min {min(values):,.0f} pupils/s, "
-                  f"median {statistics.median(values):,.0f} pupils/s")  # fmt: skip
+                  f"median {statistics.median(values):,.0f} pupils/s, "
+                  f"best {max(values):,.0f} pupils/s")  # fmt: skip
 
 
 def make_data(data: Path, pupils: int) -> None:
