@@ -3,7 +3,7 @@ an EDEXML file and from WISA exports of the same pupils, into an empty registry.
 
     uv run python bench/edexml_bench.py --pupils 100000 --database sqlite --database postgres
 
-Generates a Dutch school with `schoolbrug.edexml.generate` (groep 1–8, combined groups,
+Generates a Dutch school with `schoolbrug.demo.edexml` (groep 1–8, combined groups,
 teachers) and writes the same pupils, classes and class numbers as WISA's leerlingen.csv and
 klassen.csv (with national numbers, WISA's key). Each run starts from an empty database in a
 fresh process and times reading the file(s) plus the whole sync (validate, plan, apply) end to
@@ -74,7 +74,7 @@ def make_data(data: Path, pupils: int) -> None:
     if (data / "school.xml").exists():
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolbrug.settings")
-    from schoolbrug.edexml.generate import write_dutch_school
+    from schoolbrug.demo.edexml import write_dutch_school
     from schoolbrug.edexml.reader import parse_edexml
 
     data.mkdir(parents=True, exist_ok=True)
@@ -86,7 +86,7 @@ def make_data(data: Path, pupils: int) -> None:
 
 def write_wisa(snapshot, data: Path) -> None:
     """The snapshot's pupils as WISA exports, each with a national number of their own."""
-    from schoolbrug.sources.names import national_number
+    from schoolbrug.demo.names import national_number
 
     sequences: dict[datetime.date, int] = {}
     with (data / "leerlingen.csv").open("w", encoding="utf-8", newline="") as handle:

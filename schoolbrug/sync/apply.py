@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.oneroster.csv_out.values import leavers_export_id
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Enrolment,
@@ -21,13 +22,12 @@ from schoolbrug.registry.models import (
     SourceAlias,
 )
 from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.staff.source_teachers import apply_staff
 
 from . import bulk
 from .extra_groups import apply_extra_groups
 from .models import HeldLeaver, SyncRun
-from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
-from .staff import apply_staff
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
 from .subclasses import end_memberships, rename_subclasses
 
@@ -322,9 +322,7 @@ class _Context:
                 national_number=action.record.national_number or None,
                 origin=self.plan.source,
                 is_leaver=action.record.is_leaver,  # the source keeps them with its leavers
-                **dict(
-                    zip(PUPIL_FIELDS, record_values(action.record, contact_source), strict=True)
-                ),
+                **record_values(action.record, contact_source)._asdict(),
             )
             for action in actions
         ]
@@ -360,7 +358,7 @@ class _Context:
                 national_number=state.national_number,
             )
             values = record_values(action.record, contact_source) if action.record else state.values
-            for name, value in zip(PUPIL_FIELDS, values, strict=True):
+            for name, value in values._asdict().items():
                 setattr(pupil, name, value)
             pupil.is_leaver = action.kind is Kind.LEAVE
             if action.adopt:

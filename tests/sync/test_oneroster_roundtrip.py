@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.oneroster.csv_out.export import export_oneroster
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Assignment,
@@ -25,10 +26,9 @@ from schoolbrug.registry.models import (
     Staff,
 )
 from schoolbrug.sources.records import StaffRecord
+from schoolbrug.staff.source_teachers import apply_staff
 from schoolbrug.sync.models import SyncRun
-from schoolbrug.sync.oneroster_export import export_oneroster
 from schoolbrug.sync.service import sync_snapshot
-from schoolbrug.sync.staff import apply_staff
 from tests.factories import klass, pupil, snapshot
 from tests.sync.oneroster_binding import check_set, table
 

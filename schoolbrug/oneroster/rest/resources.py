@@ -1,0 +1,302 @@
+"""The rostering objects an app can read, each built from registry rows as the OneRoster 1.2
+JSON binding shapes it: ids are our own `sourced_id`s, booleans the strings "true"/"false",
+every reference `{href, sourcedId, type}`, dates in UTC with milliseconds.
+
+What each object is made of:
+* orgs: an institution is a `school` (identifier = institution number), its board the
+  `district` parent. academicSessions: a school year, type `schoolYear`, schoolYear = the year
+  it ends. classes: a (sub)class of the current school year; a subclass is `scheduled`, the
+  others `homeroom`; an inactive class is `tobedeleted`. A class's course is the one of its
+  curriculum, as in the CSV export (the courses themselves: catalogue.py).
+* users: pupils (username and identifier = their sourcedId: no personal data in a login name)
+  and teachers (username = e-mail). A leaver is `tobedeleted` with enabledUser "false".
+  userIds carries `{type: RRN}` only for a token with the demographics scope and an
+  institution whose accepted protocol allows it; otherwise the national number is not read.
+* enrollments: a pupil's enrolment (sourcedId = the enrolment's) and a teacher's class
+  (sourcedId = `<teacher>.<class>`, stable while the teacher teaches the class).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from dataclasses import dataclass, field
+
+import orjson
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    JSONField,
+    PositiveSmallIntegerField,
+    Q,
+    UUIDField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+
+from schoolbrug.oneroster.csv_out.values import course_export_id, grades_for
+from schoolbrug.registry.models import (
+    Board,
+    Institution,
+    SchoolClass,
+    SchoolYear,
+)
+from schoolbrug.sharing.visibility import Visibility
+
+from .collection import Resource
+from .params import Column
+
+SEX = {"M": "male", "F": "female", "X": "other"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What building the objects of one answer needs besides their rows: where hrefs
+    point, and the org references they share."""
+
+    base_url: str  # ".../ims/oneroster/rostering/v1p2"
+    orgs: dict = field(default_factory=dict, compare=False)
+
+    def ref(self, collection: str, sourced_id, kind: str) -> dict:
+        value = str(sourced_id)
+        return {"href": f"{self.base_url}/{collection}/{value}", "sourcedId": value, "type": kind}
+
+    def org(self, sourced_id) -> dict:
+        """The reference to an org, made once per answer: a page of pupils names the same
+        few schools on every row (never changed after: orjson only reads them)."""
+        ref = self.orgs.get(sourced_id)
+        if ref is None:
+            ref = self.orgs[sourced_id] = self.ref("orgs", sourced_id, "org")
+        return ref
+
+
+def timestamp(moment: datetime.datetime | str | None) -> str:
+    if isinstance(moment, str):  # formatted by the database (sql.moment_text)
+        return moment
+    moment = (moment or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)).astimezone(datetime.UTC)
+    # "2026-09-01T07:30:00.123+00:00" -> "2026-09-01T07:30:00.123Z"
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+@functools.lru_cache(maxsize=1024)
+def grade_list(stage: str | None, year: int | None, years: str | None) -> tuple[str, ...]:
+    """The CEDS grades of a class (stage, year and its years as the JSON text both databases
+    give for a raw query): the same few combinations on every page, worked out once."""
+    grades = grades_for(stage, year, orjson.loads(years) if years else ())
+    return tuple(grades.split(",")) if grades else ()
+
+
+def text(value) -> CharField:
+    return Value(value, output_field=CharField())
+
+
+NULL_TEXT = Value(None, output_field=CharField())
+NULL_UUID = Value(None, output_field=UUIDField())
+NULL_INT = Value(None, output_field=PositiveSmallIntegerField())
+NULL_JSON = Value(None, output_field=JSONField())
+COMMON = {
+    "sourcedId": Column("o_id", "uuid"),
+    "status": Column("o_status"),
+    "dateLastModified": Column("o_modified", "datetime"),
+}
+
+
+# --- orgs -------------------------------------------------------------------------------
+
+
+def org_segments(vis: Visibility, school_only: bool = False) -> list:
+    schools = Institution.objects.filter(pk__in=vis.institution_ids()).annotate(
+        o_id=F("sourced_id"),
+        o_status=text("active"),
+        o_modified=F("updated_at"),
+        o_name=F("name"),
+        o_type=text("school"),
+        o_identifier=F("number"),
+        o_parent=F("board__sourced_id"),
+    )
+    if school_only:
+        return [schools.order_by("pk")]
+    districts = Board.objects.filter(
+        pk__in=Institution.objects.filter(pk__in=vis.institution_ids()).values("board_id")
+    ).annotate(
+        o_id=F("sourced_id"),
+        o_status=text("active"),
+        o_modified=F("updated_at"),
+        o_name=F("name"),
+        o_type=text("district"),
+        o_identifier=F("number"),
+        o_parent=NULL_UUID,
+    )
+    return [districts.order_by("pk"), schools.order_by("pk")]
+
+
+def org_json(row: dict, ctx: Context) -> dict:
+    org = {
+        "sourcedId": str(row["o_id"]),
+        "status": row["o_status"],
+        "dateLastModified": timestamp(row["o_modified"]),
+        "name": row["o_name"],
+        "type": row["o_type"],
+        "identifier": row["o_identifier"] or "",
+    }
+    if row["o_parent"] is not None:
+        org["parent"] = ctx.ref("orgs", row["o_parent"], "org")
+    return org
+
+
+ORGS = Resource(
+    collection="orgs",
+    singular="org",
+    reference_type="org",
+    columns={
+        **COMMON,
+        "name": Column("o_name"),
+        "type": Column("o_type"),
+        "identifier": Column("o_identifier"),
+    },
+    fields=("sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parent"),
+    aliases=("o_id", "o_status", "o_modified", "o_name", "o_type", "o_identifier", "o_parent"),
+    to_json=org_json,
+)
+
+
+# --- academic sessions --------------------------------------------------------------------
+
+
+def session_segments(vis: Visibility) -> list:
+    years = SchoolYear.objects.filter(pk=vis.school_year_id) | SchoolYear.objects.filter(
+        classes__institution_id__in=vis.institution_ids()
+    )
+    return [
+        SchoolYear.objects.filter(pk__in=years.values("pk"))
+        .annotate(
+            o_id=F("sourced_id"),
+            o_status=text("active"),
+            o_modified=F("updated_at"),
+            o_type=text("schoolYear"),
+            o_school_year=Cast(F("start_year") + 1, CharField()),
+            o_start_year=F("start_year"),
+        )
+        .order_by("start_year")
+    ]
+
+
+def session_json(row: dict, ctx: Context) -> dict:
+    start = row["o_start_year"]
+    return {
+        "sourcedId": str(row["o_id"]),
+        "status": row["o_status"],
+        "dateLastModified": timestamp(row["o_modified"]),
+        "title": f"{start}-{start + 1}",
+        "type": row["o_type"],
+        "startDate": f"{start}-09-01",
+        "endDate": f"{start + 1}-08-31",
+        "schoolYear": str(start + 1),
+    }
+
+
+SESSIONS = Resource(
+    collection="academicSessions",
+    singular="academicSession",
+    reference_type="academicSession",
+    columns={**COMMON, "type": Column("o_type"), "schoolYear": Column("o_school_year")},
+    fields=(
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "title",
+        "type",
+        "startDate",
+        "endDate",
+        "schoolYear",
+    ),  # fmt: skip
+    aliases=("o_id", "o_status", "o_modified", "o_type", "o_school_year", "o_start_year"),
+    to_json=session_json,
+)
+
+
+# --- classes ------------------------------------------------------------------------------
+
+
+def class_segments(vis: Visibility) -> list:
+    return [
+        SchoolClass.objects.filter(vis.classes_q())
+        .annotate(
+            o_id=F("sourced_id"),
+            o_status=Case(
+                When(Q(is_active=True) | Q(is_leavers=True), then=text("active")),
+                default=text("tobedeleted"),
+            ),
+            o_modified=F("updated_at"),
+            o_title=F("code"),
+            o_type=Case(
+                When(parent__isnull=True, then=text("homeroom")), default=text("scheduled")
+            ),
+            o_school=F("institution__sourced_id"),
+            o_term=F("school_year__sourced_id"),
+            o_stage=F("stage"),
+            o_year=F("year"),
+            o_years=F("years"),
+            o_curriculum=F("curriculum"),
+        )
+        .order_by("pk")
+    ]
+
+
+def class_json(row: dict, ctx: Context) -> dict:
+    class_id, school, term = str(row["o_id"]), str(row["o_school"]), str(row["o_term"])
+    grades = grades_for(row["o_stage"], row["o_year"], row["o_years"] or ())
+    course = course_export_id(school, term, row["o_curriculum"], class_id)
+    return {
+        "sourcedId": class_id,
+        "status": row["o_status"],
+        "dateLastModified": timestamp(row["o_modified"]),
+        "title": row["o_title"],
+        "classCode": row["o_title"],
+        "classType": row["o_type"],
+        "grades": grades.split(",") if grades else [],
+        "course": ctx.ref("courses", course, "course"),
+        "school": ctx.ref("orgs", school, "org"),
+        "terms": [ctx.ref("academicSessions", term, "academicSession")],
+    }
+
+
+CLASSES = Resource(
+    collection="classes",
+    singular="class",
+    reference_type="class",
+    columns={
+        **COMMON,
+        "title": Column("o_title"),
+        "classCode": Column("o_title"),
+        "classType": Column("o_type"),
+    },
+    fields=(
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "title",
+        "classCode",
+        "classType",
+        "grades",
+        "course",
+        "school",
+        "terms",
+    ),  # fmt: skip
+    aliases=(
+        "o_id",
+        "o_status",
+        "o_modified",
+        "o_title",
+        "o_type",
+        "o_school",
+        "o_term",
+        "o_stage",
+        "o_year",
+        "o_years",
+        "o_curriculum",
+    ),  # fmt: skip
+    to_json=class_json,
+)
