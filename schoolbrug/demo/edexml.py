@@ -22,8 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from schoolbrug.demo import names
-
-from .schema import VERSION
+from schoolbrug.edexml.schema import VERSION
 
 GROUP_SIZE = 27
 COMBINED_GROUPS = ("Plusklas", "Leesclub", "Rekenlab", "Schoolkoor", "Techniek")

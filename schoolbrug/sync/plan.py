@@ -138,6 +138,7 @@ def record_values(record: PupilRecord, contact_source: str) -> PupilValues:
             contacts,
             {k: v for k, v in record.address.items() if v},
             dict(record.care_record),
+            record.eckid,
         ),
     )
 

@@ -114,8 +114,8 @@ class Command(BaseCommand):
 
     def _edexml(self, opts) -> None:
         from schoolbrug.edexml.writer import NothingToExport, export_edexml
+        from schoolbrug.oneroster.csv_out.export import _school_year
         from schoolbrug.registry.models import Institution
-        from schoolbrug.sync.oneroster_export import _school_year
 
         number = opts["institution"]
         try:

@@ -6,10 +6,10 @@ import io
 import pytest
 from django.core.management import call_command
 
+from schoolbrug.demo.management.commands.demo import Command as Demo
 from schoolbrug.edexml.reader import parse_edexml
 from schoolbrug.edexml.schema import read_edexml
 from schoolbrug.registry.models import Institution, Staff, SubclassMembership
-from schoolbrug.web.management.commands.demo import Command as Demo
 
 
 def test_generate_nl_writes_dutch_schools_as_edexml(tmp_path):
