@@ -64,8 +64,16 @@ def test_family_name_prefix_given_name_gender_and_birth_date(tmp_path):
 
 @pytest.mark.parametrize(
     ("jaargroep", "stage", "year"),
-    [("0", "NVT", 1), ("1", "NVT", 2), ("2", "NVT", 3), ("3", "", 1), ("8", "", 6),
-     ("11", "1", 1), ("12", "1", 2), ("16", "3", 2)],  # fmt: skip
+    [
+        ("0", "NVT", 1),
+        ("1", "NVT", 2),
+        ("2", "NVT", 3),
+        ("3", "", 1),
+        ("8", "", 6),
+        ("11", "1", 1),
+        ("12", "1", 2),
+        ("16", "3", 2),
+    ],  # fmt: skip
 )
 def test_jaargroep_gives_the_year_and_groep_1_2_are_kindergarten(jaargroep, stage, year):
     assert stage_and_year(jaargroep) == (stage, year)
