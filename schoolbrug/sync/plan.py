@@ -14,6 +14,7 @@ from schoolbrug.sources.findings import Finding, make_finding
 from schoolbrug.sources.records import PupilRecord, Snapshot
 from schoolbrug.sources.validate import is_email
 
+from .extra_groups import ExtraGroups, plan_extra_groups
 from .national_numbers import NumberChange, refused_numbers
 from .state import (
     CLASS_FIELDS,
@@ -93,6 +94,9 @@ class Plan:
     # and by this one.
     held_before: frozenset[int] = frozenset()
     held_leavers: frozenset[int] = frozenset()
+    # The extra groups (EDEXML combined groups) the source puts pupils in; None when it has
+    # none to say (sync/extra_groups.py).
+    extra_groups: ExtraGroups | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -102,6 +106,7 @@ class Plan:
             or self.class_aliases
             or self.subclasses
             or self.held_leavers != self.held_before
+            or self.extra_groups is not None
         ) or any(
             a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
             for a in self.pupil_actions
@@ -138,6 +143,7 @@ def record_values(record: PupilRecord, contact_source: str) -> PupilValues:
             contacts,
             {k: v for k, v in record.address.items() if v},
             dict(record.care_record),
+            record.eckid,
         ),
     )
 
@@ -205,6 +211,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         },
         subclasses=_plan_subclasses(state, actions, class_actions),
         held_before=state.held_leavers,
+        extra_groups=plan_extra_groups(snapshot, validation, StateIndex.of(snapshot, state).find),
     )
 
 
