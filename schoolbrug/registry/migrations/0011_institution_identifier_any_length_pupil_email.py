@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_data_version'),
+        ('registry', '0010_institution_country_pupil_eckid'),
     ]
 
     operations = [
