@@ -185,7 +185,7 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-# What a reader who may not see the care record sees of its changes (permissions.py).
+# What a reader who may not see the care record sees of its changes (web/permissions.py).
 HIDDEN = gettext_lazy("(verborgen)")
 
 

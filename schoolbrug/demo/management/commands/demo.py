@@ -35,7 +35,9 @@ STARTED_BY = "demo"
 
 
 class Command(AuditedCommand):
-    help = gettext_lazy(
+    # A plain string like the other commands: argparse cannot wrap a lazy translation, so a
+    # gettext_lazy help made `schoolbrug demo --help` fail with a TypeError.
+    help = (
         "Start een demo: maakt een fictieve regio met scholen, synchroniseert ze, maakt de "
         "login demo/demo en start de webpagina's op http://127.0.0.1:8000/."
     )
