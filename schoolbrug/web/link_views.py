@@ -27,14 +27,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from schoolbrug.roles.permissions import actor as audit_actor
+from schoolbrug.roles.permissions import institution_or_404, may_manage_apps, sees_whole_school
 from schoolbrug.sync import links
 from schoolbrug.sync.models import LinkUpload, SourceLink
 from schoolbrug.sync.tasks import start_upload
 
 from . import presenters, queries
 from .link_forms import SourceLinkForm
-from .permissions import actor as audit_actor
-from .permissions import institution_or_404, may_manage_apps, sees_whole_school
 from .views import login
 
 log = logging.getLogger("schoolbrug.web.links")
