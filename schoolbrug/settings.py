@@ -185,7 +185,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# What the rostering API keeps per data version (counts, bookmarks: sharing/api/kept.py).
+# What the rostering API keeps per data version (counts, bookmarks: oneroster/rest/kept.py).
 # A redis:// URL shares it between all workers, so a new version is counted once, not once
 # per worker; without one each process keeps its own and the demo needs nothing.
 CACHE_URL = os.environ.get("SCHOOLBRUG_CACHE_URL", "")
@@ -259,8 +259,8 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
-    "OAUTH2_VALIDATOR_CLASS": "schoolbrug.sharing.api.tokens.RosterValidator",
-    "SCOPES_BACKEND_CLASS": "schoolbrug.sharing.api.tokens.RosterScopes",
+    "OAUTH2_VALIDATOR_CLASS": "schoolbrug.oneroster.rest.tokens.RosterValidator",
+    "SCOPES_BACKEND_CLASS": "schoolbrug.oneroster.rest.tokens.RosterScopes",
     # Apps use the client-credentials grant only (the token view refuses any other); the
     # rest is RFC 9700's advice, so `check --deploy` has nothing to say: PKCE for a code flow,
     # no implicit or password grant, tokens kept as a hash only, https redirects.
@@ -290,7 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "schoolbrug.sharing.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "schoolbrug.oneroster.rest.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Schoolbrug OneRoster 1.2 rostering API",

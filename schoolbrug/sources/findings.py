@@ -200,7 +200,7 @@ RULES: dict[str, Rule] = {
         "Verbeter de waarde in het administratiepakket of maak de export opnieuw.",
         "row has more cells than the header: columns shifted, pupil rejected",
     ),
-    # OneRoster (sources/oneroster.py): a row the parser skips; a pupil it concerns is
+    # OneRoster (oneroster/csv_in/): a row the parser skips; a pupil it concerns is
     # withheld (neither synced nor made a leaver).
     "ONEROSTER_VALUE_MISSING": Rule(
         Severity.ERROR,

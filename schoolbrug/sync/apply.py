@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.oneroster.csv_out.values import leavers_export_id
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Enrolment,
@@ -24,7 +25,6 @@ from schoolbrug.sources.findings import mask_national_number
 
 from . import bulk
 from .models import HeldLeaver, SyncRun
-from .oneroster_export import leavers_export_id
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
 from .staff import apply_staff
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState

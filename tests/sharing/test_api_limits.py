@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 
+from schoolbrug.oneroster.rest import params, people
 from schoolbrug.sharing import access, consent
-from schoolbrug.sharing.api import params, people
 from tests.test_logs import NATIONAL_NUMBER, assert_logged_without_personal_data, failing
 
 from .conftest import API

@@ -47,8 +47,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from schoolbrug.oneroster.csv_out.values import course_export_id
 from schoolbrug.registry.models import Enrolment
-from schoolbrug.sync.oneroster_export import course_export_id
 from tests.sharing.conftest import API
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -27,9 +27,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from schoolbrug.oneroster.csv_out.values import course_export_id
+from schoolbrug.oneroster.rest import urls
 from schoolbrug.registry.models import Enrolment
-from schoolbrug.sharing.api import urls
-from schoolbrug.sync.oneroster_export import course_export_id
 from tests.sharing.conftest import API
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -22,10 +22,10 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from schoolbrug.oneroster.rest import urls
+from schoolbrug.oneroster.rest.views import UnknownRoute
 from schoolbrug.registry.models import Assignment, Board, Enrolment, Pupil, SchoolClass, Teaching
 from schoolbrug.sharing import access, consent
-from schoolbrug.sharing.api import urls
-from schoolbrug.sharing.api.views import UnknownRoute
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,10 +10,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from schoolbrug.oneroster.csv_out.values import course_export_id
 from schoolbrug.registry.models import SchoolClass, Staff
 from schoolbrug.sharing import access
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE
-from schoolbrug.sync.oneroster_export import course_export_id
 from tests.sharing.conftest import API, Api
 
 pytestmark = pytest.mark.django_db(transaction=True)

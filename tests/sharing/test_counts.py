@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from schoolbrug.oneroster.rest import counts
 from schoolbrug.registry.models import Assignment, Enrolment, Pupil, SchoolClass, SchoolYear
 from schoolbrug.sharing import access, consent
-from schoolbrug.sharing.api import counts
 from schoolbrug.sharing.models import AppGrant, Sharing
 from schoolbrug.sync.service import sync_snapshot
 from tests.factories import klass, snapshot

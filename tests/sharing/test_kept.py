@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from schoolbrug.oneroster.rest import counts, kept
 from schoolbrug.registry.models import Enrolment, Pupil
 from schoolbrug.sharing import access, consent
-from schoolbrug.sharing.api import counts, kept
 
 # A database number no other test uses (the Celery test uses 15).
 REDIS = "redis://127.0.0.1:6379/13"
@@ -52,7 +52,7 @@ import sys, time
 import django
 django.setup()
 import redis
-from schoolbrug.sharing.api.kept import kept
+from schoolbrug.oneroster.rest.kept import kept
 
 start, url = float(sys.argv[1]), sys.argv[2]
 client = redis.Redis.from_url(url)

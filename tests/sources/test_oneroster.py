@@ -10,14 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from schoolbrug.oneroster.csv_in.reader import load_org_map, parse_oneroster
+from schoolbrug.oneroster.csv_in.values import levels_from_grades, national_number_from_user_ids
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.findings import RULES
-from schoolbrug.sources.oneroster import (
-    levels_from_grades,
-    load_org_map,
-    national_number_from_user_ids,
-    parse_oneroster,
-)
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SAMPLES = SHARED / "oneroster" / "samples"

@@ -15,6 +15,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from schoolbrug.oneroster.csv_in import values as oneroster
+from schoolbrug.oneroster.csv_in.reader import parse_oneroster
+from schoolbrug.oneroster.csv_out import export as oneroster_export
+from schoolbrug.oneroster.csv_out.export import export_oneroster, parse_moment
+from schoolbrug.oneroster.csv_out.files import timestamp
+from schoolbrug.oneroster.csv_out.values import LOCAL_ZONE as BRUSSELS
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Assignment,
@@ -27,12 +33,6 @@ from schoolbrug.registry.models import (
     Staff,
     Teaching,
 )
-from schoolbrug.sources import oneroster
-from schoolbrug.sources.oneroster import parse_oneroster
-from schoolbrug.sync import oneroster_export
-from schoolbrug.sync.oneroster_export import LOCAL_ZONE as BRUSSELS
-from schoolbrug.sync.oneroster_export import export_oneroster, parse_moment
-from schoolbrug.sync.oneroster_files import timestamp
 from tests.factories import national_number
 from tests.sync.oneroster_binding import check_set, table
 

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.oneroster.csv_out.export import export_oneroster
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Assignment,
@@ -26,7 +27,6 @@ from schoolbrug.registry.models import (
 )
 from schoolbrug.sources.records import StaffRecord
 from schoolbrug.sync.models import SyncRun
-from schoolbrug.sync.oneroster_export import export_oneroster
 from schoolbrug.sync.service import sync_snapshot
 from schoolbrug.sync.staff import apply_staff
 from tests.factories import klass, pupil, snapshot

@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.oneroster.csv_out.export import export_oneroster
+from schoolbrug.oneroster.csv_out.files import timestamp
 from schoolbrug.registry.models import Institution, SchoolClass, Staff, Teaching
-from schoolbrug.sync.oneroster_export import export_oneroster
-from schoolbrug.sync.oneroster_files import timestamp
 from tests.sync.oneroster_binding import check_set, table
 from tests.sync.teaching_sets import BART, ELS, FIRST, SCHOOL, bulk_set, delta_set, sync
 

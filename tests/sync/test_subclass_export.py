@@ -4,10 +4,10 @@ enrollment per member, checked against the 1.2 CSV binding; in a delta a member 
 
 from __future__ import annotations
 
+from schoolbrug.oneroster.csv_in.reader import parse_oneroster
+from schoolbrug.oneroster.csv_out.export import export_oneroster
 from schoolbrug.registry.models import SchoolClass
 from schoolbrug.sharing import subclasses
-from schoolbrug.sources.oneroster import parse_oneroster
-from schoolbrug.sync.oneroster_export import export_oneroster
 from tests.sync.oneroster_binding import check_set
 from tests.sync.test_oneroster_export import by_id, moment, registry  # noqa: F401 (fixture)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from schoolbrug.oneroster.csv_out.export import NotInRegistry, export_oneroster, parse_moment
+from schoolbrug.oneroster.csv_out.files import is_zip_target
 from schoolbrug.sync.management.school_year import start_year_argument
-from schoolbrug.sync.oneroster_export import NotInRegistry, export_oneroster, parse_moment
-from schoolbrug.sync.oneroster_files import is_zip_target
 
 EXIT_USAGE = 2
 

@@ -90,7 +90,7 @@ class Command(AuditedCommand):
 
             yield parse_informat(opts["path"], opts["institution"])
         else:
-            from schoolbrug.sources.oneroster import load_org_map, parse_oneroster
+            from schoolbrug.oneroster.csv_in.reader import load_org_map, parse_oneroster
 
             org_map = load_org_map(opts["org_map"]) if opts["org_map"] else None
             yield from parse_oneroster(opts["path"], org_map=org_map)

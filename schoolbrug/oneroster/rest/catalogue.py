@@ -37,10 +37,10 @@ from django.db.models import (
     When,
 )
 
+from schoolbrug.oneroster.csv_out.values import course_export_id
 from schoolbrug.registry.models import SchoolClass
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS
 from schoolbrug.sharing.visibility import Visibility
-from schoolbrug.sync.oneroster_export import course_export_id
 
 from . import people
 from .collection import Resource

@@ -1,5 +1,6 @@
 """Write the registry as a OneRoster 1.2 CSV set that others can read: bulk, or a delta of what
-changed since a moment; into a folder or one zip file (oneroster_files.py writes the files).
+changed since a moment; into a folder or one zip file (files.py writes the files, teachers.py
+the teachers' rows, values.py the cells and derived ids).
 
 `export_oneroster(target)` writes orgs, academicSessions, courses, classes, users, roles,
 enrollments and demographics, each only when it has rows (the others are `absent`).
@@ -20,7 +21,7 @@ What it decides:
 * classes: the active classes and the leavers class "Schoolverlaters" (written even when the
   registry has none yet), classType `homeroom` (a subclass: `scheduled`); `grades` as CEDS
   codes (primary year n → 0n, secondary stage s year y → 6 + 2(s-1) + y, kindergarten K0–K3 →
-  IT/PS/PK/KG), the inverse of what sources/oneroster.py reads.
+  IT/PS/PK/KG), the inverse of what oneroster/csv_in/ reads.
 * users: pupils with an enrolment in an exported class (username = their sourcedId: no personal
   data in a login name) and teachers with a teacher assignment during the school year
   (username = e-mail). `userIds` holds `{RRN:…}` only with `with_national_number`; otherwise
@@ -59,9 +60,6 @@ each pupil row written to its four files in one pass; a delta reads only the cha
 from __future__ import annotations
 
 import datetime
-import uuid
-import zoneinfo
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,17 +75,21 @@ from schoolbrug.registry.models import (
     SchoolClass,
     SchoolYear,
     SubclassMembership,
-    Teaching,
 )
 
-from .oneroster_files import ACTIVE, DELETED, Mode, SetWriter, write_set
-
-SEX = {"M": "male", "F": "female", "X": "other"}
-KINDERGARTEN_GRADES = ("IT", "PS", "PK", "KG")  # K0..K3
-# The namespace of the ids we derive (uuid5): never change it, or every derived id changes.
-NAMESPACE = uuid.UUID("bbdb1210-eaa4-4eb0-b5c5-4898eb2db447")
-# A moment written without offset is Belgian time (the schools' and the users' clock).
-LOCAL_ZONE = zoneinfo.ZoneInfo("Europe/Brussels")
+from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
+from .teachers import Team
+from .values import (
+    LOCAL_ZONE,
+    SEX,
+    cell_date,
+    cell_text,
+    course_export_id,
+    derived_id,
+    grades_for,
+    latest,
+    leavers_export_id,
+)
 
 
 def export_oneroster(
@@ -165,56 +167,6 @@ def _institutions(numbers: list[str] | None) -> list[Institution]:
     return found
 
 
-def _text(value: str | None) -> str:
-    """A cell of free text: no line break may be inside a cell."""
-    if not value:
-        return ""
-    if "\n" in value or "\r" in value:
-        return " ".join(value.split())
-    return value
-
-
-def _date(value: datetime.date | None) -> str:
-    return value.isoformat() if value else ""
-
-
-def _latest(*moments: datetime.datetime | None) -> datetime.datetime | None:
-    return max((m for m in moments if m is not None), default=None)
-
-
-def _derived_id(*parts: object) -> str:
-    return str(uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts)))
-
-
-def leavers_export_id(institution_id: str, school_year_id: str) -> str:
-    return _derived_id("leavers", institution_id, school_year_id)
-
-
-def course_export_id(
-    institution_id: str, school_year_id: str, curriculum: str, class_id: str
-) -> str:
-    """The course of a class: one per curriculum per institution and year; a class without
-    curriculum (the leavers class) has a course of its own."""
-    if curriculum:
-        return _derived_id("course", institution_id, school_year_id, curriculum)
-    return _derived_id("class-course", class_id)
-
-
-def grades_for(stage: str, year: int | None, years: Sequence[int] = ()) -> str:
-    """The CEDS grades of a class: the inverse of sources.oneroster.levels_from_grades."""
-    stage = (stage or "").strip().upper()
-    grades = []
-    for level in sorted(set(years) | ({year} if year is not None else set())):
-        if stage == "NVT":
-            if 0 <= level <= 3:
-                grades.append(KINDERGARTEN_GRADES[level])
-        elif stage.isdigit():
-            grades.append(f"{6 + 2 * (int(stage) - 1) + level:02d}")
-        elif level >= 1:
-            grades.append(f"{level:02d}")
-    return ",".join(grades)
-
-
 @dataclass(slots=True)
 class _Class:
     sourced_id: str
@@ -272,16 +224,16 @@ class _Export:
                 "orgs",
                 board.updated_at,
                 sourcedId=str(board.sourced_id),
-                name=_text(board.name),
+                name=cell_text(board.name),
                 type="district",
-                identifier=_text(board.number),
+                identifier=cell_text(board.number),
             )
         for institution in self.institutions.values():
             self.row(
                 "orgs",
                 institution.updated_at,
                 sourcedId=str(institution.sourced_id),
-                name=_text(institution.name),
+                name=cell_text(institution.name),
                 type="school",
                 identifier=institution.number,
                 parentSourcedId=str(institution.board.sourced_id) if institution.board_id else "",
@@ -295,8 +247,8 @@ class _Export:
             sourcedId=self.year_id,
             title=year.title,
             type="schoolYear",
-            startDate=_date(year.start_date),
-            endDate=_date(year.end_date),
+            startDate=cell_date(year.start_date),
+            endDate=cell_date(year.end_date),
             schoolYear=str(year.start_year + 1),
         )
 
@@ -351,10 +303,10 @@ class _Export:
             klass.updated_at,
             status=status,
             sourcedId=klass.sourced_id,
-            title=_text(code),
+            title=cell_text(code),
             grades=klass.grades,
             courseSourcedId=self._course(klass, curriculum, code, status == ACTIVE),
-            classCode=_text(code),
+            classCode=cell_text(code),
             classType=kind,
             schoolSourcedId=klass.institution,
             termSourcedIds=self.year_id,
@@ -369,7 +321,7 @@ class _Export:
             course = self.courses.setdefault(
                 course_id, _Course(title, course_code, klass.institution, klass.updated_at)
             )
-            course.updated_at = _latest(course.updated_at, klass.updated_at)
+            course.updated_at = latest(course.updated_at, klass.updated_at)
         return course_id
 
     def _courses(self) -> None:
@@ -379,8 +331,8 @@ class _Export:
                 course.updated_at,
                 sourcedId=course_id,
                 schoolYearSourcedId=self.year_id,
-                title=_text(course.title),
-                courseCode=_text(course.course_code),
+                title=cell_text(course.title),
+                courseCode=cell_text(course.course_code),
                 orgSourcedId=course.institution,
             )
 
@@ -419,7 +371,7 @@ class _Export:
                 national = values[10]
             if since is not None:
                 updated, pupil_updated = values[-2:]
-                changed = _latest(updated, pupil_updated, klass.updated_at)
+                changed = latest(updated, pupil_updated, klass.updated_at)
                 if is_leaver:
                     status, enabled = DELETED, "false"
                 else:
@@ -433,10 +385,10 @@ class _Export:
                 enabledUser=enabled,
                 username=pupil,
                 userIds=f"{{RRN:{national}}}" if national else "",
-                givenName=_text(given),
-                familyName=_text(family),
-                email=_text(email),
-                phone=_text(phone),
+                givenName=cell_text(given),
+                familyName=cell_text(family),
+                email=cell_text(email),
+                phone=cell_text(phone),
                 grades=klass.grades,
                 primaryOrgSourcedId=school,
             )
@@ -460,7 +412,7 @@ class _Export:
                     changed,
                     status=status,
                     sourcedId=pupil,
-                    birthDate=_date(birth_date),
+                    birthDate=cell_date(birth_date),
                     sex=SEX.get(gender, ""),
                 )
 
@@ -496,7 +448,7 @@ class _Export:
             modified,
             status=status,
             # User in class: a move is a new enrollment, and the id survives a re-import.
-            sourcedId=_derived_id("enrollment", user, class_id),
+            sourcedId=derived_id("enrollment", user, class_id),
             classSourcedId=class_id,
             schoolSourcedId=school,
             userSourcedId=user,
@@ -528,7 +480,7 @@ class _Export:
         current = teachers.filter(start_date__lte=year.end_date).filter(
             Q(end_date__isnull=True) | Q(end_date__gte=year.start_date)
         )
-        team = _Team(self)
+        team = Team(self)
         team.read(current, ACTIVE)
         if self.since is not None:  # what no longer overlaps the year, and changed since
             team.read(
@@ -536,147 +488,3 @@ class _Export:
                 DELETED,
             )
         team.write()
-
-
-@dataclass(slots=True)
-class _Person:
-    email: str
-    given: str
-    family: str
-    school: str  # primary org: the first institution by number
-    updated_at: datetime.datetime | None
-    status: str
-
-
-class _Team:
-    """The teachers of the export: users, one role per teacher and institution, an enrollment
-    per class taught, read from the assignments and written once each.
-
-    A class taught is a teaching link that counts on the year's day (Teaching.active_on:
-    today in the current year); in a delta, a link that no longer counts is `tobedeleted`,
-    stamped with when it stopped counting."""
-
-    def __init__(self, export: _Export) -> None:
-        self.export = export
-        self.day = export.year.day_within(timezone.localdate())
-        self.now = timezone.now()
-        self.users: dict[str, _Person] = {}  # in name order
-        self.roles: dict[tuple[str, str], list] = {}  # (staff, school) → [begin, end, upd, status]
-        self.teaches: dict[tuple[str, str], list] = {}  # (staff, class) → [school, upd, status]
-
-    def _links(
-        self, assignments, status: str
-    ) -> dict[int, list[tuple[int, datetime.datetime, str]]]:
-        """Assignment pk → [(class pk, when the link last changed, its status)]: a link of a
-        current assignment is active when it counts on the day, else (a delta only) deleted."""
-        links = Teaching.objects.filter(assignment_id__in=assignments.values("pk"))
-        active = set()
-        if status == ACTIVE and self.export.since is None:  # a bulk set: only those
-            links = links.active_on(self.day)
-            active = None
-        elif status == ACTIVE:
-            active = set(links.active_on(self.day).values_list("pk", flat=True))
-        rows = links.order_by("assignment_id", "schoolclass__code").values_list(
-            "pk", "assignment_id", "schoolclass_id", "updated_at", "start_date", "end_date",
-            "assignment__start_date", "assignment__end_date",
-        )  # fmt: skip
-        by_assignment: dict[int, list] = {}
-        for pk, assignment_pk, class_pk, updated, *bounds in rows:
-            moment = _latest(updated, *self._turns(*bounds))
-            by_assignment.setdefault(assignment_pk, []).append(
-                (class_pk, moment, ACTIVE if active is None or pk in active else DELETED)
-            )
-        return by_assignment
-
-    def _turns(self, start, end, assignment_start, assignment_end):
-        """The moments a link began or stopped counting by its dates alone (the first moment
-        of its first day, of the day after its last), those that have passed."""
-        days = [start, assignment_start]
-        days += [d + datetime.timedelta(days=1) for d in (end, assignment_end) if d is not None]
-        for day in days:
-            if day is not None and day <= self.day:
-                moment = datetime.datetime.combine(day, datetime.time(), tzinfo=LOCAL_ZONE)
-                if moment <= self.now:
-                    yield moment
-
-    def read(self, assignments, status: str) -> None:
-        export = self.export
-        # By class code: the same set writes the same file, whatever order the rows are in.
-        links = self._links(assignments, status)
-        rows = assignments.order_by(
-            "staff__family_name", "staff__given_name", "staff_id", "institution__number"
-        ).values_list(
-            "pk", "institution_id", "start_date", "end_date", "updated_at", "staff__sourced_id",
-            "staff__updated_at", "staff__email", "staff__given_name", "staff__family_name",
-        )  # fmt: skip
-        for pk, institution_pk, begin, end, updated, staff, staff_updated, *person in rows:
-            staff = str(staff)
-            school = str(export.institutions[institution_pk].sourced_id)
-            taught = links.get(pk, ())
-            changed = _latest(updated, *(moment for _, moment, _ in taught))
-            known = self.users.get(staff)
-            if known is None:
-                self.users[staff] = _Person(
-                    *person, school, _latest(staff_updated, changed), status
-                )
-            elif known.status == status:
-                known.updated_at = _latest(known.updated_at, changed)
-            role = self.roles.get((staff, school))
-            if role is None:
-                self.roles[(staff, school)] = [begin, end, updated, status]
-            elif role[3] == status:
-                role[0] = min(role[0], begin)
-                role[1] = None if role[1] is None or end is None else max(role[1], end)
-                role[2] = _latest(role[2], updated)
-            for class_pk, moment, link_status in taught:
-                klass = export.classes.get(class_pk)
-                if klass is None or klass.institution != school:
-                    continue
-                moment = _latest(updated, moment)
-                row = self.teaches.get((staff, klass.sourced_id))
-                if row is None or (row[2] == DELETED and link_status == ACTIVE):
-                    self.teaches[(staff, klass.sourced_id)] = [school, moment, link_status]
-                elif row[2] == link_status:
-                    row[1] = _latest(row[1], moment)
-
-    def write(self) -> None:
-        row = self.export.row
-        for staff, person in self.users.items():
-            row(
-                "users",
-                person.updated_at,
-                status=person.status,
-                sourcedId=staff,
-                enabledUser="true" if person.status == ACTIVE else "false",
-                username=_text(person.email),
-                givenName=_text(person.given),
-                familyName=_text(person.family),
-                email=_text(person.email),
-                primaryOrgSourcedId=person.school,
-            )
-        for (staff, school), (begin, end, updated, status) in self.roles.items():
-            row(
-                "roles",
-                updated,
-                status=status,
-                sourcedId=f"{staff}.{school}",
-                userSourcedId=staff,
-                roleType="primary",
-                role="teacher",
-                beginDate=_date(begin),
-                endDate=_date(end),
-                orgSourcedId=school,
-            )
-        # Which teacher is primary depends on every teacher of the class: its enrollments
-        # change together (a link that ended included). An ended one has its own moment.
-        class_updated: dict[str, datetime.datetime | None] = {}
-        for (_, class_id), (_, updated, _) in self.teaches.items():
-            class_updated[class_id] = _latest(class_updated.get(class_id), updated)
-        has_primary: set[str] = set()
-        for (staff, class_id), (school, updated, status) in self.teaches.items():
-            primary = "false"
-            if status == ACTIVE and class_id not in has_primary:
-                primary = "true"
-                has_primary.add(class_id)
-            moment = class_updated[class_id] if status == ACTIVE else updated
-            self.export.enrollment(staff, class_id, school, moment, status, "teacher", primary)

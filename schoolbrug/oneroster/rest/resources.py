@@ -36,6 +36,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from schoolbrug.oneroster.csv_out.values import course_export_id, grades_for
 from schoolbrug.registry.models import (
     Board,
     Institution,
@@ -43,7 +44,6 @@ from schoolbrug.registry.models import (
     SchoolYear,
 )
 from schoolbrug.sharing.visibility import Visibility
-from schoolbrug.sync.oneroster_export import course_export_id, grades_for
 
 from .collection import Resource
 from .params import Column
