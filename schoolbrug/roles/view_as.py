@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -42,18 +43,17 @@ def people_in_reach(admin):
         return users.none()
     today = timezone.localdate()
     current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
-    assignments = Assignment.objects.filter(current)
-    inside = assignments.filter(
-        institution__board_id__in=permissions.board_admin_boards(admin)
-    ).values("staff__email")
-    outside = assignments.exclude(
-        institution__board_id__in=permissions.board_admin_boards(admin)
-    ).values("staff__email")
+    # E-mail addresses compared in lower case, as the permission module does.
+    assignments = Assignment.objects.filter(current).annotate(address=Lower("staff__email"))
+    boards = permissions.board_admin_boards(admin)
+    inside = assignments.filter(institution__board_id__in=boards).values("address")
+    outside = assignments.exclude(institution__board_id__in=boards).values("address")
     granted = RoleGrant.objects.current().values("user_id")
     return (
-        users.filter(is_superuser=False, email__in=inside)
+        users.annotate(address=Lower("email"))
+        .filter(is_superuser=False, address__in=inside)
         .exclude(email="")
-        .exclude(email__in=outside)
+        .exclude(address__in=outside)
         .exclude(pk__in=granted)
     )
 

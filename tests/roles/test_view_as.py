@@ -95,3 +95,12 @@ def test_the_switch_ends_when_the_admins_grant_ends(client, board_schools):
 def test_a_teacher_cannot_look_as_anyone(client, board_schools):
     assert look_as(client, board_schools.teacher, board_schools.board_admin).status_code == 404
     assert client.get(reverse("web:home")).content.decode().count("Je bekijkt") == 0
+
+
+def test_a_board_admin_finds_a_person_whatever_the_case_of_the_address(board_schools):
+    """The staff upload and the account may write the address differently (permissions
+    compare case-insensitively, so must the reach)."""
+    teacher = board_schools.teacher
+    teacher.email = "Juf.1A@Regenboog.BE"
+    teacher.save()
+    assert view_as.may_view_as(board_schools.board_admin, teacher)
