@@ -121,10 +121,11 @@ def test_a_teacher_sees_only_their_class_and_the_new_numbers(
     class_links = page.locator("table").first.locator("tbody tr td:first-child a")
     expect(class_links).to_have_text(["1A"])
 
-    # Another class of the school and another school answer 404.
+    # Another class of the school and another school answer 404, and tell nothing of them.
     for path in (
         reverse("web:class", args=[school.classes["2B"].sourced_id]),
         reverse("web:institution", args=[changed_numbers.other.institution.number]),
         reverse("web:pupil", args=[changed_numbers.other.pupils[0].sourced_id]),
     ):
         assert page.goto(live_server.url + path).status == 404
+        assert "Sint-Jozef" not in page.content() and "2B" not in page.content()
