@@ -1,7 +1,7 @@
 """The Celery app for background work: `celery -A schoolbrug.celery worker`.
 
 Configured from Django's settings under the CELERY_ namespace (CELERY_BROKER_URL from the
-environment). Without a broker nothing needs Celery: `schoolbrug.sync.tasks.enqueue` then runs
+environment). Without a broker nothing needs Celery: `schoolbrug.links.tasks.enqueue` then runs
 the task in the process that asks for it.
 """
 
@@ -27,4 +27,4 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
 )
-app.autodiscover_tasks(["schoolbrug.sync"])
+app.autodiscover_tasks(["schoolbrug.links"])

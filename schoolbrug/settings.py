@@ -86,9 +86,12 @@ INSTALLED_APPS = [
     "schoolbrug.audit",
     "schoolbrug.sources",
     "schoolbrug.sync",
+    "schoolbrug.links",
+    "schoolbrug.staff",
     "schoolbrug.sharing",
     "schoolbrug.roles",
     "schoolbrug.web",
+    "schoolbrug.demo",
 ]
 
 MIDDLEWARE = [

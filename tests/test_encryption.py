@@ -15,8 +15,8 @@ from django.db import connection
 
 from schoolbrug import encryption
 from schoolbrug.encryption import EncryptedTextField, UnreadableSecret
-from schoolbrug.sync.models import SourceLink
-from tests.sync.link_data import make_link
+from schoolbrug.links.models import SourceLink
+from tests.links.link_data import make_link
 
 pytestmark = pytest.mark.django_db
 

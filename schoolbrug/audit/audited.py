@@ -7,7 +7,7 @@ save, delete or many-to-many change through the ORM is logged by `audit.changes`
 
 Bulk statements (`bulk_create`, `bulk_update`, `QuerySet.update`, COPY) send no signals. That
 is on purpose: the sync and the staff upload write thousands of rows and their own audit
-entries in bulk (`sync/apply.py`, `sync/staff_upload.py`), and `institutions load` writes its
+entries in bulk (`sync/apply.py`, `staff/upload.py`), and `institutions load` writes its
 entries in bulk with `changes.record_bulk`. No signal fires on those paths, so nothing is
 doubled and nothing is slowed.
 """
@@ -106,9 +106,9 @@ AUDITED = [
         ignore=("created", "updated"),
         secret=("client_secret",),
     ),
-    # sync: the link with the administration package
+    # links: the link with the administration package
     Audited(
-        "sync.SourceLink",
+        "links.SourceLink",
         "link",
         # last_run_at: the scheduler's bookkeeping; token_created_at: the entry's own time
         ignore=("last_run_at", "token_created_at"),
@@ -136,7 +136,7 @@ EXEMPT = {
     "admin.LogEntry": "Django's admin history; the change log records the same edits",
     # records of work done, not data of record: they grant nothing
     "sync.SyncRun": "a run's record; the entries it wrote point to it",
-    "sync.LinkUpload": "an export that came in and the state of its sync",
+    "links.LinkUpload": "an export that came in and the state of its sync",
     "sync.HeldLeaver": "a pupil the sync holds from leaving in the summer; its run says so",
     # log-in attempts and lock-outs (django-axes): a security log of their own, kept by axes
     "axes.AccessAttempt": "failed log-ins counted for the lock-out; axes' own log",

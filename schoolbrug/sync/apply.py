@@ -22,11 +22,11 @@ from schoolbrug.registry.models import (
     SourceAlias,
 )
 from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.staff.source_teachers import apply_staff
 
 from . import bulk
 from .models import HeldLeaver, SyncRun
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
-from .staff import apply_staff
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
 from .subclasses import end_memberships, rename_subclasses
 
@@ -308,9 +308,7 @@ class _Context:
                 national_number=action.record.national_number or None,
                 origin=self.plan.source,
                 is_leaver=action.record.is_leaver,  # the source keeps them with its leavers
-                **dict(
-                    zip(PUPIL_FIELDS, record_values(action.record, contact_source), strict=True)
-                ),
+                **record_values(action.record, contact_source)._asdict(),
             )
             for action in actions
         ]
@@ -345,7 +343,7 @@ class _Context:
                 national_number=state.national_number,
             )
             values = record_values(action.record, contact_source) if action.record else state.values
-            for name, value in zip(PUPIL_FIELDS, values, strict=True):
+            for name, value in values._asdict().items():
                 setattr(pupil, name, value)
             pupil.is_leaver = action.kind is Kind.LEAVE
             if action.adopt:

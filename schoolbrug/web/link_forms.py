@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from schoolbrug.links import public_address
+from schoolbrug.links.editing import AUDITED_FIELDS
+from schoolbrug.links.models import SourceLink
 from schoolbrug.registry.models import Institution
-from schoolbrug.sources import public_address
 from schoolbrug.sync import blackout
-from schoolbrug.sync.links import AUDITED_FIELDS
-from schoolbrug.sync.models import SourceLink
 
 PARENTS_LABEL = "uit de adressen van de ouders (vader, moeder, voogd)"
 # Seed 000's option, in the words the school knows from its package.

@@ -27,11 +27,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from schoolbrug.links import editing, storage, tokens, uploads
+from schoolbrug.links.models import LinkUpload, SourceLink
+from schoolbrug.links.tasks import start_upload
 from schoolbrug.roles.permissions import actor as audit_actor
 from schoolbrug.roles.permissions import institution_or_404, may_manage_apps, sees_whole_school
-from schoolbrug.sync import links
-from schoolbrug.sync.models import LinkUpload, SourceLink
-from schoolbrug.sync.tasks import start_upload
 
 from . import presenters, queries
 from .link_forms import SourceLinkForm
@@ -65,7 +65,7 @@ def link_page(request: HttpRequest, number: str) -> HttpResponse:
     token = None
     replaced = False
     if request.method == "POST" and request.POST.get("actie") == "token" and link is not None:
-        token = links.regenerate_token(link, actor)
+        token = editing.regenerate_token(link, actor)
         replaced = True
         form = SourceLinkForm(instance=link, institution=institution)
     elif request.method == "POST":
@@ -79,11 +79,11 @@ def link_page(request: HttpRequest, number: str) -> HttpResponse:
             saved = form.save(commit=False)
             contact_source = form.cleaned_data["contact_source"]
             if link is None:
-                token = links.create_link(saved, actor, contact_source)
+                token = editing.create_link(saved, actor, contact_source)
                 link = saved
                 form = SourceLinkForm(instance=link, institution=institution)
             else:
-                changed = links.save_link_changes(saved, before, actor, contact_source)
+                changed = editing.save_link_changes(saved, before, actor, contact_source)
                 messages.success(request, "Opgeslagen." if changed else "Er was niets gewijzigd.")
                 return redirect("web:link", number=institution.number)
     else:
@@ -98,7 +98,7 @@ def link_page(request: HttpRequest, number: str) -> HttpResponse:
             "token": token,
             "replaced": replaced,
             "upload_url": request.build_absolute_uri(reverse("web:link_upload")),
-            "drop_dir": links.drop_dir(institution.number),
+            "drop_dir": storage.drop_dir(institution.number),
             # Runs and exports name every pupil of the school: as on every page, not for a
             # teacher (permissions.py).
             "uploads": (
@@ -124,7 +124,7 @@ def _error(status: int, code: str, message_nl: str, message_en: str, **extra) ->
 
 
 def _authenticated_link(request: HttpRequest) -> SourceLink | JsonResponse:
-    token = links.bearer_token(request.headers.get("Authorization", ""))
+    token = tokens.bearer_token(request.headers.get("Authorization", ""))
     if not token:
         response = _error(
             401,
@@ -133,7 +133,7 @@ def _authenticated_link(request: HttpRequest) -> SourceLink | JsonResponse:
             "met de token van de pagina 'Koppeling met het administratiepakket'.",
             "No link token: send the header 'Authorization: Bearer <token>'.",
         )
-    elif (link := links.link_for_token(token)) is None:
+    elif (link := tokens.link_for_token(token)) is None:
         response = _error(
             401,
             "token_invalid",
@@ -209,10 +209,10 @@ def upload(request: HttpRequest) -> JsonResponse:
             "the request is not readable multipart/form-data",
         )
     try:
-        fmt, named = links.plan_upload(link.source, files)
-    except links.UploadRefused as refused:
+        fmt, named = uploads.plan_upload(link.source, files)
+    except uploads.UploadRefused as refused:
         return _json(refused.as_dict(), status=400)
-    stored = links.store_upload(link, fmt, named, started_by=UPLOADED_BY)
+    stored = storage.store_upload(link, fmt, named, started_by=UPLOADED_BY)
     # An upload is the day's run: the scheduler does not start another one for it today.
     SourceLink.objects.filter(pk=link.pk).update(last_run_at=stored.received_at)
     log.info("link %s: upload %s (%s) received", link.pk, stored.pk, fmt)

@@ -8,7 +8,7 @@ from django.apps import apps
 
 from schoolbrug.audit import changes
 from schoolbrug.audit.audited import ALWAYS_IGNORED, AUDITED, EXEMPT
-from schoolbrug.web.presenters import ENTITY_LABELS, FIELD_LABELS
+from schoolbrug.audit.presenters import ENTITY_LABELS, FIELD_LABELS
 
 
 def test_every_model_is_audited_or_exempt_with_a_reason():
@@ -32,7 +32,7 @@ def test_the_models_that_carry_rights_are_audited():
         "sharing.App",
         "sharing.AppGrant",
         "oauth2_provider.Application",
-        "sync.SourceLink",
+        "links.SourceLink",
         "auth.User",
         "auth.Group",
     } <= audited
@@ -59,7 +59,7 @@ def test_secrets_and_national_numbers_are_named_wherever_they_are():
     for model, fields in (
         ("auth.User", {"password"}),
         ("oauth2_provider.Application", {"client_secret"}),
-        ("sync.SourceLink", {"token_hash", "informat_client_secret"}),
+        ("links.SourceLink", {"token_hash", "informat_client_secret"}),
     ):
         (spec,) = [s for s in AUDITED if s.model == model]
         assert fields <= set(spec.secret), model
@@ -75,4 +75,4 @@ def test_every_entity_and_field_the_log_writes_has_a_dutch_label():
         model = apps.get_model(spec.model)
         names = {f.name for f in changes.logged_fields(model)} | set(spec.many)
         missing |= {f"{spec.model}.{n}" for n in names - set(FIELD_LABELS) - ALWAYS_IGNORED}
-    assert not missing, f"add to web.presenters.FIELD_LABELS: {sorted(missing)}"
+    assert not missing, f"add to audit.presenters.FIELD_LABELS: {sorted(missing)}"

@@ -79,7 +79,7 @@ def test_a_change_outside_any_context_is_logged_with_a_fallback_actor(caplog):
 def test_the_celery_task_and_the_scheduler_act_as_their_job():
     from django.core.management import call_command
 
-    from schoolbrug.sync import tasks
+    from schoolbrug.links import tasks
 
     seen = []
     with mock.patch.object(tasks, "process_upload", lambda _: seen.append(current().actor_name())):
@@ -87,7 +87,7 @@ def test_the_celery_task_and_the_scheduler_act_as_their_job():
         with acting("ict@school.test", "web: link_upload"):  # no broker: in the request
             tasks.run_upload("00000000-0000-0000-0000-000000000000")
     with mock.patch(
-        "schoolbrug.sync.management.commands.scheduler.run_due",
+        "schoolbrug.links.management.commands.scheduler.run_due",
         lambda now=None: seen.append(current().actor_name()) or [],
     ):
         call_command("scheduler", "--once", stdout=io.StringIO())

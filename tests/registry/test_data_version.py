@@ -9,8 +9,8 @@ from django.db import connection, transaction
 
 from schoolbrug.registry import data_version
 from schoolbrug.registry.models import Institution, Pupil, SourceAlias, Staff
+from schoolbrug.staff.upload import run_upload
 from schoolbrug.sync.service import sync_snapshot
-from schoolbrug.sync.staff_upload import run_upload
 from tests.factories import pupil as pupil_record
 from tests.factories import snapshot
 from tests.web.conftest import make_school

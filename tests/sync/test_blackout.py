@@ -11,10 +11,11 @@ import json
 import pytest
 from django.core.management import call_command
 
+from schoolbrug.links.models import SourceLink
 from schoolbrug.registry.models import Enrolment, Institution, Pupil
 from schoolbrug.sync import blackout
 from schoolbrug.sync.blackout import Period, parse_period, sync_day
-from schoolbrug.sync.models import HeldLeaver, SourceLink
+from schoolbrug.sync.models import HeldLeaver
 from schoolbrug.sync.service import SyncOptions, sync_snapshot
 from tests.factories import klass, pupil, snapshot, wisa_files
 

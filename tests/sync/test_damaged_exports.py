@@ -12,13 +12,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from schoolbrug.links import exports, storage
+from schoolbrug.links.models import LinkUpload
 from schoolbrug.registry.models import Pupil
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sync import links
-from schoolbrug.sync.models import LinkUpload, SyncRun
+from schoolbrug.sync.models import SyncRun
+from tests.links.link_data import make_link, wisa_zip
 from tests.sources.test_oneroster import base_set
-
-from .link_data import make_link, wisa_zip
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +173,7 @@ def test_a_damaged_zip_in_a_drop_folder_is_bad_input(tmp_path):
         _zip(oneroster_set()).replace(b"PK\x01\x02", b"PK\x01\x09")
     )
     with pytest.raises(BadInput) as error:
-        links.read_export(tmp_path, "file_drop", "012345")
+        exports.read_export(tmp_path, "file_drop", "012345")
     assert error.value.file == "export.zip" and "zip" in error.value.reason_nl
 
 
@@ -182,7 +182,7 @@ def test_a_oneroster_zip_that_unpacks_too_large_is_bad_input_before_it_is_read(
 ):
     """A zip bomb: a few kilobytes that unpack to far more than any export. The WISA zip had
     its limit on the unpacked size; a OneRoster zip was read into memory whatever it held."""
-    monkeypatch.setattr(links, "MAX_UPLOAD_BYTES", 1024 * 1024)
+    monkeypatch.setattr(storage, "MAX_UPLOAD_BYTES", 1024 * 1024)
     files = oneroster_set()
     padded = {**files, "users.csv": files["users.csv"] + b"\n" * (2 * 1024 * 1024)}
     data = _zip_deflated(padded)

@@ -26,9 +26,9 @@ from schoolbrug.registry.models import (
     Staff,
 )
 from schoolbrug.sources.records import StaffRecord
+from schoolbrug.staff.source_teachers import apply_staff
 from schoolbrug.sync.models import SyncRun
 from schoolbrug.sync.service import sync_snapshot
-from schoolbrug.sync.staff import apply_staff
 from tests.factories import klass, pupil, snapshot
 from tests.sync.oneroster_binding import check_set, table
 

@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.links import tokens
+from schoolbrug.links.models import SourceLink
 from schoolbrug.registry.models import Institution
-from schoolbrug.sync import links
-from schoolbrug.sync.models import SourceLink
-from tests.sync.link_data import make_link, secret_part, wisa_pair
+from tests.links.link_data import make_link, secret_part, wisa_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_making_a_link_shows_its_token_once(user_in, institution):
         True,
         "02:30",
     )
-    assert links.link_for_token(token) == link
+    assert tokens.link_for_token(token) == link
     again = user_in.get(page_url()).content.decode()
     assert token not in again and secret_part(token) not in again
     assert link.token_prefix in again
@@ -132,7 +132,7 @@ def test_a_new_token_replaces_the_old_one(user_in, institution):
     new = shown_token(response)
     assert new != old
     assert "De vorige token werkt niet meer" in response.content.decode()
-    assert links.link_for_token(old) is None and links.link_for_token(new) == link
+    assert tokens.link_for_token(old) is None and tokens.link_for_token(new) == link
     entry = AuditEntry.objects.filter(entity="link").latest("id")
     assert entry.actor == "ict@regenboog.be"
     # The prefix anyone may see, and of the secret part only that it changed.
@@ -304,7 +304,7 @@ def test_a_secretary_sees_the_link_but_cannot_change_it_or_make_a_token(
 def test_informat_urls_must_be_https_to_a_public_informat_host(
     user_in, institution, monkeypatch, url, says
 ):
-    from schoolbrug.sources import public_address
+    from schoolbrug.links import public_address
 
     real = public_address._resolve
     monkeypatch.setattr(

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.links.models import LinkUpload
 from schoolbrug.registry.models import Assignment, Pupil, Teaching
-from schoolbrug.sync.models import LinkUpload
-from tests.sync.link_data import make_link
+from tests.links.link_data import make_link
 from tests.web.conftest import make_staff, make_user
 
 CARE = {"dyslexie": "extra tijd bij toetsen"}

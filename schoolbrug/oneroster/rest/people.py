@@ -7,6 +7,9 @@ granted that subclass only."""
 
 from __future__ import annotations
 
+import datetime
+from typing import NamedTuple
+
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
@@ -209,30 +212,52 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
     return segment.where(teaches[0], *teaches[1])
 
 
+class UserRow(NamedTuple):
+    """A user (pupil or teacher) as USERS selects it from SQL: one field per alias, in the
+    order of USERS.aliases, then the paging key. Ids and moments are already text."""
+
+    sourced_id: str  # o_id
+    status: str  # o_status
+    modified: str  # o_modified
+    enabled: str  # o_enabled
+    given_name: str  # o_given
+    family_name: str  # o_family
+    email: str | None  # o_email
+    phone: str | None  # o_phone
+    username: str  # o_username
+    role: str  # o_role
+    org_id: str | None  # o_org
+    stage: str | None  # o_stage
+    year: int | None  # o_year
+    years: str | None  # o_years: the class's years, as JSON text
+    national_number: str | None  # o_nn: only where the school's protocol allows it
+    key: object  # o_key
+
+
 def user_json(row: tuple, ctx: Context) -> dict:
     """A user from a row of USERS.aliases (SQL: ids and moments already as text)."""
-    (user_id, status, modified, enabled, given, family, email, phone, username, role, org_id,
-     stage, year, years, national_number, _) = row  # fmt: skip
-    is_pupil = role == "student"
-    org = ctx.org(org_id)
+    user_row = UserRow._make(row)
+    is_pupil = user_row.role == "student"
+    org = ctx.org(user_row.org_id)
+    national_number = user_row.national_number
     user = {
-        "sourcedId": user_id,
-        "status": status,
-        "dateLastModified": modified,
-        "username": user_id if is_pupil else username,
+        "sourcedId": user_row.sourced_id,
+        "status": user_row.status,
+        "dateLastModified": user_row.modified,
+        "username": user_row.sourced_id if is_pupil else user_row.username,
         "userIds": [{"type": "RRN", "identifier": national_number}] if national_number else [],
-        "enabledUser": enabled,
-        "givenName": given,
-        "familyName": family,
-        "roles": [{"roleType": "primary", "role": role, "org": org}],
+        "enabledUser": user_row.enabled,
+        "givenName": user_row.given_name,
+        "familyName": user_row.family_name,
+        "roles": [{"roleType": "primary", "role": user_row.role, "org": org}],
         "primaryOrg": org,
-        "identifier": user_id if is_pupil else username,
-        "email": email or "",
+        "identifier": user_row.sourced_id if is_pupil else user_row.username,
+        "email": user_row.email or "",
         "agents": [],
-        "grades": grade_list(stage, year, years) if is_pupil else [],
+        "grades": grade_list(user_row.stage, user_row.year, user_row.years) if is_pupil else [],
     }
-    if phone:
-        user["phone"] = phone
+    if user_row.phone:
+        user["phone"] = user_row.phone
     return user
 
 
@@ -387,23 +412,40 @@ def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
     return segment.where(where, *params)
 
 
+class EnrollmentRow(NamedTuple):
+    """An enrollment as ENROLLMENTS selects it from SQL: one field per alias, in the order of
+    ENROLLMENTS.aliases, then the paging key. Ids and moments are already text."""
+
+    sourced_id: str  # o_id
+    status: str  # o_status
+    modified: str  # o_modified
+    user_id: str  # o_user
+    class_id: str  # o_class
+    school_id: str  # o_school
+    role: str  # o_role
+    primary: str  # o_primary
+    begin: datetime.date | None  # o_begin
+    end: datetime.date | None  # o_end
+    key: object  # o_key
+
+
 def enrollment_json(row: tuple, ctx: Context) -> dict:
     """An enrollment from a row of ENROLLMENTS.aliases (SQL)."""
-    enrollment_id, status, modified, user, klass, school, role, primary, begin, end, _ = row
+    enrollment_row = EnrollmentRow._make(row)
     enrollment = {
-        "sourcedId": enrollment_id,
-        "status": status,
-        "dateLastModified": modified,
-        "user": ctx.ref("users", user, "user"),
-        "class": ctx.ref("classes", klass, "class"),
-        "school": ctx.org(school),
-        "role": role,
-        "primary": primary,
+        "sourcedId": enrollment_row.sourced_id,
+        "status": enrollment_row.status,
+        "dateLastModified": enrollment_row.modified,
+        "user": ctx.ref("users", enrollment_row.user_id, "user"),
+        "class": ctx.ref("classes", enrollment_row.class_id, "class"),
+        "school": ctx.org(enrollment_row.school_id),
+        "role": enrollment_row.role,
+        "primary": enrollment_row.primary,
     }
-    if begin:
-        enrollment["beginDate"] = begin.isoformat()
-    if end:
-        enrollment["endDate"] = end.isoformat()
+    if enrollment_row.begin:
+        enrollment["beginDate"] = enrollment_row.begin.isoformat()
+    if enrollment_row.end:
+        enrollment["endDate"] = enrollment_row.end.isoformat()
     return enrollment
 
 

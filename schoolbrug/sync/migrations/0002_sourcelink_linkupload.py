@@ -2,7 +2,7 @@
 
 import datetime
 import django.db.models.deletion
-import schoolbrug.sync.models
+import schoolbrug.links.models
 import uuid
 from django.db import migrations, models
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('token_prefix', models.CharField(editable=False, max_length=16)),
                 ('token_created_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('sync_active', models.BooleanField(default=False)),
-                ('daily_time', models.TimeField(default=datetime.time(0, 0), validators=[schoolbrug.sync.models.validate_daily_time])),
+                ('daily_time', models.TimeField(default=datetime.time(0, 0), validators=[schoolbrug.links.models.validate_daily_time])),
                 ('informat_base_url', models.URLField(blank=True, max_length=500)),
                 ('informat_token_url', models.URLField(blank=True, max_length=500)),
                 ('informat_client_id', models.CharField(blank=True, max_length=200)),

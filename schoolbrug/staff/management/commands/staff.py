@@ -1,0 +1,117 @@
+"""`schoolbrug staff import FILE`: the weekly upload of staff assignments (seed 001)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from schoolbrug.audit.commands import AuditedCommand
+from schoolbrug.staff.upload import run_upload
+from schoolbrug.sync.report import EXIT_BAD_INPUT
+
+COUNT_LABELS = {
+    "staff_created": "nieuwe personeelsleden",
+    "staff_updated": "gewijzigde namen",
+    "assignments_created": "nieuwe opdrachten",
+    "assignments_updated": "gewijzigde einddatums",
+    "assignments_ended": "beëindigde opdrachten",
+    "teaching_ended": "klassen die eindigen met hun opdracht",
+    "teaching_extended": "klassen die met hun opdracht langer lopen",
+    "unchanged": "ongewijzigde opdrachten",
+}
+ACTION_LABELS = {
+    ("staff", "create"): "nieuw personeelslid",
+    ("staff", "update"): "nieuwe naam",
+    ("assignment", "create"): "nieuwe opdracht",
+    ("assignment", "update"): "nieuwe einddatum",
+    ("assignment", "end"): "beëindigd",
+    ("teaching", "end"): "klas eindigt met de opdracht",
+    ("teaching", "update"): "klas loopt met de opdracht langer",
+}
+
+
+class Command(AuditedCommand):
+    help = "Personeel beheren: de wekelijkse upload van opdrachten."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        upload = actions.add_parser(
+            "import",
+            help="lees opdrachten (e-mail, naam, instelling, rol, start- en einddatum) uit een "
+            "CSV- of XLSX-bestand; opdrachten van een vorige upload die ontbreken, worden "
+            "beëindigd op de dag voor de upload",
+        )
+        upload.add_argument("file", type=Path, metavar="FILE", help="CSV- of XLSX-bestand")
+        upload.add_argument("--dry-run", action="store_true", help="toon het plan, wijzig niets")
+        upload.add_argument("--json", action="store_true", help="toon het rapport als JSON")
+        upload.add_argument(
+            "--as", dest="actor", default="cli", metavar="WIE", help="wie oplaadt (geschiedenis)"
+        )
+        # The import day (default today), for tests and replaying a missed week.
+        upload.add_argument("--import-date", help=argparse.SUPPRESS)
+
+    def handle(self, *args, **opts):
+        today = None
+        if opts["import_date"]:
+            try:
+                today = datetime.date.fromisoformat(opts["import_date"])
+            except ValueError:
+                raise CommandError(
+                    f"Datum '{opts['import_date']}' is onleesbaar; schrijf JJJJ-MM-DD.",
+                    returncode=EXIT_BAD_INPUT,
+                ) from None
+        report = run_upload(opts["file"], dry_run=opts["dry_run"], actor=opts["actor"], today=today)
+        if opts["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        else:
+            self.stdout.write(summary(report))
+        if report.get("errors"):
+            for error in report["errors"]:
+                self.stderr.write(f"Fout: {_where(error)}: {error['message']}")
+            if report["more_errors"]:
+                self.stderr.write(f"… en nog {report['more_errors']} fouten.")
+            sys.exit(EXIT_BAD_INPUT)
+
+
+def summary(report: dict) -> str:
+    """A few Dutch lines: what the upload did (or would do), and with a dry run each change."""
+    if report.get("errors"):
+        total = len(report["errors"]) + report["more_errors"]
+        return (
+            f"{report['file']}: niet opgeladen, {total} fout(en); er is niets gewijzigd "
+            f"(run {report['run_id']})."
+        )
+    mode = "proefdraai (niets gewijzigd)" if report["dry_run"] else "toegepast"
+    lines = [f"{report['file']}: {mode}, run {report['run_id']}"]
+    lines += [f"  {label}: {report['counts'][key]}" for key, label in COUNT_LABELS.items()]
+    if report["dry_run"]:
+        lines += [f"  - {_describe(action)}" for action in report["actions"]]
+    return "\n".join(lines)
+
+
+def _describe(action: dict) -> str:
+    label = ACTION_LABELS[action["entity"], action["action"]]
+    changes = ", ".join(
+        f"{name} {old or '–'} → {new or '–'}" if old else f"{name} {new or '–'}"
+        for name, (old, new) in action["changes"].items()
+    )
+    if action["entity"] == "staff":
+        return f"{label} {action['email']}: {changes}"
+    return (
+        f"{label} {action['email']} {action['role']} @ {action['institution']} "
+        f"(vanaf {action['start_date']}): {changes}"
+    )
+
+
+def _where(error: dict) -> str:
+    parts = [error["file"]]
+    if error.get("line") is not None:
+        parts.append(f"regel {error['line']}")
+    if error.get("field"):
+        parts.append(f"kolom {error['field']}")
+    return ", ".join(p for p in parts if p)
