@@ -208,7 +208,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "nl-be"
-LANGUAGES = [("nl-be", "Nederlands (België)"), ("nl", "Nederlands"), ("en", "English")]
+LANGUAGES = [
+    ("nl-be", "Nederlands (België)"),
+    ("nl-nl", "Nederlands (Nederland)"),  # a Dutch school's words (registry/language.py)
+    ("nl", "Nederlands"),
+    ("en", "English"),
+]
 LOCALE_PATHS = [BASE_DIR / "schoolbrug" / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True

@@ -42,6 +42,7 @@ FIELD_LABELS = {
     "is_active": gettext_lazy("actief"),
     "teacher": gettext_lazy("leerkracht"),
     "subclass": gettext_lazy("subklas"),
+    "eckid": gettext_lazy("ECK-iD"),
     "ended_at": gettext_lazy("beëindigd op"),
     # organisation and structure
     "number": gettext_lazy("nummer"),
@@ -50,6 +51,7 @@ FIELD_LABELS = {
     "board": gettext_lazy("schoolbestuur"),
     "community": gettext_lazy("scholengemeenschap"),
     "contact_source": gettext_lazy("contactgegevens uit"),
+    "country": gettext_lazy("land"),
     "institution": gettext_lazy("instelling"),
     "street": gettext_lazy("straat"),
     "postal_code": gettext_lazy("postcode"),
@@ -134,6 +136,7 @@ ENTITY_LABELS = {
     "pupil": gettext_lazy("leerling"),
     "class": gettext_lazy("klas"),
     "subclass": gettext_lazy("subklas"),
+    "eckid": gettext_lazy("ECK-iD"),
     "institution": gettext_lazy("instelling"),
     "staff": gettext_lazy("personeelslid"),
     "enrolment": gettext_lazy("inschrijving"),

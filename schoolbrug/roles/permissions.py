@@ -40,6 +40,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.registry.language import activate_for
 from schoolbrug.registry.models import (
     Assignment,
     Enrolment,
@@ -262,6 +263,7 @@ def institution_or_404(user, number: str) -> Institution:
     institution = institutions_for(user).filter(number=number).first()
     if institution is None:
         raise Http404("Geen instelling met dit nummer.")
+    activate_for(institution.country)  # its pages speak its country's words
     return institution
 
 

@@ -20,7 +20,9 @@ A pupil has one outcome: rejected beats deferred beats accepted. It may have sev
 findings (all its problems at once, so the school fixes them in one go).
 
 With `snapshot.key == "source_id"` (OneRoster) the national number is optional (checked
-when present) and duplicates are found on the source id instead.
+when present) and duplicates are found on the source id instead. With
+`snapshot.national_number_optional` (EDEXML Flanders) the key is the national number where a
+pupil has one: a missing one is no finding, the other rules are WISA's.
 
 The check digits are verified with `stdnum.be.nn` / `stdnum.be.bis`, the slow part at 1.2
 million pupils (about 25 µs a number); numbers in `known_national_numbers` (already stored,
@@ -92,6 +94,7 @@ def _validate(snapshot: Snapshot, known_national_numbers: frozenset[str]) -> Val
     duplicates = checks.duplicates
     unreadable = checks.unreadable_lines
     by_source_id = checks.by_source_id
+    number_optional = by_source_id or snapshot.national_number_optional
     birth_keys = Memo(_birth_key)
     max_class_number = checks.max_class_number
     short = _SHORTEST_NAME_WITH_NUMBER
@@ -112,7 +115,7 @@ def _validate(snapshot: Snapshot, known_national_numbers: frozenset[str]) -> Val
             and birth is not None
             and (not duplicates or (pupil.source_id if by_source_id else number) not in duplicates)
             and (
-                (by_source_id and not number)
+                (number_optional and not number)
                 or (
                     len(number) == 11
                     and number.isdigit()
@@ -165,6 +168,7 @@ class _PupilChecks:
     file: str
     columns: dict[str, str]
     by_source_id: bool
+    number_optional: bool
     duplicates: set[str]
     unreadable_lines: set[int]
     is_valid_number: Callable[[str], bool]
@@ -183,6 +187,7 @@ class _PupilChecks:
             file=file,
             columns=snapshot.columns,
             by_source_id=by_source_id,
+            number_optional=by_source_id or snapshot.national_number_optional,
             duplicates=duplicates,
             # Rows the parser could not trust (shifted columns): its finding names them.
             unreadable_lines={
@@ -206,7 +211,7 @@ class _PupilChecks:
                 problems.append(("PUPIL_NATIONAL_NUMBER_INVALID", "national_number", ""))
             else:
                 problems.extend(_contradictions(number, pupil.birth_date, pupil.gender))
-        elif not self.by_source_id:
+        elif not self.number_optional:
             problems.append(("PUPIL_NATIONAL_NUMBER_MISSING", "national_number", ""))
         if self.by_source_id:
             if pupil.source_id in self.duplicates:
@@ -336,7 +341,9 @@ def class_problems(record: ClassRecord) -> list[tuple[str, str]]:
     """(finding code, canonical field) for what makes this class unfit to sync (seed 000)."""
     problems: list[tuple[str, str]] = []
     years = record.years or (() if record.year is None else (record.year,))
-    if not years:
+    if record.is_combined:
+        pass  # an extra group across classes (EDEXML): it has no year of its own
+    elif not years:
         problems.append(("CLASS_YEAR_MISSING", "year"))
     elif record.is_kindergarten:
         if not all(year in KINDERGARTEN_YEARS for year in years):

@@ -25,6 +25,7 @@ from schoolbrug.sources.findings import mask_national_number
 from schoolbrug.staff.source_teachers import apply_staff
 
 from . import bulk
+from .extra_groups import apply_extra_groups
 from .models import HeldLeaver, SyncRun
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
@@ -93,6 +94,7 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     bulk.insert(aliases + replaced)
     for context in contexts:
         context.apply_staff()
+        context.apply_extra_groups()
     _keep_held_leavers(contexts)
     bulk.insert([entry for c in contexts for entry in c.audit])
 
@@ -185,6 +187,16 @@ def keep_institution_aliases(snapshots: list) -> None:
     )
 
 
+def keep_institution_countries(snapshots: list) -> None:
+    """The country a source says an institution is in (an EDEXML file with a BRIN code is
+    Dutch): its pages and reports use that country's words."""
+    for country in {s.country for s in snapshots if s.country}:
+        numbers = [s.institution_number for s in snapshots if s.country == country]
+        Institution.objects.filter(number__in=numbers).exclude(country=country).update(
+            country=country
+        )
+
+
 def _create_institutions(contexts: list[_Context]) -> None:
     new = [c for c in contexts if c.institution_pk is None]
     if not new:
@@ -228,6 +240,8 @@ class _Context:
         self.class_pks = {code: c.pk for code, c in item.state.classes.items()}
         self.reason = f"synchronisatie {self.run.pk} ({self.plan.source})"
         self._new_classes: list[SchoolClass] = []
+        # id(record) → (pk, sourced id) of each pupil this plan creates, once inserted.
+        self.new_pupil_ids: dict[int, tuple[int, uuid.UUID]] = {}
 
     def record(self, entity: str, sourced_id, action: str, changes: dict) -> None:
         self.audit.append(
@@ -319,6 +333,7 @@ class _Context:
         """Enrolments, aliases and audit of the pupils just inserted (their ids are known)."""
         for pupil, action in pupils:
             record = action.record
+            self.new_pupil_ids[id(record)] = (pupil.pk, pupil.sourced_id)
             enrolments.append(self._enrolment(pupil.pk, action.class_code, action.class_number))
             if record.source_id:
                 aliases.append(self._alias(pupil.sourced_id, record.source_id))
@@ -376,6 +391,17 @@ class _Context:
             class_pks=self.class_pks,
             record_audit=self.record,
             complete=not self.plan.is_delta,
+        )
+
+    def apply_extra_groups(self) -> None:
+        if self.plan.extra_groups is None:
+            return
+        apply_extra_groups(
+            self.plan.extra_groups,
+            institution_pk=self.institution_pk,
+            school_year_pk=self.school_year.pk,
+            new_pupils=self.new_pupil_ids,
+            record_audit=self.record,
         )
 
     def class_aliases(self) -> list:

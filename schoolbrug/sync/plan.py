@@ -13,6 +13,7 @@ from schoolbrug.registry.models import LEAVERS_CLASS_CODE, Institution
 from schoolbrug.sources.findings import Finding, make_finding
 from schoolbrug.sources.records import PupilRecord, Snapshot
 
+from .extra_groups import ExtraGroups, plan_extra_groups
 from .national_numbers import NumberChange, refused_numbers
 from .state import (
     CLASS_FIELDS,
@@ -92,6 +93,9 @@ class Plan:
     # and by this one.
     held_before: frozenset[int] = frozenset()
     held_leavers: frozenset[int] = frozenset()
+    # The extra groups (EDEXML combined groups) the source puts pupils in; None when it has
+    # none to say (sync/extra_groups.py).
+    extra_groups: ExtraGroups | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -101,6 +105,7 @@ class Plan:
             or self.class_aliases
             or self.subclasses
             or self.held_leavers != self.held_before
+            or self.extra_groups is not None
         ) or any(
             a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
             for a in self.pupil_actions
@@ -133,6 +138,7 @@ def record_values(record: PupilRecord, contact_source: str) -> PupilValues:
             contacts,
             {k: v for k, v in record.address.items() if v},
             dict(record.care_record),
+            record.eckid,
         ),
     )
 
@@ -200,6 +206,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         },
         subclasses=_plan_subclasses(state, actions, class_actions),
         held_before=state.held_leavers,
+        extra_groups=plan_extra_groups(snapshot, validation, StateIndex.of(snapshot, state).find),
     )
 
 

@@ -41,6 +41,7 @@ class PupilValues(NamedTuple):
     contacts: dict[str, dict[str, str]]
     address: dict[str, str]
     care_record: dict[str, str]
+    eckid: str
 
 
 PUPIL_FIELDS = PupilValues._fields
@@ -84,6 +85,7 @@ class InstitutionState:
     memberships: dict[int, list[str]] = field(default_factory=dict)
     leaver_blackout: str = ""  # the SIS link's own blackout period (blackout.py); "": default
     held_leavers: frozenset[int] = frozenset()  # pupils held from leaving in one (pks)
+    country: str = ""  # Institution.country: the words of its findings
 
     def active_pupil_count(self) -> int:
         return sum(1 for p in self.pupils if not p.is_leaver)
@@ -95,10 +97,11 @@ def load_states(
     """The registry state of many institutions in four queries, whatever their size."""
     states = {n: InstitutionState(number=n) for n in institution_numbers}
     institutions = Institution.objects.filter(number__in=institution_numbers).values_list(
-        "pk", "number", "contact_source", "sourced_id", "source_link__leaver_blackout"
+        "pk", "number", "contact_source", "sourced_id", "source_link__leaver_blackout", "country"
     )
     number_by_pk = {}
-    for pk, number, contact_source, sourced_id, leaver_blackout in institutions:
+    for pk, number, contact_source, sourced_id, leaver_blackout, country in institutions:
+        states[number].country = country
         states[number].pk = pk
         states[number].sourced_id = sourced_id
         states[number].contact_source = contact_source

@@ -69,8 +69,11 @@ def test_demo_makes_a_synced_region_with_a_login(var_dir):
     assert (var_dir / "demo" / "nacht-1" / "instellingen.csv").exists()
     assert (var_dir / "demo" / "nacht-2" / "instellingen.csv").exists()
     runs = SyncRun.objects.filter(started_by="demo")
-    # Two nights: every institution synced twice, the second night with changes.
-    assert runs.count() == 2 * Institution.objects.count() > 0
+    # Two nights: every Flemish institution synced twice, the second night with changes; and
+    # one Dutch school from its EDEXML file.
+    flemish = Institution.objects.filter(country=Institution.Country.BELGIUM).count()
+    assert runs.count() == 2 * flemish + 1 and flemish > 0
+    assert Institution.objects.filter(country=Institution.Country.NETHERLANDS).count() == 1
     assert all(run.status == SyncRun.Status.APPLIED for run in runs)
     assert AuditEntry.objects.filter(action=AuditEntry.Action.MOVE).exists()
     assert "Synchronisatie, nacht 2" in out and "http://127.0.0.1:8000/" in out

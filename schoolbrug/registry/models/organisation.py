@@ -37,6 +37,10 @@ class Institution(SourcedModel):
         PARENTS = "parents", "adressen van de ouders"
         HEADER = "header", "hoofdfiche van de leerling"
 
+    class Country(models.TextChoices):
+        BELGIUM = "BE", "Vlaanderen"
+        NETHERLANDS = "NL", "Nederland"
+
     # Text, never a number: leading zeros are part of the institution number.
     number = models.CharField(max_length=6, unique=True)
     name = models.CharField(max_length=200)
@@ -47,6 +51,10 @@ class Institution(SourcedModel):
     contact_source = models.CharField(
         max_length=10, choices=ContactSource.choices, default=ContactSource.PARENTS
     )
+    # Where the school is: its words on pages and in reports ("groep" and BRIN in the
+    # Netherlands, "klas" and instellingsnummer in Flanders); set by a source that says so
+    # (an EDEXML file with a BRIN code is Dutch).
+    country = models.CharField(max_length=2, choices=Country.choices, default=Country.BELGIUM)
 
     class Meta:
         ordering = ["number"]

@@ -42,6 +42,8 @@ class Pupil(SourcedModel):
     # "postal_code", "city"}.
     address = models.JSONField(default=dict, blank=True)
     care_record = models.JSONField(default=dict, blank=True)
+    # The Dutch chain id (EDEXML `eckid`) a school's package gives the pupil for platforms.
+    eckid = models.CharField(max_length=256, blank=True)
     # Who created the record: a source name ("wisa", "oneroster", ...) or "" when it was
     # entered by hand; a sync adopts records it did not create.
     origin = models.CharField(max_length=20, blank=True)

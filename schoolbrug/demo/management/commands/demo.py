@@ -143,6 +143,26 @@ class Command(AuditedCommand):
         for number, (folder, _region) in enumerate(nights, start=1):
             self.stdout.write(_("Synchronisatie, nacht %(n)d:") % {"n": number})
             self._sync_folder(folder)
+        self._sync_dutch_school(out_dir / "edexml", seed)
+
+    def _sync_dutch_school(self, folder: Path, seed: int) -> None:
+        """One Dutch school too, from an EDEXML file as Basispoort gets it: groep 1-8,
+        combined groups, teachers; its pages say "groep" and "BRIN"."""
+        import random
+
+        from schoolbrug.demo.edexml import PUPILS_PER_SCHOOL, brin, write_dutch_school
+        from schoolbrug.edexml.reader import parse_edexml
+        from schoolbrug.sync.service import sync_snapshot
+
+        folder.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(seed)
+        number = brin(rng)
+        path = write_dutch_school(folder / f"{number}.xml", number, PUPILS_PER_SCHOOL, rng)
+        report = sync_snapshot(parse_edexml(path), started_by=STARTED_BY)
+        self.stdout.write(
+            _("Nederlandse school %(number)s (EDEXML): %(n)d leerlingen.")
+            % {"number": number, "n": report.counts.get("created", 0)}
+        )
 
     def _sync_folder(self, folder: Path) -> None:
         """Sync each institution's WISA export in `folder` as the scheduler would."""

@@ -1,7 +1,9 @@
-"""`schoolbrug generate --pupils N --out DIR [--seed S]`: a synthetic region as WISA exports.
+"""`schoolbrug generate --pupils N --out DIR [--seed S] [--country be|nl]`: a synthetic region.
 
-Writes DIR/night1 (the first night) and DIR/night2 (the next night: about 3% of the pupils
-changed) in the layout of `schoolbrug.demo.generate`, and prints what it made.
+Flanders (the default): WISA exports, DIR/night1 (the first night) and DIR/night2 (the next
+night: about 3% of the pupils changed) in the layout of `schoolbrug.demo.generate`.
+The Netherlands (`--country nl`): one EDEXML 2.1 file per Dutch school, DIR/<BRIN6>.xml, and
+DIR/instellingen.csv (`schoolbrug.demo.edexml`). Prints what it made.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ class Command(BaseCommand):
             default=0.03,
             help="aandeel gewijzigde leerlingen in night2 (standaard 0.03)",
         )
+        parser.add_argument(
+            "--country",
+            choices=["be", "nl"],
+            default="be",
+            help="be: Vlaamse scholen als WISA-exports; nl: Nederlandse scholen als EDEXML",
+        )
 
     def handle(self, *args, **opts):
         if opts["pupils"] < 1:
@@ -38,6 +46,15 @@ class Command(BaseCommand):
             raise CommandError("--change-share ligt tussen 0 en 1.")
         out: Path = opts["out"]
         started = time.perf_counter()
+        if opts["country"] == "nl":
+            from schoolbrug.demo.edexml import write_dutch_region
+
+            numbers = write_dutch_region(opts["pupils"], out, seed=opts["seed"])
+            self.stdout.write(
+                f"{len(numbers):,} Dutch schools (EDEXML 2.1), {opts['pupils']:,} pupils → {out} "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
+            return
         night1 = generate_region(opts["pupils"], seed=opts["seed"])
         made = time.perf_counter()
         write_region(night1, out / "night1")
