@@ -17,6 +17,9 @@ class AuditEntry(models.Model):
         GRANT = "grant", "toegang gegeven"
         REVOKE = "revoke", "toegang ingetrokken"
         DELETE = "delete", "verwijderd"
+        # A site or board admin sees the portal as another person, and stops (roles/view_as.py).
+        VIEW_AS = "view_as", "meekijken gestart"
+        VIEW_END = "view_end", "meekijken gestopt"
 
     at = models.DateTimeField(db_index=True)
     # A person's e-mail/username, "cli", "scheduler", "celery", or "onbekend" for a change

@@ -126,6 +126,10 @@ FIELD_LABELS = {
     "groups": gettext_lazy("groepen"),
     "user_permissions": gettext_lazy("rechten"),
     "permissions": gettext_lazy("rechten"),
+    # roles granted by hand (roles/models.py) and switch view (roles/view_as.py)
+    "starts_at": gettext_lazy("vanaf"),
+    "ends_at": gettext_lazy("tot"),
+    "bekeken_als": gettext_lazy("bekeken als"),
 }
 
 ENTITY_LABELS = {
@@ -151,6 +155,7 @@ ENTITY_LABELS = {
     "oauth_client": gettext_lazy("OAuth-client van een applicatie"),
     "user": gettext_lazy("gebruiker"),
     "group": gettext_lazy("groep"),
+    "role": gettext_lazy("beheerrol"),
 }
 
 
@@ -185,7 +190,7 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-# What a reader who may not see the care record sees of its changes (permissions.py).
+# What a reader who may not see the care record sees of its changes (web/permissions.py).
 HIDDEN = gettext_lazy("(verborgen)")
 
 

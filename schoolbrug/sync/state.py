@@ -46,6 +46,7 @@ class PupilValues(NamedTuple):
 
 PUPIL_FIELDS = PupilValues._fields
 CLASS_FIELDS = ("stage", "year", "years", "curriculum", "kindergarten_level")
+YEARS_POSITION = CLASS_FIELDS.index("years")  # a list in the database, a tuple in the state
 
 
 @dataclass(slots=True)
@@ -124,7 +125,7 @@ def load_states(
         "pk", "sourced_id", "institution_id", "code", "is_leavers", "is_active", *CLASS_FIELDS
     ):
         pk, sourced_id, institution_pk, code, is_leavers, is_active, *values = row
-        values[2] = tuple(values[2] or ())
+        values[YEARS_POSITION] = tuple(values[YEARS_POSITION] or ())
         states[number_by_pk[institution_pk]].classes[code] = ClassState(
             pk, sourced_id, tuple(values), is_leavers, is_active, class_source_ids.get(sourced_id)
         )

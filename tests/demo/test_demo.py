@@ -11,7 +11,11 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.registry.models import Institution
+from schoolbrug.registry.models import Institution, Teaching
+from schoolbrug.roles.models import RoleGrant
+from schoolbrug.roles.permissions import institutions_for, taught_classes
+from schoolbrug.sharing import consent
+from schoolbrug.sharing.models import AppGrant
 from schoolbrug.sync.models import SyncRun
 from tests.web.conftest import (
     fast_password_hasher,  # noqa: F401 - autouse, as under tests/web
@@ -93,4 +97,42 @@ def test_the_demo_login_is_data_manager_of_the_first_school(monkeypatch):
     from schoolbrug.sharing.consent import is_data_manager
 
     assert is_data_manager("demo@schoolbrug.invalid", Institution.objects.get(number="012345"))
-    assert Institution.objects.get(number="012345").assignments.count() == 1
+    directors = Institution.objects.get(number="012345").assignments.filter(role="director")
+    assert directors.count() == 1
+
+
+def test_the_demo_shows_sharing_apps_a_board_admin_and_a_teacher(monkeypatch):
+    """Out of the box: sharing on, two apps granted, and logins for a board admin and a
+    teacher, so none of it needs the CLI first; a second start makes nothing twice."""
+    first = make_school("012345").institution
+    make_school("054321", "Vrije Basisschool Sint-Jozef")
+    SyncRun.objects.create(
+        started_at=timezone.now(),
+        started_by="demo",
+        source="wisa",
+        institution_number="012345",
+        status=SyncRun.Status.APPLIED,
+    )
+    monkeypatch.setattr(
+        "schoolbrug.demo.management.commands.demo.Command._build_region", lambda *a: None
+    )
+    run_demo()
+    out = run_demo()
+    assert "Ook: bestuur / demo" in out and "Ook: leerkracht / demo" in out
+    assert consent.active_sharing(first).activated_by == "demo@schoolbrug.invalid"
+    grants = AppGrant.objects.filter(institution=first).order_by("app__name")
+    assert [(g.app.name, g.all_classes) for g in grants] == [
+        ("Demo Leerplatform", True),
+        ("Demo Rekenoefeningen", False),
+    ]
+    assert [c.code for c in grants[1].classes.all()] == ["1A"]
+
+    board_admin = authenticate(username="bestuur", password="demo")
+    assert set(institutions_for(board_admin).values_list("number", flat=True)) == {
+        "012345",
+        "054321",
+    }
+    assert RoleGrant.objects.get(user=board_admin).ends_at is not None
+    teacher = authenticate(username="leerkracht", password="demo")
+    assert list(taught_classes(teacher).values_list("code", flat=True)) == ["1A"]
+    assert Teaching.objects.count() == 1

@@ -1,4 +1,4 @@
-"""Courses, demographics and grading periods (sharing/api/catalogue.py) over real HTTP with a
+"""Courses, demographics and grading periods (oneroster/rest/catalogue.py) over real HTTP with a
 real token: a course is what the classes point at, seen only through a visible class; the
 demographics of visible pupils only, and only with the demographics scope; no grading
 periods, honestly."""

@@ -5,7 +5,9 @@ One command to see Schoolbrug working, with no set-up (Kolibri's "one command to
 1. migrate the database (SQLite under var/ unless DATABASE_URL says otherwise);
 2. if it already holds demo data, reuse it; else generate a region of synthetic schools,
    write two nights of WISA exports under var/demo/ and sync each school each night;
-3. create the login `demo` / `demo` (for this demo only);
+3. create the login `demo` / `demo` (for this demo only): a site admin and the director of
+   the first school, which shares class information with two apps (`demo/logins.py`), and
+   the logins `bestuur` (board admin) and `leerkracht` (teacher) with the same password;
 4. serve http://127.0.0.1:<port>/ until Ctrl+C (unless --no-serve).
 
 It refuses a database that holds real data: a demo login does not belong there.
@@ -24,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from schoolbrug.audit.commands import AuditedCommand
+from schoolbrug.demo import logins as demo_logins
 from schoolbrug.registry.models import Assignment, Institution, Pupil, Staff
 from schoolbrug.sync.models import SyncRun
 from schoolbrug.sync.run_report import ordered_counts
@@ -35,7 +38,9 @@ STARTED_BY = "demo"
 
 
 class Command(AuditedCommand):
-    help = gettext_lazy(
+    # A plain string like the other commands: argparse cannot wrap a lazy translation, so a
+    # gettext_lazy help made `schoolbrug demo --help` fail with a TypeError.
+    help = (
         "Start een demo: maakt een fictieve regio met scholen, synchroniseert ze, maakt de "
         "login demo/demo en start de webpagina's op http://127.0.0.1:8000/."
     )
@@ -78,13 +83,18 @@ class Command(AuditedCommand):
             self._refuse_real_data()
             self._build_region(pupils, seed, settings.VAR_DIR / "demo")
 
-        self._ensure_demo_user()
+        others = demo_logins.prepare(self._ensure_demo_user(), DEMO_PASSWORD)
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(_("Schoolbrug-demo klaar.")))
         self.stdout.write(_("  Adres:          %(url)s") % {"url": url})
         self.stdout.write(_("  Gebruikersnaam: %(user)s") % {"user": DEMO_USERNAME})
         self.stdout.write(_("  Wachtwoord:     %(password)s") % {"password": DEMO_PASSWORD})
+        for login in others:
+            self.stdout.write(
+                _("  Ook: %(user)s / %(password)s (%(what)s)")
+                % {"user": login.username, "password": DEMO_PASSWORD, "what": login.what}
+            )
         self.stdout.write(
             self.style.WARNING(
                 _("  Deze login is alleen voor de demo: gebruik hem nooit met echte gegevens.")
@@ -191,7 +201,7 @@ class Command(AuditedCommand):
                 }
             )
 
-    def _ensure_demo_user(self) -> None:
+    def _ensure_demo_user(self):
         User = get_user_model()
         user, _created = User.objects.get_or_create(username=DEMO_USERNAME)
         user.first_name, user.last_name = "Demo", "Secretariaat"
@@ -200,6 +210,7 @@ class Command(AuditedCommand):
         user.set_password(DEMO_PASSWORD)
         user.save()
         self._make_demo_user_director()
+        return user
 
     def _make_demo_user_director(self) -> None:
         """Director of the first school, so the demo can switch class-information sharing on

@@ -1,9 +1,18 @@
-"""Who may see what, in one place for every page.
+"""Who may see what, in one place for every page and every app that asks.
 
-Institutions: a superuser sees every institution. Anyone else sees the institutions where the
-staff member with their e-mail address (case-insensitive) has an assignment today, whatever
-the role: the right follows from the staff upload, it is never granted by hand. Another
-institution's pages answer 404, as if they did not exist.
+Roles granted by hand (`models.RoleGrant`, granted by a site admin in the portal, audited,
+and counted only between their start and their end):
+
+* a site admin runs the service and sees everything. A Django superuser counts as a site
+  admin (the operator's account from `createsuperuser`), without a grant;
+* a board admin (seed 003's "centrale beheerder") sees every institution of one board as a
+  whole (every class and pupil, not the care record), may invite people there and see the
+  portal as one of them; a board admin is no data manager and gives apps no access.
+
+School roles are never granted by hand: a person sees the institutions where the staff member
+with their e-mail address (case-insensitive) has an assignment today, whatever the role; the
+right follows from the staff upload and ends with the assignment. Another institution's pages
+answer 404, as if they did not exist.
 
 Pupils and classes, per role (what a school's data protection officer expects):
 
@@ -43,6 +52,8 @@ from schoolbrug.registry.models import (
 )
 from schoolbrug.sharing import consent
 
+from .models import RoleGrant
+
 # Who may give apps access to the school's classes or take it away again.
 APP_MANAGER_ROLES = (Assignment.Role.DIRECTOR, Assignment.Role.ICT_COORDINATOR)
 # Who sees every class and pupil of the school (a teacher sees the classes they teach).
@@ -65,8 +76,37 @@ def actor(user) -> str:
     return user_email(user).lower() or user.get_username()
 
 
+def is_site_admin(user) -> bool:
+    """A superuser, or a person with a current site admin grant."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return RoleGrant.objects.current().filter(user=user, role=RoleGrant.Role.SITE_ADMIN).exists()
+
+
 def sees_everything(user) -> bool:
-    return bool(user.is_authenticated and user.is_superuser)
+    return is_site_admin(user)
+
+
+def board_admin_boards(user) -> QuerySet:
+    """The ids of the boards `user` is board admin of now (a lazy subquery)."""
+    if not user.is_authenticated:
+        return RoleGrant.objects.none().values("board_id")
+    return (
+        RoleGrant.objects.current()
+        .filter(user=user, role=RoleGrant.Role.BOARD_ADMIN)
+        .values("board_id")
+    )
+
+
+def board_institutions(user) -> QuerySet[Institution]:
+    """The institutions of the boards `user` is board admin of now."""
+    return Institution.objects.filter(board_id__in=board_admin_boards(user))
+
+
+def is_board_admin(user) -> bool:
+    return board_admin_boards(user).exists()
 
 
 def _assignments_today(user, roles: tuple[str, ...] | None = None) -> QuerySet[Assignment]:
@@ -85,7 +125,10 @@ def institutions_for(user) -> QuerySet[Institution]:
     """The institutions `user` may see (a lazy queryset, usable as a subquery)."""
     if sees_everything(user):
         return Institution.objects.all()
-    return Institution.objects.filter(pk__in=_assignments_today(user).values("institution_id"))
+    return Institution.objects.filter(
+        Q(pk__in=_assignments_today(user).values("institution_id"))
+        | Q(board_id__in=board_admin_boards(user))
+    )
 
 
 def whole_school_institutions(user) -> QuerySet[Institution]:
@@ -93,7 +136,9 @@ def whole_school_institutions(user) -> QuerySet[Institution]:
     if sees_everything(user):
         return Institution.objects.all()
     current = _assignments_today(user, WHOLE_SCHOOL_ROLES)
-    return Institution.objects.filter(pk__in=current.values("institution_id"))
+    return Institution.objects.filter(
+        Q(pk__in=current.values("institution_id")) | Q(board_id__in=board_admin_boards(user))
+    )
 
 
 def sees_whole_school(user, institution: Institution) -> bool:
@@ -164,7 +209,7 @@ def may_see_care_record(user, pupil: Pupil) -> bool:
 
 def care_record_shown(user) -> Callable[[AuditEntry], bool]:
     """Whether the history shows an entry's care record changes to `user`: everywhere for a
-    superuser, in the schools where they are director or care team, and elsewhere only for
+    site admin, in the schools where they are director or care team, and elsewhere only for
     the pupils they teach. By school alone, someone who teaches one class and sees the whole
     school for another role (an ICT coordinator who teaches) saw every pupil's."""
     if sees_everything(user):
@@ -232,7 +277,7 @@ def require_number(user, institution_number: str) -> None:
 
 
 def may_manage_apps(user, institution: Institution) -> bool:
-    """A superuser, or a director or ICT coordinator with a current assignment there."""
+    """A site admin, or a director or ICT coordinator with a current assignment there."""
     if sees_everything(user):
         return True
     email = user_email(user)
@@ -250,7 +295,7 @@ APP_MANAGER_REFUSAL = (
 
 def may_manage_subclasses(user, institution: Institution) -> bool:
     """Who may make, fill and remove subclasses: whoever may give apps access to them (a
-    superuser, or a director — the data manager — or ICT coordinator with a current
+    site admin, or a director — the data manager — or ICT coordinator with a current
     assignment there): a subclass exists to be given to an app."""
     return may_manage_apps(user, institution)
 
@@ -260,3 +305,8 @@ SUBCLASS_MANAGER_REFUSAL = (
     "school kan subklassen maken, wijzigen of verwijderen. Die opdracht volgt uit de "
     "personeelsupload van het administratiepakket."
 )
+
+
+def administers_people(user) -> bool:
+    """A site admin, or a board admin: may invite people and see the portal as one of them."""
+    return is_site_admin(user) or is_board_admin(user)
