@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_delete_action'),
+        ('audit', '0004_view_as_actions'),
     ]
 
     operations = [
