@@ -20,8 +20,8 @@ What it decides, so that a reader need not guess:
 * EDEXML has no class numbers: pupils are numbered 1..n per group by family name, given name
   and key (`class_numbers_generated`), as for OneRoster.
 * Teachers (`leerkrachten`) become staff with teaching links to their groups and combined
-  groups. Staff are known by e-mail: a teacher without `emailadres` (or an e-mail address as
-  `gebruikersnaam`) is named in a warning and not created.
+  groups. A teacher without `emailadres` (or an e-mail address as `gebruikersnaam`) is known
+  by the file's key (a source alias) and gets the e-mail address when a later file gives one.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 from lxml import etree
 
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.findings import Finding, make_finding
+from schoolbrug.sources.findings import Finding
 from schoolbrug.sources.records import ClassRecord, PupilRecord, Snapshot, StaffRecord
 
 from . import years
@@ -299,16 +299,6 @@ class _Reader:
                 class_codes=codes,
                 line=teacher.sourceline,
             )
-            if not record.email:
-                self.findings.append(
-                    make_finding(
-                        "TEACHER_EMAIL_MISSING",
-                        file=self.file,
-                        line=record.line,
-                        field="emailadres",
-                        value=f"{record.given_name} {record.family_name}".strip(),
-                    )
-                )
             staff.append(record)
         return staff
 

@@ -133,7 +133,6 @@ def test_both_example_files_report_what_they_hold(tmp_path):
     assert {f["code"] for f in flemish["findings"]} >= {
         "PUPIL_FAMILY_NAME_MISSING",  # Wimpie has only a roepnaam
         "PUPIL_CLASS_MISSING",  # Assati has no group
-        "TEACHER_EMAIL_MISSING",
     }
     report_fields = {"institution", "source", "dry_run", "applied", "counts", "findings", "run_id"}
     assert report_fields <= dutch.keys()
@@ -141,3 +140,28 @@ def test_both_example_files_report_what_they_hold(tmp_path):
     wimpie = Pupil.objects.get(institution__number="99ZZ00", given_name="Wimpie")
     groups = SubclassMembership.objects.filter(pupil=wimpie).values_list("subclass__code")
     assert sorted(c for (c,) in groups) == ["Samgroep 1", "Samgroep 2"]
+
+
+def test_the_example_files_teachers_are_known_by_their_key_without_e_mail(tmp_path):
+    sync(FLEMISH)
+    sync(DUTCH)
+    # Both files call their teachers LK1..LK3: a key is one school's, not the same person.
+    assert Staff.objects.filter(email__isnull=True).count() == 6
+    uilke = Staff.objects.get(given_name="Uilke", assignments__institution__number="99ZZ00")
+    taught = Teaching.objects.filter(assignment__staff=uilke).values_list("schoolclass__code")
+    assert len(taught) == 5
+    before = (Staff.objects.count(), Teaching.objects.count(), AuditEntry.objects.count())
+    code, report = sync(DUTCH)
+    assert code == 0 and report["counts"]["created"] == 0
+    assert (Staff.objects.count(), Teaching.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_a_later_file_with_the_e_mail_address_updates_the_same_teacher(tmp_path):
+    pupils = [leerling("1", "Jansen", "Eva", "g5")]
+    sync(dutch_school(tmp_path, pupils, [leerkracht("T1", "Dekker", "Ilse", "", ["g5"])]))
+    ilse = Staff.objects.get()
+    assert ilse.email is None and Teaching.objects.get().assignment.staff == ilse
+    teachers = [leerkracht("T1", "Dekker", "Ilse", "ilse@example.nl", ["g5"])]
+    code, _ = sync(dutch_school(tmp_path, pupils, teachers, name="2.xml"))
+    assert code == 0 and Staff.objects.get().pk == ilse.pk
+    assert Staff.objects.get().email == "ilse@example.nl" and Teaching.objects.count() == 1
