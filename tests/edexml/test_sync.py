@@ -165,3 +165,27 @@ def test_a_later_file_with_the_e_mail_address_updates_the_same_teacher(tmp_path)
     code, _ = sync(dutch_school(tmp_path, pupils, teachers, name="2.xml"))
     assert code == 0 and Staff.objects.get().pk == ilse.pk
     assert Staff.objects.get().email == "ilse@example.nl" and Teaching.objects.count() == 1
+
+
+def test_a_dry_run_shows_the_combined_group_changes_apply_makes(tmp_path):
+    eva = leerling("1", "Jansen", "Eva", "g5", combined=["s1"])
+    noah = leerling("2", "Smit", "Noah", "g5")
+    first = dutch_school(tmp_path, [eva, noah])
+    _, dry = sync(first, "--dry-run")
+    assert dry["class_counts"]["combined_group_members_joined"] == 1
+    _, applied = sync(first)
+    assert applied["class_counts"] == dry["class_counts"]
+    assert SubclassMembership.objects.filter(ended_at__isnull=True).count() == 1
+    # Eva leaves the group, Noah joins it.
+    moved = [dict(eva, combined=[]), dict(noah, combined=["s1"])]
+    second = dutch_school(tmp_path, moved, name="2.xml")
+    _, dry = sync(second, "--dry-run")
+    counts = dry["class_counts"]
+    assert (counts["combined_group_members_joined"], counts["combined_group_members_left"]) == (
+        1,
+        1,
+    )
+    assert SubclassMembership.objects.filter(ended_at__isnull=True).get().pupil.given_name == "Eva"
+    _, applied = sync(second)
+    assert applied["class_counts"] == counts
+    assert SubclassMembership.objects.filter(ended_at__isnull=True).get().pupil.given_name == "Noah"
