@@ -101,3 +101,27 @@ def test_a_billion_laughs_is_refused(tmp_path):
     code, report, _ = sync(path)
     assert code == 2 and report["error"]
     assert not Pupil.objects.exists()
+
+
+def test_a_truncated_file_is_refused_in_dutch(tmp_path):
+    path = tmp_path / "half.xml"
+    path.write_bytes(DUTCH.read_bytes()[:3000])
+    code, report, err = sync(path)
+    assert code == 2 and report["error"]["line"]
+    assert "afgebroken" in report["error"]["message"] and "Premature" not in err
+    assert not Pupil.objects.exists() and not SchoolClass.objects.exists()
+
+
+def test_a_utf8_file_that_declares_latin1_is_refused_not_garbled(tmp_path):
+    text = DUTCH.read_text(encoding="utf-8").replace(">Wimpie<", ">Zoë<", 1)
+    declared = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"', 1)
+    assert declared != text and "Zoë" in text
+    path = tmp_path / "latin.xml"
+    path.write_text(declared, encoding="utf-8")
+    code, report, _ = sync(path)
+    assert code == 2 and "ISO-8859-1" in report["error"]["message"]
+    assert not Pupil.objects.exists()
+    # The same declaration over real Latin-1 bytes is read, accents intact.
+    path.write_bytes(declared.encode("latin-1"))
+    code, _, _ = sync(path)
+    assert code == 0 and Pupil.objects.filter(given_name="Zoë").exists()
