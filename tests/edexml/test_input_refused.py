@@ -125,3 +125,10 @@ def test_a_utf8_file_that_declares_latin1_is_refused_not_garbled(tmp_path):
     path.write_bytes(declared.encode("latin-1"))
     code, _, _ = sync(path)
     assert code == 0 and Pupil.objects.filter(given_name="Zoë").exists()
+
+
+def test_a_file_of_another_school_than_the_institution_given_is_refused():
+    code, report, err = sync(DUTCH, "--institution", "12AB01")
+    assert code == 2 and "99ZZ00" in report["error"]["message"]
+    assert not Institution.objects.exists() and not Pupil.objects.exists()
+    assert SyncRun.objects.get().status == SyncRun.Status.BAD_INPUT
