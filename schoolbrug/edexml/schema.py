@@ -203,14 +203,48 @@ def check_edexml(tree: etree._ElementTree, file: str) -> None:
     if checker.validate(tree):
         return
     error = checker.error_log[0]
+    element = _element_of(error)
+    detail = error.message or ""
+    if element in PERSONAL_NUMBERS:
+        detail = _QUOTED_VALUE.sub("'…'", detail)  # a mistyped number is still a person's
+    reason = _SCHEMA_IN_DUTCH.get(error.type, "het element of zijn waarde klopt niet")
+    shown = "" if element in PERSONAL_NUMBERS else _value_of(error)
     raise BadInput(
-        f"Het bestand voldoet niet aan het EDEXML {VERSION}-schema: {error.message}",
-        f"breaks the EDEXML {VERSION} schema: {error.message}",
+        f"Het bestand voldoet niet aan het EDEXML {VERSION}-schema: <{element}>: {reason}"
+        + (f" (waarde '{shown}')" if shown else "")
+        + ".",
+        f"breaks the EDEXML {VERSION} schema: {detail}",
         file=file,
         line=error.line or None,
-        field=_element_of(error),
+        field=element,
         field_is_element=True,
     )
+
+
+# Elements whose value identifies a person: never repeated in a message or a log, even when
+# the schema refuses it (one digit short of a national number is still the pupil's).
+PERSONAL_NUMBERS = {"rijksregisternummer", "bsn", "sofinummer", "onderwijsnummer", "bsn_ondwnr-4"}
+_QUOTED_VALUE = re.compile(r"'[^']*'(?= is not| of the atomic|;)|The value '[^']*'")
+_FIRST_VALUE = re.compile(r"(?:The value |: )'([^']*)' is not")
+_SCHEMA_IN_DUTCH = {
+    etree.ErrorTypes.SCHEMAV_ELEMENT_CONTENT: "dit element hoort hier niet, of een verplicht "
+    "element ervoor ontbreekt",
+    etree.ErrorTypes.SCHEMAV_CVC_COMPLEX_TYPE_2_4: "een verplicht element ontbreekt",
+    etree.ErrorTypes.SCHEMAV_CVC_IDC: "de key verwijst naar iets dat niet in het bestand staat, "
+    "of staat er twee keer in",
+    etree.ErrorTypes.SCHEMAV_CVC_DATATYPE_VALID_1_2_1: "de waarde heeft niet de juiste vorm "
+    "(bv. een datum als 2017-03-04)",
+    etree.ErrorTypes.SCHEMAV_CVC_ENUMERATION_VALID: "de waarde is niet een van de toegelaten "
+    "waarden",
+    etree.ErrorTypes.SCHEMAV_CVC_PATTERN_VALID: "de waarde heeft niet de juiste vorm",
+    etree.ErrorTypes.SCHEMAV_CVC_MAXLENGTH_VALID: "de waarde is te lang",
+    etree.ErrorTypes.SCHEMAV_CVC_MINLENGTH_VALID: "de waarde is te kort",
+}
+
+
+def _value_of(error) -> str:
+    found = _FIRST_VALUE.search(error.message or "")
+    return found.group(1)[:60] if found else ""
 
 
 def _element_of(error) -> str:

@@ -132,3 +132,16 @@ def test_a_file_of_another_school_than_the_institution_given_is_refused():
     assert code == 2 and "99ZZ00" in report["error"]["message"]
     assert not Institution.objects.exists() and not Pupil.objects.exists()
     assert SyncRun.objects.get().status == SyncRun.Status.BAD_INPUT
+
+
+def test_a_national_number_the_schema_refuses_is_never_repeated(tmp_path, caplog):
+    text = FLEMISH.read_text(encoding="utf-8")
+    start = text.index("<rijksregisternummer>") + len("<rijksregisternummer>")
+    number = text[start : text.index("<", start)]
+    path = tmp_path / "kort.xml"
+    path.write_text(text[:start] + number[:-1] + text[start + len(number) :], encoding="utf-8")
+    code, report, err = sync(path)
+    assert code == 2 and report["error"]["field"] == "rijksregisternummer"
+    assert "juiste vorm" in report["error"]["message"]
+    written = json.dumps(report) + err + caplog.text + json.dumps(SyncRun.objects.get().findings)
+    assert number[:-1] not in written and number[:6] not in written
