@@ -145,3 +145,12 @@ def test_a_national_number_the_schema_refuses_is_never_repeated(tmp_path, caplog
     assert "juiste vorm" in report["error"]["message"]
     written = json.dumps(report) + err + caplog.text + json.dumps(SyncRun.objects.get().findings)
     assert number[:-1] not in written and number[:6] not in written
+
+
+def test_the_summary_of_a_refused_file_without_institution_names_the_file(tmp_path):
+    path = tmp_path / "leeg.xml"
+    path.write_bytes(b"")
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("sync", "edexml", str(path), stdout=out, stderr=io.StringIO())
+    assert out.getvalue().startswith("leeg.xml: onleesbare export")
