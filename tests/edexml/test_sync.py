@@ -189,3 +189,32 @@ def test_a_dry_run_shows_the_combined_group_changes_apply_makes(tmp_path):
     _, applied = sync(second)
     assert applied["class_counts"] == counts
     assert SubclassMembership.objects.filter(ended_at__isnull=True).get().pupil.given_name == "Noah"
+
+
+def test_a_teacher_without_e_mail_has_a_username_in_the_oneroster_export(tmp_path):
+    import csv
+
+    sync(DUTCH)
+    call_command("export", "oneroster", str(tmp_path), "--institution", "99ZZ00",
+                 stdout=io.StringIO())  # fmt: skip
+    with open(tmp_path / "users.csv", encoding="utf-8") as file:
+        users = {row["sourcedId"]: row for row in csv.DictReader(file)}
+    teachers = [str(s) for s in Staff.objects.values_list("sourced_id", flat=True)]
+    assert len(teachers) == 3 and all(users[t]["username"] == t for t in teachers)
+
+
+def test_the_oneroster_export_lists_combined_group_members_as_enrollments(tmp_path):
+    import csv
+
+    sync(DUTCH)
+    call_command("export", "oneroster", str(tmp_path), "--institution", "99ZZ00",
+                 stdout=io.StringIO())  # fmt: skip
+    with open(tmp_path / "classes.csv", encoding="utf-8") as file:
+        kinds = {row["title"]: row["classType"] for row in csv.DictReader(file)}
+    assert kinds["Samgroep 1"] == "scheduled"
+    group = str(SchoolClass.objects.get(code="Samgroep 1").sourced_id)
+    with open(tmp_path / "enrollments.csv", encoding="utf-8") as file:
+        rows = [row for row in csv.DictReader(file) if row["classSourcedId"] == group]
+    members = [row for row in rows if row["role"] == "student"]
+    wimpie = str(Pupil.objects.get(given_name="Wimpie").sourced_id)
+    assert [row["userSourcedId"] for row in members] == [wimpie]
