@@ -2,7 +2,8 @@
 
 What it decides, so that a reader need not guess:
 
-* The institution is the one given, else the file's: a Dutch file's BRIN code with its
+* The institution is the file's, and one given (`--institution`) must be it (a file of
+  another school is refused): a Dutch file's BRIN code with its
   dependance code ("99ZZ" + "00" → "99ZZ00", BRIN6; none means "00"), a Flemish file's
   instellingsnummer. A BRIN code makes the institution Dutch (`Snapshot.country`).
 * Pupils. Flanders: the key is the national number (`rijksregisternummer`, checked like
@@ -20,8 +21,8 @@ What it decides, so that a reader need not guess:
 * EDEXML has no class numbers: pupils are numbered 1..n per group by family name, given name
   and key (`class_numbers_generated`), as for OneRoster.
 * Teachers (`leerkrachten`) become staff with teaching links to their groups and combined
-  groups. Staff are known by e-mail: a teacher without `emailadres` (or an e-mail address as
-  `gebruikersnaam`) is named in a warning and not created.
+  groups. A teacher without `emailadres` (or an e-mail address as `gebruikersnaam`) is known
+  by the file's key (a source alias) and gets the e-mail address when a later file gives one.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 from lxml import etree
 
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.findings import Finding, make_finding
+from schoolbrug.sources.findings import Finding
 from schoolbrug.sources.records import ClassRecord, PupilRecord, Snapshot, StaffRecord
 
 from . import years
@@ -135,12 +136,23 @@ class _Reader:
         brin = _text(school.find("brincode"))
         flemish = _text(school.find("instellingsnummer"))
         country = "NL" if brin else "BE" if flemish else ""
+        own = brin + (_text(school.find("dependancecode")) or "00") if brin else flemish
+        if given and own and not _same_institution(given.strip(), own, country):
+            # A file of another school synced into this one would make its pupils leave.
+            raise BadInput(
+                f"Dit bestand is van instelling {own}, niet van {given.strip()} "
+                "(--institution). Kies het bestand van de juiste school, of laat "
+                "--institution weg.",
+                f"the file is of institution {own}, not of --institution {given.strip()}",
+                file=self.file,
+                line=school.sourceline,
+                field="brincode" if brin else "instellingsnummer",
+                field_is_element=True,
+            )
         if given:
             return given.strip(), country
-        if brin:
-            return brin + (_text(school.find("dependancecode")) or "00"), country
-        if flemish:
-            return flemish, country
+        if own:
+            return own, country
         raise BadInput(
             "Het bestand noemt geen BRIN-code en geen instellingsnummer (enkel een schoolkey). "
             "Geef de instelling op met --institution.",
@@ -299,18 +311,16 @@ class _Reader:
                 class_codes=codes,
                 line=teacher.sourceline,
             )
-            if not record.email:
-                self.findings.append(
-                    make_finding(
-                        "TEACHER_EMAIL_MISSING",
-                        file=self.file,
-                        line=record.line,
-                        field="emailadres",
-                        value=f"{record.given_name} {record.family_name}".strip(),
-                    )
-                )
             staff.append(record)
         return staff
+
+
+def _same_institution(given: str, own: str, country: str) -> bool:
+    """--institution names the file's institution: the BRIN6 (or the BRIN4 of dependance
+    00), or the instellingsnummer with or without its leading zeros."""
+    if country == "NL":
+        return given.upper() in {own.upper(), own.upper()[:4] if own.endswith("00") else ""}
+    return given.lstrip("0") == own.lstrip("0")
 
 
 def _text(element: etree._Element | None) -> str:

@@ -103,13 +103,36 @@ def read_edexml(path: str | Path) -> tuple[etree._ElementTree, bytes]:
     return parse_edexml_bytes(data, path.name), data
 
 
+# What the school reads for libxml2's commonest complaints (its own words, English, go to
+# the log and message_en); any other is "not readable XML" with the line.
+_SYNTAX_IN_DUTCH = {
+    etree.ErrorTypes.ERR_DOCUMENT_EMPTY: "het bestand is leeg of begint niet met XML",
+    etree.ErrorTypes.ERR_TAG_NOT_FINISHED: "het bestand houdt midden in een element op "
+    "(afgebroken bij het kopiëren of downloaden?)",
+    etree.ErrorTypes.ERR_TAG_NAME_MISMATCH: "een element wordt met een andere naam gesloten "
+    "dan waarmee het geopend werd",
+    etree.ErrorTypes.ERR_DOCUMENT_END: "na het hoofdelement staat nog inhoud",
+    etree.ErrorTypes.ERR_UNSUPPORTED_ENCODING: "de XML-declaratie noemt een onbekende "
+    "tekencodering",
+    etree.ErrorTypes.ERR_INVALID_ENCODING: "de tekens passen niet bij de tekencodering die "
+    "de XML-declaratie noemt (bv. Latin-1-tekens in een UTF-8-bestand)",
+    etree.ErrorTypes.ERR_INVALID_CHAR: "het bestand bevat een teken dat in XML niet mag",
+    etree.ErrorTypes.ERR_UNDECLARED_ENTITY: "het bestand gebruikt een onbekende entiteit (&…;)",
+}
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF8_NAMES = {"utf-8", "utf8", "us-ascii", "ascii"}
+
+
 def parse_edexml_bytes(data: bytes, file: str) -> etree._ElementTree:
     """The tree of an EDEXML 2.1 file's bytes; BadInput when they are not one."""
+    _refuse_utf8_declared_otherwise(data, file)
     try:
         tree = etree.ElementTree(etree.fromstring(data, safe_parser()))
     except etree.XMLSyntaxError as error:
+        reason = _SYNTAX_IN_DUTCH.get(error.code, "het is geen goedgevormde XML")
         raise BadInput(
-            f"Het bestand is geen leesbare XML: {error.msg}.",
+            f"Het bestand is geen leesbare XML: {reason}. Vraag een nieuwe export aan het "
+            "administratiepakket.",
             f"not well-formed XML: {error.msg}",
             file=file,
             line=error.lineno or None,
@@ -126,6 +149,30 @@ def parse_edexml_bytes(data: bytes, file: str) -> etree._ElementTree:
         )
     check_edexml(tree, file)
     return tree
+
+
+def _refuse_utf8_declared_otherwise(data: bytes, file: str) -> None:
+    """A file that says it is Latin-1 (or another one-byte encoding) while its accented
+    letters are UTF-8 would be read without error, and "Zoë" stored as "ZoÃ«": refused.
+    (Latin-1 text that is also valid UTF-8 with non-ASCII letters does not occur in names.)"""
+    declared = _DECLARED_ENCODING.match(data[:200])
+    if declared is None or declared.group(1).decode().lower() in _UTF8_NAMES:
+        return
+    if data.isascii():
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # not UTF-8: the declared encoding may well be right
+    name = declared.group(1).decode()
+    raise BadInput(
+        f"De XML-declaratie noemt tekencodering {name}, maar het bestand is in UTF-8 "
+        "geschreven: namen met accenten zouden verminkt worden. Laat het pakket de export "
+        'opnieuw maken, of zet encoding="UTF-8" in de eerste regel.',
+        f"declares encoding {name} but is UTF-8 (accented letters would be garbled)",
+        file=file,
+        line=1,
+    )
 
 
 def check_edexml(tree: etree._ElementTree, file: str) -> None:
@@ -156,14 +203,48 @@ def check_edexml(tree: etree._ElementTree, file: str) -> None:
     if checker.validate(tree):
         return
     error = checker.error_log[0]
+    element = _element_of(error)
+    detail = error.message or ""
+    if element in PERSONAL_NUMBERS:
+        detail = _QUOTED_VALUE.sub("'…'", detail)  # a mistyped number is still a person's
+    reason = _SCHEMA_IN_DUTCH.get(error.type, "het element of zijn waarde klopt niet")
+    shown = "" if element in PERSONAL_NUMBERS else _value_of(error)
     raise BadInput(
-        f"Het bestand voldoet niet aan het EDEXML {VERSION}-schema: {error.message}",
-        f"breaks the EDEXML {VERSION} schema: {error.message}",
+        f"Het bestand voldoet niet aan het EDEXML {VERSION}-schema: <{element}>: {reason}"
+        + (f" (waarde '{shown}')" if shown else "")
+        + ".",
+        f"breaks the EDEXML {VERSION} schema: {detail}",
         file=file,
         line=error.line or None,
-        field=_element_of(error),
+        field=element,
         field_is_element=True,
     )
+
+
+# Elements whose value identifies a person: never repeated in a message or a log, even when
+# the schema refuses it (one digit short of a national number is still the pupil's).
+PERSONAL_NUMBERS = {"rijksregisternummer", "bsn", "sofinummer", "onderwijsnummer", "bsn_ondwnr-4"}
+_QUOTED_VALUE = re.compile(r"'[^']*'(?= is not| of the atomic|;)|The value '[^']*'")
+_FIRST_VALUE = re.compile(r"(?:The value |: )'([^']*)' is not")
+_SCHEMA_IN_DUTCH = {
+    etree.ErrorTypes.SCHEMAV_ELEMENT_CONTENT: "dit element hoort hier niet, of een verplicht "
+    "element ervoor ontbreekt",
+    etree.ErrorTypes.SCHEMAV_CVC_COMPLEX_TYPE_2_4: "een verplicht element ontbreekt",
+    etree.ErrorTypes.SCHEMAV_CVC_IDC: "de key verwijst naar iets dat niet in het bestand staat, "
+    "of staat er twee keer in",
+    etree.ErrorTypes.SCHEMAV_CVC_DATATYPE_VALID_1_2_1: "de waarde heeft niet de juiste vorm "
+    "(bv. een datum als 2017-03-04)",
+    etree.ErrorTypes.SCHEMAV_CVC_ENUMERATION_VALID: "de waarde is niet een van de toegelaten "
+    "waarden",
+    etree.ErrorTypes.SCHEMAV_CVC_PATTERN_VALID: "de waarde heeft niet de juiste vorm",
+    etree.ErrorTypes.SCHEMAV_CVC_MAXLENGTH_VALID: "de waarde is te lang",
+    etree.ErrorTypes.SCHEMAV_CVC_MINLENGTH_VALID: "de waarde is te kort",
+}
+
+
+def _value_of(error) -> str:
+    found = _FIRST_VALUE.search(error.message or "")
+    return found.group(1)[:60] if found else ""
 
 
 def _element_of(error) -> str:

@@ -243,15 +243,6 @@ RULES: dict[str, Rule] = {
         "Laat het pakket de export opnieuw maken; meld het aan de leverancier als het blijft.",
         "the same sourcedId appears more than once in the file: those rows are skipped",
     ),
-    # EDEXML (edexml/reader.py): staff are known by e-mail address.
-    "TEACHER_EMAIL_MISSING": Rule(
-        Severity.WARNING,
-        Outcome.NONE,
-        "Leerkracht {value} heeft geen e-mailadres en wordt niet als personeelslid "
-        "gesynchroniseerd; de koppeling met de klassen volgt zodra er een is.",
-        "Vul het e-mailadres van de leerkracht in het administratiepakket in.",
-        "teacher without e-mail address: not synced as staff",
-    ),
     # The sync's summer rule (sync/blackout.py): leavers wait until the period is over.
     "PUPIL_LEAVING_HELD": Rule(
         Severity.WARNING,

@@ -30,6 +30,10 @@ from schoolbrug.registry.models import (
 from schoolbrug.sources.records import StaffRecord
 
 ONE_DAY = datetime.timedelta(days=1)
+# Sources whose teacher keys are unique only within one school: an EDEXML file's keys are the
+# school package's own ("LK1" in every school), so their aliases are scoped by institution
+# number as pupils' are. OneRoster's sourcedIds are global (scope "").
+SCOPED_BY_INSTITUTION = {"edexml"}
 
 
 def apply_staff(
@@ -53,8 +57,10 @@ def apply_staff(
     if not records:
         return 0
     day = school_year.day_within(today or timezone.localdate())
-    staff = _existing_staff(records, source)
-    created = _create_missing(records, staff, source, record_audit)
+    scope = institution.number if source in SCOPED_BY_INSTITUTION else ""
+    staff = _existing_staff(records, source, scope)
+    _add_emails(records, staff, record_audit)
+    created = _create_missing(records, staff, source, scope, record_audit)
     assignments = _teacher_assignments(institution, staff, school_year, day)
     wanted, ended = _pairs(records, staff, class_pks)
     links = _current_links(institution, class_pks, day)
@@ -67,10 +73,11 @@ def _key(record: StaffRecord) -> str:
     return record.source_id or record.email.lower()
 
 
-def _existing_staff(records: list[StaffRecord], source: str) -> dict[str, Staff]:
+def _existing_staff(records: list[StaffRecord], source: str, scope: str) -> dict[str, Staff]:
     aliases = dict(
         SourceAlias.objects.filter(
             source=source,
+            scope=scope,
             kind=SourceAlias.Kind.STAFF,
             external_id__in=[r.source_id for r in records if r.source_id],
         ).values_list("external_id", "sourced_id")
@@ -80,7 +87,7 @@ def _existing_staff(records: list[StaffRecord], source: str) -> dict[str, Staff]
         sourced_id__in=[*aliases.values(), *filter(None, own_ids.values())]
     ) | Staff.objects.filter(email__in=[r.email.lower() for r in records if r.email])
     by_sourced_id = {s.sourced_id: s for s in rows}
-    by_email = {s.email.lower(): s for s in rows}
+    by_email = {s.email.lower(): s for s in rows if s.email}
     found = {}
     for record in records:
         person = (
@@ -93,13 +100,28 @@ def _existing_staff(records: list[StaffRecord], source: str) -> dict[str, Staff]
     return found
 
 
-def _create_missing(records, staff: dict[str, Staff], source: str, record_audit) -> int:
+def _add_emails(records, staff: dict[str, Staff], record_audit) -> None:
+    """A teacher known by key alone whose record now gives an e-mail address gets it (unless
+    someone else already has it: then they stay as they are)."""
+    for record in records:
+        person = staff.get(_key(record))
+        email = record.email.lower()
+        if person is None or person.email or not email:
+            continue
+        if Staff.objects.filter(email=email).exists():
+            continue
+        person.email = email
+        person.save(update_fields=["email", "updated_at"])
+        record_audit("staff", person.sourced_id, AuditEntry.Action.UPDATE, {"email": (None, email)})
+
+
+def _create_missing(records, staff: dict[str, Staff], source: str, scope: str, record_audit) -> int:
     new = {}
     for record in records:
-        if _key(record) in staff or _key(record) in new or not record.email:
+        if _key(record) in staff or _key(record) in new:
             continue
         person = Staff(
-            email=record.email.lower(),
+            email=record.email.lower() or None,
             given_name=record.given_name,
             family_name=record.family_name,
         )
@@ -108,24 +130,30 @@ def _create_missing(records, staff: dict[str, Staff], source: str, record_audit)
             person.sourced_id = own
         new[_key(record)] = person
     Staff.objects.bulk_create(new.values())
+    staff.update(new)
+    # Every teacher found keeps the source's key, also one first found by e-mail: a later
+    # file without the address still finds them.
     SourceAlias.objects.bulk_create(
         [
             SourceAlias(
                 source=source,
+                scope=scope,
                 kind=SourceAlias.Kind.STAFF,
                 external_id=record.source_id,
-                sourced_id=new[_key(record)].sourced_id,
+                sourced_id=staff[_key(record)].sourced_id,
             )
             for record in records
-            if record.source_id and _key(record) in new
+            if record.source_id and _key(record) in staff
         ],
         ignore_conflicts=True,
     )
     for person in new.values():
         record_audit(
-            "staff", person.sourced_id, AuditEntry.Action.CREATE, {"email": (None, person.email)}
+            "staff",
+            person.sourced_id,
+            AuditEntry.Action.CREATE,
+            {"email": (None, person.email), "name": (None, str(person))},
         )
-    staff.update(new)
     return len(new)
 
 
@@ -203,11 +231,13 @@ def _current_links(institution: Institution, class_pks: dict[str, int], day) -> 
         .values_list(
             "pk", "sourced_id", "assignment_id", "assignment__staff_id", "schoolclass_id",
             "assignment__staff__email", "schoolclass__code", "schoolclass__parent_id", "end_date",
+            "assignment__staff__given_name", "assignment__staff__family_name",
         )
     )  # fmt: skip
     found = []
     for row in rows:
-        *values, parent, end = row
+        *values, parent, end, given, family = row
+        values[5] = values[5] or f"{given} {family}"  # a teacher known by key alone: the name
         found.append(_Link(*values, parent is not None, end, row[0] in counting))
     return found
 
@@ -239,7 +269,7 @@ def _end_links(links, wanted: set, ended: set, complete: bool, day, record_audit
 def _start_links(links, wanted: set, assignments: dict, staff, class_pks, day, record_audit):
     """A new link from `day` on for each pair taught that no running link covers."""
     covered = {link.pair for link in links if link.runs}
-    emails = {person.pk: person.email for person in staff.values()}
+    emails = {person.pk: person.email or str(person) for person in staff.values()}
     codes = {pk: code for code, pk in class_pks.items()}
     new = [
         (staff_pk, Teaching(assignment_id=assignment, schoolclass_id=class_pk, start_date=day))
@@ -257,7 +287,8 @@ def _start_links(links, wanted: set, assignments: dict, staff, class_pks, day, r
 
 
 def _what(email: str, class_code: str) -> dict:
-    """Who teaches which class, as the history shows it with every start and end."""
+    """Who teaches which class, as the history shows it with every start and end (a
+    teacher without e-mail address by name)."""
     return {"teacher": (email, email), "class": (class_code, class_code)}
 
 

@@ -39,13 +39,23 @@ class ExtraGroups:
     # it was matched to (None: a new pupil, whose id apply learns when it is inserted).
     members: list[tuple[PupilRecord, tuple[str, ...], Pupil | None]] = field(default_factory=list)
     kept: set[int] = field(default_factory=set)  # pks of rejected or deferred pupils: untouched
+    # What apply will start and end, as the dry run shows it: pupil (registry pk, or id() of
+    # the record of a new pupil) -> the group codes joined, and pk -> the codes left.
+    joins: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    leaves: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def plan_extra_groups(
-    snapshot: Snapshot, validation, find: Callable[[PupilRecord], object]
+    snapshot: Snapshot,
+    validation,
+    find: Callable[[PupilRecord], object],
+    now_in: dict[int, set[str]] | None = None,
 ) -> ExtraGroups | None:
     """What the source says of its pupils' extra groups; None when it says nothing of them.
-    `find`: the registry pupil (PupilState) a record speaks of, as the planner matches."""
+    `find`: the registry pupil (PupilState) a record speaks of, as the planner matches;
+    `now_in`: pupil pk -> the combined groups they are in now (InstitutionState), from which
+    the joins and leaves apply will make are planned (apply computes them again in its
+    transaction, by the same rule)."""
     if not snapshot.has_extra_groups:
         return None
     combined = {code for code, c in validation.classes.items() if c.is_combined}
@@ -59,9 +69,25 @@ def plan_extra_groups(
             pupil = None if current is None else (current.pk, current.sourced_id)
             extra.members.append((record, codes, pupil))
     for record in (*validation.rejected, *validation.deferred):
-        if (current := find(record)) is not None:
-            extra.kept.add(current.pk)
+        if (found := find(record)) is not None:
+            extra.kept.add(found.pk)
+    _plan_changes(extra, now_in or {})
     return extra
+
+
+def _plan_changes(extra: ExtraGroups, current: dict[int, set[str]]) -> None:
+    wanted: dict[int, set[str]] = {}
+    for record, codes, pupil in extra.members:
+        key = id(record) if pupil is None else pupil[0]
+        wanted.setdefault(key, set()).update(codes)
+    for key, codes in wanted.items():
+        if joined := codes - current.get(key, set()):
+            extra.joins[key] = tuple(sorted(joined))
+    for pk, codes in current.items():
+        if pk in extra.kept:
+            continue
+        if left := codes - wanted.get(pk, set()):
+            extra.leaves[pk] = tuple(sorted(left))
 
 
 def apply_extra_groups(

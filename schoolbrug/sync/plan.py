@@ -211,7 +211,12 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         },
         subclasses=_plan_subclasses(state, actions, class_actions),
         held_before=state.held_leavers,
-        extra_groups=plan_extra_groups(snapshot, validation, StateIndex.of(snapshot, state).find),
+        extra_groups=plan_extra_groups(
+            snapshot,
+            validation,
+            StateIndex.of(snapshot, state).find,
+            state.combined_memberships,
+        ),
     )
 
 

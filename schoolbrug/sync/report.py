@@ -70,11 +70,18 @@ def describe_actions(plan: Plan) -> list[dict]:
     left: dict[int, list[str]] = {}
     for leave in plan.subclasses.leaves:
         left.setdefault(leave.pupil_pk, []).append(leave.subclass_code)
+    extra = plan.extra_groups
     described = []
     for action in plan.pupil_actions:
         row = _describe(action)
         if action.state is not None and action.state.pk in left:
             row["subclasses_left"] = sorted(left[action.state.pk])
+        if extra is not None:
+            key = id(action.record) if action.state is None else action.state.pk
+            if key in extra.joins:
+                row["groups_joined"] = list(extra.joins[key])
+            if action.state is not None and action.state.pk in extra.leaves:
+                row["groups_left"] = list(extra.leaves[action.state.pk])
         described.append(row)
     return described
 
@@ -111,4 +118,10 @@ def class_counts(plan: Plan) -> dict[str, int]:
         counts["subclasses_renamed"] = len(plan.subclasses.renames)
     if plan.subclasses.leaves:
         counts["subclass_members_left"] = len(plan.subclasses.leaves)
+    # The source's combined groups (sync/extra_groups.py): memberships started and ended.
+    if plan.extra_groups is not None:
+        if joined := sum(map(len, plan.extra_groups.joins.values())):
+            counts["combined_group_members_joined"] = joined
+        if left := sum(map(len, plan.extra_groups.leaves.values())):
+            counts["combined_group_members_left"] = left
     return counts

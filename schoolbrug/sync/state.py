@@ -18,6 +18,7 @@ from schoolbrug.registry.models import (
     SourceAlias,
     SubclassMembership,
 )
+from schoolbrug.sources.records import COMBINED_CURRICULUM
 
 from .models import HeldLeaver
 from .subclasses import SubclassState
@@ -84,6 +85,8 @@ class InstitutionState:
     # The school's own live subclasses (by code), and pupil pk -> the codes of theirs.
     subclasses: dict[str, SubclassState] = field(default_factory=dict)
     memberships: dict[int, list[str]] = field(default_factory=dict)
+    # Pupil pk -> the source's combined groups they are live members of (extra_groups.py).
+    combined_memberships: dict[int, set[str]] = field(default_factory=dict)
     leaver_blackout: str = ""  # the SIS link's own blackout period (blackout.py); "": default
     held_leavers: frozenset[int] = frozenset()  # pupils held from leaving in one (pks)
     country: str = ""  # Institution.country: the words of its findings
@@ -131,6 +134,7 @@ def load_states(
         )
         classes_by_pk[pk] = code
     _load_subclasses(states, number_by_pk, classes_by_pk, school_year_pk)
+    _load_combined_memberships(states, number_by_pk, school_year_pk)
 
     as_date = _date_reader()
     # A source's pupil ids are scoped by institution number: one indexed range per school.
@@ -205,6 +209,23 @@ def _load_subclasses(
             continue  # a removed subclass's (it ends them all: none expected)
         memberships = states[number_by_pk[institution_pk]].memberships
         memberships.setdefault(pupil_pk, []).append(codes[subclass_pk])
+
+
+def _load_combined_memberships(
+    states: dict[str, InstitutionState], number_by_pk: dict[int, str], school_year_pk: int | None
+) -> None:
+    """Who is in which combined group now: the dry run shows the memberships apply starts and
+    ends (extra_groups.py), so it needs them before apply does."""
+    members = SubclassMembership.objects.filter(
+        subclass__institution_id__in=number_by_pk,
+        subclass__school_year_id=school_year_pk,
+        subclass__parent__isnull=True,
+        subclass__curriculum=COMBINED_CURRICULUM,
+        ended_at__isnull=True,
+    ).values_list("pupil_id", "subclass__code", "subclass__institution_id")
+    for pupil_pk, code, institution_pk in members:
+        groups = states[number_by_pk[institution_pk]].combined_memberships
+        groups.setdefault(pupil_pk, set()).add(code)
 
 
 # Positions in a pupil's values as _pupil_rows reads them (PUPIL_FIELDS' order): decoded here.

@@ -101,3 +101,56 @@ def test_a_billion_laughs_is_refused(tmp_path):
     code, report, _ = sync(path)
     assert code == 2 and report["error"]
     assert not Pupil.objects.exists()
+
+
+def test_a_truncated_file_is_refused_in_dutch(tmp_path):
+    path = tmp_path / "half.xml"
+    path.write_bytes(DUTCH.read_bytes()[:3000])
+    code, report, err = sync(path)
+    assert code == 2 and report["error"]["line"]
+    assert "afgebroken" in report["error"]["message"] and "Premature" not in err
+    assert not Pupil.objects.exists() and not SchoolClass.objects.exists()
+
+
+def test_a_utf8_file_that_declares_latin1_is_refused_not_garbled(tmp_path):
+    text = DUTCH.read_text(encoding="utf-8").replace(">Wimpie<", ">Zoë<", 1)
+    declared = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"', 1)
+    assert declared != text and "Zoë" in text
+    path = tmp_path / "latin.xml"
+    path.write_text(declared, encoding="utf-8")
+    code, report, _ = sync(path)
+    assert code == 2 and "ISO-8859-1" in report["error"]["message"]
+    assert not Pupil.objects.exists()
+    # The same declaration over real Latin-1 bytes is read, accents intact.
+    path.write_bytes(declared.encode("latin-1"))
+    code, _, _ = sync(path)
+    assert code == 0 and Pupil.objects.filter(given_name="Zoë").exists()
+
+
+def test_a_file_of_another_school_than_the_institution_given_is_refused():
+    code, report, err = sync(DUTCH, "--institution", "12AB01")
+    assert code == 2 and "99ZZ00" in report["error"]["message"]
+    assert not Institution.objects.exists() and not Pupil.objects.exists()
+    assert SyncRun.objects.get().status == SyncRun.Status.BAD_INPUT
+
+
+def test_a_national_number_the_schema_refuses_is_never_repeated(tmp_path, caplog):
+    text = FLEMISH.read_text(encoding="utf-8")
+    start = text.index("<rijksregisternummer>") + len("<rijksregisternummer>")
+    number = text[start : text.index("<", start)]
+    path = tmp_path / "kort.xml"
+    path.write_text(text[:start] + number[:-1] + text[start + len(number) :], encoding="utf-8")
+    code, report, err = sync(path)
+    assert code == 2 and report["error"]["field"] == "rijksregisternummer"
+    assert "juiste vorm" in report["error"]["message"]
+    written = json.dumps(report) + err + caplog.text + json.dumps(SyncRun.objects.get().findings)
+    assert number[:-1] not in written and number[:6] not in written
+
+
+def test_the_summary_of_a_refused_file_without_institution_names_the_file(tmp_path):
+    path = tmp_path / "leeg.xml"
+    path.write_bytes(b"")
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("sync", "edexml", str(path), stdout=out, stderr=io.StringIO())
+    assert out.getvalue().startswith("leeg.xml: onleesbare export")

@@ -133,7 +133,6 @@ def test_both_example_files_report_what_they_hold(tmp_path):
     assert {f["code"] for f in flemish["findings"]} >= {
         "PUPIL_FAMILY_NAME_MISSING",  # Wimpie has only a roepnaam
         "PUPIL_CLASS_MISSING",  # Assati has no group
-        "TEACHER_EMAIL_MISSING",
     }
     report_fields = {"institution", "source", "dry_run", "applied", "counts", "findings", "run_id"}
     assert report_fields <= dutch.keys()
@@ -141,3 +140,81 @@ def test_both_example_files_report_what_they_hold(tmp_path):
     wimpie = Pupil.objects.get(institution__number="99ZZ00", given_name="Wimpie")
     groups = SubclassMembership.objects.filter(pupil=wimpie).values_list("subclass__code")
     assert sorted(c for (c,) in groups) == ["Samgroep 1", "Samgroep 2"]
+
+
+def test_the_example_files_teachers_are_known_by_their_key_without_e_mail(tmp_path):
+    sync(FLEMISH)
+    sync(DUTCH)
+    # Both files call their teachers LK1..LK3: a key is one school's, not the same person.
+    assert Staff.objects.filter(email__isnull=True).count() == 6
+    uilke = Staff.objects.get(given_name="Uilke", assignments__institution__number="99ZZ00")
+    taught = Teaching.objects.filter(assignment__staff=uilke).values_list("schoolclass__code")
+    assert len(taught) == 5
+    before = (Staff.objects.count(), Teaching.objects.count(), AuditEntry.objects.count())
+    code, report = sync(DUTCH)
+    assert code == 0 and report["counts"]["created"] == 0
+    assert (Staff.objects.count(), Teaching.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_a_later_file_with_the_e_mail_address_updates_the_same_teacher(tmp_path):
+    pupils = [leerling("1", "Jansen", "Eva", "g5")]
+    sync(dutch_school(tmp_path, pupils, [leerkracht("T1", "Dekker", "Ilse", "", ["g5"])]))
+    ilse = Staff.objects.get()
+    assert ilse.email is None and Teaching.objects.get().assignment.staff == ilse
+    teachers = [leerkracht("T1", "Dekker", "Ilse", "ilse@example.nl", ["g5"])]
+    code, _ = sync(dutch_school(tmp_path, pupils, teachers, name="2.xml"))
+    assert code == 0 and Staff.objects.get().pk == ilse.pk
+    assert Staff.objects.get().email == "ilse@example.nl" and Teaching.objects.count() == 1
+
+
+def test_a_dry_run_shows_the_combined_group_changes_apply_makes(tmp_path):
+    eva = leerling("1", "Jansen", "Eva", "g5", combined=["s1"])
+    noah = leerling("2", "Smit", "Noah", "g5")
+    first = dutch_school(tmp_path, [eva, noah])
+    _, dry = sync(first, "--dry-run")
+    assert dry["class_counts"]["combined_group_members_joined"] == 1
+    _, applied = sync(first)
+    assert applied["class_counts"] == dry["class_counts"]
+    assert SubclassMembership.objects.filter(ended_at__isnull=True).count() == 1
+    # Eva leaves the group, Noah joins it.
+    moved = [dict(eva, combined=[]), dict(noah, combined=["s1"])]
+    second = dutch_school(tmp_path, moved, name="2.xml")
+    _, dry = sync(second, "--dry-run")
+    counts = dry["class_counts"]
+    assert (counts["combined_group_members_joined"], counts["combined_group_members_left"]) == (
+        1,
+        1,
+    )
+    assert SubclassMembership.objects.filter(ended_at__isnull=True).get().pupil.given_name == "Eva"
+    _, applied = sync(second)
+    assert applied["class_counts"] == counts
+    assert SubclassMembership.objects.filter(ended_at__isnull=True).get().pupil.given_name == "Noah"
+
+
+def test_a_teacher_without_e_mail_has_a_username_in_the_oneroster_export(tmp_path):
+    import csv
+
+    sync(DUTCH)
+    call_command("export", "oneroster", str(tmp_path), "--institution", "99ZZ00",
+                 stdout=io.StringIO())  # fmt: skip
+    with open(tmp_path / "users.csv", encoding="utf-8") as file:
+        users = {row["sourcedId"]: row for row in csv.DictReader(file)}
+    teachers = [str(s) for s in Staff.objects.values_list("sourced_id", flat=True)]
+    assert len(teachers) == 3 and all(users[t]["username"] == t for t in teachers)
+
+
+def test_the_oneroster_export_lists_combined_group_members_as_enrollments(tmp_path):
+    import csv
+
+    sync(DUTCH)
+    call_command("export", "oneroster", str(tmp_path), "--institution", "99ZZ00",
+                 stdout=io.StringIO())  # fmt: skip
+    with open(tmp_path / "classes.csv", encoding="utf-8") as file:
+        kinds = {row["title"]: row["classType"] for row in csv.DictReader(file)}
+    assert kinds["Samgroep 1"] == "scheduled"
+    group = str(SchoolClass.objects.get(code="Samgroep 1").sourced_id)
+    with open(tmp_path / "enrollments.csv", encoding="utf-8") as file:
+        rows = [row for row in csv.DictReader(file) if row["classSourcedId"] == group]
+    members = [row for row in rows if row["role"] == "student"]
+    wimpie = str(Pupil.objects.get(given_name="Wimpie").sourced_id)
+    assert [row["userSourcedId"] for row in members] == [wimpie]

@@ -77,6 +77,7 @@ from schoolbrug.registry.models import (
     SchoolYear,
     SubclassMembership,
 )
+from schoolbrug.sources.records import COMBINED_CURRICULUM
 
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
 from .teachers import Team
@@ -267,9 +268,11 @@ class _Export:
         for row in rows:
             code = row["code"]
             institution = self.institutions[row["institution_id"]]
+            # A source's combined group (EDEXML) has members as a subclass has, not a parent.
+            is_group = row["parent_id"] is not None or row["curriculum"] == COMBINED_CURRICULUM
             if row["parent_id"] is None:  # what the sync's history names by code
                 self.class_ids[(institution.number, code)] = str(row["sourced_id"])
-            else:
+            if is_group:
                 self.subclass_ids[row["pk"]] = (str(row["sourced_id"]), str(institution.sourced_id))
             is_leavers = row["is_leavers"] or code == LEAVERS_CLASS_CODE
             school = str(institution.sourced_id)
@@ -282,7 +285,7 @@ class _Export:
                 status = DELETED  # in a delta; a bulk set leaves it out
             if status == ACTIVE:
                 self.classes[row["pk"]] = klass
-            kind = "scheduled" if row["parent_id"] else "homeroom"  # a subclass is not a homeroom
+            kind = "scheduled" if is_group else "homeroom"  # a group is not a homeroom
             self._class_row(klass, code, row["curriculum"], kind, status)
         for institution in self.institutions.values():
             school = str(institution.sourced_id)

@@ -126,7 +126,7 @@ class Team:
                 status=person.status,
                 sourcedId=staff,
                 enabledUser="true" if person.status == ACTIVE else "false",
-                username=cell_text(person.email),
+                username=cell_text(person.email or str(staff)),  # no e-mail: the id
                 givenName=cell_text(person.given),
                 familyName=cell_text(person.family),
                 email=cell_text(person.email),

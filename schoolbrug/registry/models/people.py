@@ -114,7 +114,9 @@ class SubclassMembership(SourcedModel):
 
 
 class Staff(SourcedModel):
-    email = models.EmailField(unique=True)
+    # None for a teacher a source knows only by its own key (an EDEXML file without
+    # e-mail addresses): the source alias finds them again, a later e-mail fills this in.
+    email = models.EmailField(unique=True, null=True, blank=True)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
 

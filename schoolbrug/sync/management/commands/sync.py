@@ -174,7 +174,9 @@ def _summary(report: SyncReport) -> str:
         else ("toegepast" if report.applied else "niet toegepast")
     )
     if report.error:
-        return f"{report.institution}: onleesbare export (run {report.run_id})"
+        # An EDEXML file refused before it names its school: the file instead of ": …".
+        who = report.institution or report.error.get("file") or "?"
+        return f"{who}: onleesbare export (run {report.run_id})"
     if report.failed or report.busy:
         what = "mislukt" if report.failed else "geweigerd"
         return f"{report.institution}: {what}, run {report.run_id}: {report.message}"
