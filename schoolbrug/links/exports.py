@@ -141,7 +141,7 @@ def _refuse_if_too_large_unpacked(archive_path: Path, members) -> None:
 
 
 def _read_oneroster(folder: Path, names: dict[str, Path], institution_number: str) -> Snapshot:
-    from schoolbrug.sources.oneroster import parse_oneroster
+    from schoolbrug.oneroster.csv_in.reader import parse_oneroster
 
     archives = [path for name, path in names.items() if name.endswith(".zip")]
     one_zip = len(archives) == 1 and not ONEROSTER_NAMES & names.keys()
