@@ -98,20 +98,23 @@ def export_oneroster(
     with_national_number: bool = False,
     school_year: SchoolYear | int | None = None,
     delta_since: datetime.datetime | None = None,
+    with_references: bool = False,
 ) -> list[Path]:
     """Write a OneRoster 1.2 set of the registry into the folder `out_dir` and return the files
     written (manifest.csv first); a path ending in `.zip` becomes one zip file ([that file]).
 
     `institution_numbers`: only these institutions (default: all). `school_year`: a SchoolYear
     or its start year (default: the school year of today). `delta_since`: a delta of what
-    changed after that moment (a naive datetime is Belgian time) instead of a bulk set.
+    changed after that moment (a naive datetime is Belgian time) instead of a bulk set;
+    `with_references`: a delta with the unchanged org, class, course and session rows its rows
+    name (files.py, references.py).
     Raises NotInRegistry (a LookupError) for an unknown institution number or school year.
     """
     year = _school_year(school_year)
     institutions = _institutions(institution_numbers)
     if delta_since is not None and timezone.is_naive(delta_since):
         delta_since = delta_since.replace(tzinfo=LOCAL_ZONE)
-    mode = Mode(since=delta_since)
+    mode = Mode(since=delta_since, with_references=with_references)
 
     def fill(out: SetWriter) -> None:
         _Export(out, year, institutions, with_national_number).write()

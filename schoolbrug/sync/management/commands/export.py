@@ -48,8 +48,21 @@ class Command(BaseCommand):
             "(zonder tijdzone: Belgische tijd)",
         )
 
+        oneroster.add_argument(
+            "--with-references",
+            action="store_true",
+            help="bij --delta-since: ook de ongewijzigde scholen, klassen, cursussen en "
+            "schooljaren/periodes waarnaar de delta verwijst, zodat ze op zichzelf leesbaar is",
+        )
+
     def handle(self, *args, **opts):
         since = None
+        if opts["with_references"] and opts["delta_since"] is None:
+            raise CommandError(
+                "Niets geëxporteerd: --with-references hoort bij --delta-since (een volledige "
+                "export bevat alle verwijzingen al).",
+                returncode=EXIT_USAGE,
+            )
         if opts["delta_since"] is not None:
             try:
                 since = parse_moment(opts["delta_since"])
@@ -73,6 +86,7 @@ class Command(BaseCommand):
                 with_national_number=opts["with_national_number"],
                 school_year=start_year_argument(opts["school_year"], returncode=EXIT_USAGE),
                 delta_since=since,
+                with_references=opts["with_references"],
             )
         except NotInRegistry as error:
             raise CommandError(
