@@ -14,8 +14,9 @@ What it decides:
   uuid5.
 * orgs: each institution is a `school` with `identifier` = its institution number; its board,
   when it has one, is the `district` parent.
-* academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends; every
-  class's term is that school year.
+* academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends, and
+  each institution's terms (parent: the school year) and grading periods (parent: their term);
+  a class runs in its institution's terms (sessions.py; the school year when it has none).
 * courses: one per curriculum per institution (title and courseCode = the curriculum); a class
   without curriculum (the leavers class) gets a course of its own titled with its code.
 * classes: the active classes and the leavers class "Schoolverlaters" (written even when the
@@ -78,6 +79,7 @@ from schoolbrug.registry.models import (
 )
 
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
+from .sessions import write_sessions
 from .teachers import Team
 from .values import (
     LOCAL_ZONE,
@@ -243,17 +245,7 @@ class _Export:
             )
 
     def _session(self) -> None:
-        year = self.year
-        self.row(
-            "academicSessions",
-            year.updated_at,
-            sourcedId=self.year_id,
-            title=year.title,
-            type="schoolYear",
-            startDate=cell_date(year.start_date),
-            endDate=cell_date(year.end_date),
-            schoolYear=str(year.start_year + 1),
-        )
+        self.terms = write_sessions(self.row, self.year, self.institutions)
 
     def _classes(self) -> None:
         rows = (
@@ -312,7 +304,7 @@ class _Export:
             classCode=cell_text(code),
             classType=kind,
             schoolSourcedId=klass.institution,
-            termSourcedIds=self.year_id,
+            termSourcedIds=self.terms.get(klass.institution, self.year_id),
         )
 
     def _course(self, klass: _Class, curriculum: str, code: str, in_use: bool) -> str:
