@@ -179,6 +179,11 @@ def test_terms_and_grading_periods_of_a_school(served, api):
     # All of them under /academicSessions, with the school year.
     every = api.get("/academicSessions").json()["academicSessions"]
     assert sorted(s["type"] for s in every) == ["gradingPeriod"] * 3 + ["schoolYear"] + ["term"] * 3
+    for sort in ("title", "type", "schoolYear", "dateLastModified"):  # one UNION of both tables
+        page = api.get("/academicSessions", sort=sort, limit=4, offset=2)
+        assert page.status_code == 200 and len(page.json()["academicSessions"]) == 4, sort
+    titled = api.get("/academicSessions", filter="title='Rapport 2'").json()["academicSessions"]
+    assert [s["title"] for s in titled] == ["Rapport 2"]
     # A class lists the terms it runs in; /terms/{id}/classes the classes of the term.
     a_class = api.get(f"/classes/{served.a.classes['1A'].sourced_id}").json()["class"]
     assert [t["sourcedId"] for t in a_class["terms"]] == [t["sourcedId"] for t in terms]
