@@ -196,6 +196,10 @@ def test_terms_and_grading_periods_of_a_school(served, api):
     assert [t["type"] for t in b_terms["academicSessions"]] == ["schoolYear"]
     a_terms = api.get(f"/schools/{served.a.institution.sourced_id}/terms").json()
     assert a_terms["academicSessions"] == terms
+    for school in (served.a, served.b):  # sorted: the two tables are one UNION
+        for sort in ("title", "dateLastModified"):
+            sorted_terms = api.get(f"/schools/{school.institution.sourced_id}/terms", sort=sort)
+            assert sorted_terms.status_code == 200, (sort, sorted_terms.text)
     # A school year is no term and has no grading periods; a grading period is no term.
     assert api.get(f"/terms/{year.sourced_id}").status_code == 404
     for query in ({}, {"filter": "status='active'"}, {"sort": "title"}):
