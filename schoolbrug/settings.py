@@ -89,7 +89,9 @@ INSTALLED_APPS = [
     "schoolbrug.links",
     "schoolbrug.staff",
     "schoolbrug.sharing",
+    "schoolbrug.roles",
     "schoolbrug.web",
+    "schoolbrug.demo",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An admin who sees the portal as another person: checks as them, read-only.
+    "schoolbrug.roles.view_as.ViewAsMiddleware",
     # Who changes data through a page or the admin: the audit log's actor (after the user).
     "schoolbrug.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -125,6 +129,27 @@ AXES_LOCKOUT_CALLABLE = "schoolbrug.web.lockout.locked_out_page"
 # A row per failure is enough; no row per successful log-in.
 AXES_DISABLE_ACCESS_LOG = True
 
+# Mail: password reset and invitations (roles/accounts.py). Without SCHOOLBRUG_EMAIL_HOST the
+# mails are printed to the process's output (the demo); a production sets a mail server.
+EMAIL_HOST = os.environ.get("SCHOOLBRUG_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = _number("SCHOOLBRUG_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("SCHOOLBRUG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SCHOOLBRUG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _flag("SCHOOLBRUG_EMAIL_TLS", default=True)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("SCHOOLBRUG_EMAIL_FROM", "schoolbrug@localhost")
+# A link to choose a password (reset or invitation) works once, for this many hours.
+PASSWORD_RESET_TIMEOUT = _number("SCHOOLBRUG_PASSWORD_LINK_HOURS", 24) * 3600
+# Reset requests per hour from one address (then 429) and for one e-mail address (then no
+# more mail, with the same answer). Counted in Django's default cache.
+SCHOOLBRUG_PASSWORD_RESETS_PER_ADDRESS = _number("SCHOOLBRUG_PASSWORD_RESETS_PER_ADDRESS", 10)
+SCHOOLBRUG_PASSWORD_RESETS_PER_EMAIL = _number("SCHOOLBRUG_PASSWORD_RESETS_PER_EMAIL", 3)
+
 ROOT_URLCONF = "schoolbrug.urls"
 WSGI_APPLICATION = "schoolbrug.wsgi.application"
 
@@ -138,6 +163,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "schoolbrug.roles.context.roles",
             ],
         },
     },
@@ -182,7 +208,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "nl-be"
-LANGUAGES = [("nl-be", "Nederlands (België)"), ("nl", "Nederlands"), ("en", "English")]
+LANGUAGES = [
+    ("nl-be", "Nederlands (België)"),
+    ("nl-nl", "Nederlands (Nederland)"),  # a Dutch school's words (registry/language.py)
+    ("nl", "Nederlands"),
+    ("en", "English"),
+]
 LOCALE_PATHS = [BASE_DIR / "schoolbrug" / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ims/oneroster/rostering/v1p2/", include("schoolbrug.oneroster.rest.urls")),
     path("oauth/", include("schoolbrug.oneroster.rest.oauth_urls")),
+    path("", include("schoolbrug.roles.urls")),
     path("", include("schoolbrug.web.urls")),
 ]

@@ -93,7 +93,9 @@ def wisa_files(
     delimiter: str = ";",
 ):
     """Write a WISA pupils and classes export for these records; returns both paths."""
-    rows = [WISA_PUPIL_HEADER.replace(";", delimiter)]
+    # The optional EMAIL column of the pupil's main record, only when a pupil has one.
+    emails = any(p.email for p in pupils)
+    rows = [(WISA_PUPIL_HEADER + (";EMAIL" if emails else "")).replace(";", delimiter)]
     for p in pupils:
         cells = [
             p.class_code,
@@ -105,6 +107,7 @@ def wisa_files(
             p.registration_number,
             {"M": "M", "F": "V", "X": "X"}.get(p.gender, p.gender),
             p.national_number,
+            *([p.email] if emails else []),
         ]
         rows.append(delimiter.join(cells))
     class_rows = [delimiter.join(["KLAS", "GRAAD", "LEERJAAR", "VAKKENPAKKET"])]

@@ -25,6 +25,7 @@ PRODUCTION = {
     "SCHOOLBRUG_HSTS_SECONDS": "31536000",
     "SCHOOLBRUG_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SCHOOLBRUG_HSTS_PRELOAD": "1",
+    "SCHOOLBRUG_EMAIL_HOST": "smtp.example.be",
 }
 
 
@@ -112,7 +113,13 @@ def test_the_documented_production_environment_passes_check_deploy(tmp_path):
 def test_without_it_check_deploy_names_what_is_missing(tmp_path):
     ran = schoolbrug(tmp_path, "check", "--deploy")
     said = ran.stdout + ran.stderr
-    for check in ("security.W004", "security.W008", "security.W012", "schoolbrug.W001"):
+    for check in (
+        "security.W004",
+        "security.W008",
+        "security.W012",
+        "schoolbrug.W001",
+        "schoolbrug.W003",
+    ):
         assert check in said
     assert "oauth2_provider" not in said  # the toolkit is configured as RFC 9700 advises
 

@@ -4,9 +4,8 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from schoolbrug.web.presenters import change_rows
-
 from .models import AuditEntry
+from .presenters import change_rows
 
 
 @admin.register(AuditEntry)

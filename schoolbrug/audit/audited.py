@@ -125,6 +125,8 @@ AUDITED = [
         many=("groups", "user_permissions"),
     ),
     Audited("auth.Group", "group", many=("permissions",)),
+    # roles granted by hand: site admin, board admin (roles/models.py)
+    Audited("roles.RoleGrant", "role", ignore=("granted_by",)),  # the entry's own actor
 ]
 
 # Fields no model logs: the entry has its own time, and the entity's id.
@@ -153,6 +155,7 @@ EXEMPT = {
     "auth.Permission": "the list of permissions Django derives from the models",
     "contenttypes.ContentType": "Django's table of models",
     "sessions.Session": "log-in sessions",
+    "roles.StartPageVisit": "when a person last opened their start page; grants nothing",
     # OAuth2 credentials issued per request under an app's registration (which is audited):
     # logging each would put a line in the log for every token an app asks for
     "oauth2_provider.AccessToken": "issued for an hour under an audited app",

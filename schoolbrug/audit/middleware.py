@@ -21,6 +21,16 @@ def request_reason(request: HttpRequest) -> str:
     return f"web: {match.url_name or match.view_name}"
 
 
+def request_actor(request: HttpRequest) -> str:
+    """The logged-in user; "admin als persoon" while an admin sees the portal as another
+    person (`roles/view_as.py` keeps the admin as `request.real_user`)."""
+    user = getattr(request, "user", None)
+    real = getattr(request, "real_user", None)
+    if real is not None:
+        return f"{actor_for_user(real)} als {actor_for_user(user)}"
+    return actor_for_user(user)
+
+
 class AuditContextMiddleware:
     """After AuthenticationMiddleware: `request.user` is who the log names."""
 
@@ -29,7 +39,7 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with acting(
-            lambda: actor_for_user(getattr(request, "user", None)),
+            lambda: request_actor(request),
             lambda: request_reason(request),
         ):
             return self.get_response(request)

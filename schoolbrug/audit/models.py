@@ -17,6 +17,9 @@ class AuditEntry(models.Model):
         GRANT = "grant", "toegang gegeven"
         REVOKE = "revoke", "toegang ingetrokken"
         DELETE = "delete", "verwijderd"
+        # A site or board admin sees the portal as another person, and stops (roles/view_as.py).
+        VIEW_AS = "view_as", "meekijken gestart"
+        VIEW_END = "view_end", "meekijken gestopt"
 
     at = models.DateTimeField(db_index=True)
     # A person's e-mail/username, "cli", "scheduler", "celery", or "onbekend" for a change
@@ -27,7 +30,9 @@ class AuditEntry(models.Model):
     sync_run = models.ForeignKey(
         "sync.SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
     )
-    institution_number = models.CharField(max_length=6, blank=True, db_index=True)
+    # As long as registry.Institution.number (INSTITUTION_IDENTIFIER_LENGTH): audit imports
+    # nothing from the registry.
+    institution_number = models.CharField(max_length=100, blank=True, db_index=True)
     entity = models.CharField(max_length=20)  # "pupil", "class", ... (audit.audited)
     # The entity's sourced_id; for models without one an id derived from table and key.
     entity_sourced_id = models.UUIDField(db_index=True)

@@ -32,6 +32,7 @@ from schoolbrug.sources.errors import BadInput
 
 from . import public_address
 
+# The logger keeps its name from before the move into links/: operators filter logs by it.
 log = logging.getLogger("schoolbrug.sources.informat_pull")
 
 TIMEOUT = 60.0  # seconds per request

@@ -26,6 +26,7 @@ from schoolbrug.sync.service import SyncOptions, record_bad_input, sync_snapshot
 from . import exports, storage
 from .models import LinkUpload
 
+# The logger keeps its name from before the move into links/: operators filter logs by it.
 log = logging.getLogger("schoolbrug.sync.tasks")
 
 TASK_ACTOR = "celery"

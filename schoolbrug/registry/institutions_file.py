@@ -43,7 +43,9 @@ LEVELS = {
     "secondary": Institution.Level.SECONDARY,
 }
 NAME_MAX = Institution._meta.get_field("name").max_length
-NUMBER_MAX = Institution._meta.get_field("number").max_length
+# The government's institution numbers have at most six digits; the column takes longer ids
+# (INSTITUTION_IDENTIFIER_LENGTH) for a source's school that has no such number.
+NUMBER_MAX = 6
 
 
 @dataclass(frozen=True, slots=True)

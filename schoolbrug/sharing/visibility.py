@@ -11,7 +11,7 @@ subqueries evaluated inside the query that answers a request, so switching shari
 revoking a grant is seen by the very next call. What is kept per process is only which
 *kinds* of grants an app holds (to leave out branches that cannot match), per *generation*:
 a token that every change to sharing, apps or grants replaces in its own transaction
-(generation.py) and that every request reads with its token (api/auth.py).
+(generation.py) and that every request reads with its token (oneroster/rest/auth.py).
 """
 
 from __future__ import annotations
@@ -188,11 +188,11 @@ class Visibility:
         )
 
 
-# What a request reads at its start, as columns the token check selects in the same round
-# trip (api/auth.py): the school year, the generation, and the registry's data version, which
-# every commit that writes a registry table changes (registry/data_version.py): kept counts
-# and bookmarks are kept per both. A teaching link that ends by its date alone changes the
-# day, which the teacher queries bind (so it is in the kept values' keys too).
+# What a request reads at its start, as columns the token check selects in the same round trip
+# (oneroster/rest/auth.py): the school year, the generation, and the registry's data version, which
+# every commit that writes a registry table changes (registry/data_version.py): kept counts and
+# bookmarks are kept per both. A teaching link that ends by its date alone changes the day, which
+# the teacher queries bind (so it is in the kept values' keys too).
 STATE_COLUMNS = f"""
        (SELECT id FROM {SchoolYear._meta.db_table} WHERE start_year = %s),
        (SELECT token FROM {VisibilityGeneration._meta.db_table} WHERE id = 1),

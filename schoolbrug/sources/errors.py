@@ -16,6 +16,7 @@ class BadInput(Exception):
         file: str = "",
         line: int | None = None,
         field: str = "",
+        field_is_element: bool = False,
     ) -> None:
         # A message may quote a cell or a header: never a full national number in it.
         self.reason_nl = mask_national_numbers_in(reason_nl)
@@ -23,11 +24,18 @@ class BadInput(Exception):
         self.file = mask_national_numbers_in(file)
         self.line = line
         self.field = mask_national_numbers_in(field)
+        # An XML file (EDEXML) names an element where a CSV file names a column.
+        self.field_is_element = field_is_element
         super().__init__(self.log_text())
 
     def __reduce__(self):
         # Crosses process boundaries (a region synced in parallel): rebuilt with its fields.
-        fields = {"file": self.file, "line": self.line, "field": self.field}
+        fields = {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "field_is_element": self.field_is_element,
+        }
         return (_rebuild, (self.reason_nl, self.reason_en, fields))
 
     def _where(self, line_word: str, field_word: str) -> str:
@@ -39,11 +47,11 @@ class BadInput(Exception):
         return ", ".join(parts)
 
     def user_text(self) -> str:
-        where = self._where("regel", "kolom")
+        where = self._where("regel", "element" if self.field_is_element else "kolom")
         return f"{where}: {self.reason_nl}" if where else self.reason_nl
 
     def log_text(self) -> str:
-        where = self._where("line", "column")
+        where = self._where("line", "element" if self.field_is_element else "column")
         return f"{where}: {self.reason_en}" if where else self.reason_en
 
     def as_dict(self) -> dict:

@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
+from django.utils.translation import gettext
 from stdnum.be import bis, nn
 
 
@@ -147,6 +148,14 @@ RULES: dict[str, Rule] = {
         "Controleer het geslacht op de leerlingfiche; bij een BIS-nummer kan dit kloppen.",
         "gender contradicts the national number",
     ),
+    "PUPIL_EMAIL_INVALID": Rule(
+        Severity.WARNING,
+        Outcome.NONE,
+        "Het e-mailadres van de leerling is geen geldig e-mailadres en wordt niet overgenomen; "
+        "de leerling wordt wel gesynchroniseerd.",
+        "Verbeter het e-mailadres op de leerlingfiche (vorm naam@domein.be, zonder spaties).",
+        "pupil e-mail malformed: left out, pupil synced",
+    ),
     "PUPIL_CLASS_MISSING": Rule(
         Severity.ERROR,
         Outcome.REJECT,
@@ -243,6 +252,15 @@ RULES: dict[str, Rule] = {
         "Laat het pakket de export opnieuw maken; meld het aan de leverancier als het blijft.",
         "the same sourcedId appears more than once in the file: those rows are skipped",
     ),
+    # EDEXML (edexml/reader.py): staff are known by e-mail address.
+    "TEACHER_EMAIL_MISSING": Rule(
+        Severity.WARNING,
+        Outcome.NONE,
+        "Leerkracht {value} heeft geen e-mailadres en wordt niet als personeelslid "
+        "gesynchroniseerd; de koppeling met de klassen volgt zodra er een is.",
+        "Vul het e-mailadres van de leerkracht in het administratiepakket in.",
+        "teacher without e-mail address: not synced as staff",
+    ),
     # The sync's summer rule (sync/blackout.py): leavers wait until the period is over.
     "PUPIL_LEAVING_HELD": Rule(
         Severity.WARNING,
@@ -312,8 +330,9 @@ def make_finding(
         code=code,
         severity=rule.severity,
         outcome=rule.outcome,
-        message=rule.message.format(class_code=class_code, value=value or "leeg"),
-        hint=rule.hint,
+        # In the institution's words: a Dutch school's report says "groep" (registry/language.py).
+        message=gettext(rule.message).format(class_code=class_code, value=value or "leeg"),
+        hint=gettext(rule.hint),
         file=file,
         line=line,
         field=field,

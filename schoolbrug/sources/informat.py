@@ -65,6 +65,7 @@ COLUMNS = {
     "gender": "sex",
     "national_number": "nationalRegistrationNo",
     "registration_number": "registrationNo",
+    "email": "email",
     "class_code": "classRegistrations.classCode",
     "class_number": "classRegistrations.classNumber",
 }

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 CONTACT_ROLES = ("father", "mother", "guardian")
 CONTACT_FIELDS = ("street", "number", "box", "postal_code", "city", "email", "phone")
 ADDRESS_FIELDS = ("street", "number", "box", "postal_code", "city")
+# The curriculum that marks a combined group (`ClassRecord.is_combined`) in the registry.
+COMBINED_CURRICULUM = "samengestelde groep"
 
 
 @dataclass(slots=True)
@@ -24,6 +26,9 @@ class ClassRecord:
     line: int = 0
     source_id: str = ""  # the source's own id where it has one (OneRoster sourcedId)
     title: str = ""
+    # A combined group (EDEXML "samengestelde groep"): an extra group pupils belong to besides
+    # their class, across classes and years; it has no year of its own.
+    is_combined: bool = False
 
     @property
     def is_kindergarten(self) -> bool:
@@ -67,6 +72,11 @@ class PupilRecord:
     # earlier set), so the registry's values stay: "class" (class and class number: a users row
     # without enrollment) and "demographics" (gender and birth date: no demographics row).
     kept_fields: frozenset[str] = frozenset()
+    # The combined groups (class codes of `ClassRecord.is_combined`) the pupil belongs to
+    # besides their class (EDEXML).
+    extra_class_codes: tuple[str, ...] = ()
+    # The Dutch chain id (EDEXML `eckid`, "Educatieve Content Keten"), kept for platforms.
+    eckid: str = ""
 
 
 @dataclass(slots=True)
@@ -126,3 +136,12 @@ class Snapshot:
     # per class by family name, given name, source id). Such a number is a position, not the
     # school's: keep a known pupil's number instead of treating a shift as a change.
     class_numbers_generated: bool = False
+    # The key is the national number where a pupil has one, else the source's id (EDEXML
+    # Flanders): a missing national number is no finding, one that is there is checked.
+    national_number_optional: bool = False
+    # "BE" or "NL" when the source says which country the institution is in (EDEXML: a BRIN
+    # code is Dutch); "" when it does not.
+    country: str = ""
+    # The source sends combined groups (`PupilRecord.extra_class_codes`, EDEXML): the sync
+    # keeps each pupil's memberships of them as the source says.
+    has_extra_groups: bool = False

@@ -111,10 +111,10 @@ def parse_wisa(
     with gc_paused():
         pupils = _read_pupils(pupils_table, pupil_index, findings)
     classes = _read_classes(classes_table, class_index)
+    # The pupil's own e-mail too: findings name the school's column.
+    named = {**PUPIL_COLUMNS, "EMAIL": "email"}
     columns = {
-        PUPIL_COLUMNS[ours]: pupils_table.header[i].strip()
-        for ours, i in pupil_index
-        if ours in PUPIL_COLUMNS
+        named[ours]: pupils_table.header[i].strip() for ours, i in pupil_index if ours in named
     }
     columns.update(
         {f"class.{CLASS_COLUMNS[ours]}": classes_table.header[i].strip() for ours, i in class_index}

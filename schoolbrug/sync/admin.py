@@ -7,9 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from schoolbrug.web.presenters import safe_finding
-
 from .models import SyncRun
+from .run_report import safe_finding
 
 
 @admin.register(SyncRun)

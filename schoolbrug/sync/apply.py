@@ -26,6 +26,7 @@ from schoolbrug.sources.findings import mask_national_number
 from schoolbrug.staff.source_teachers import apply_staff
 
 from . import bulk
+from .extra_groups import apply_extra_groups
 from .models import HeldLeaver, SyncRun
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
@@ -96,6 +97,7 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     bulk.insert(aliases + replaced)
     for context in contexts:
         context.apply_staff()
+        context.apply_extra_groups()
     _keep_held_leavers(contexts)
     bulk.insert([entry for c in contexts for entry in c.audit])
 
@@ -188,6 +190,16 @@ def keep_institution_aliases(snapshots: list) -> None:
     )
 
 
+def keep_institution_countries(snapshots: list) -> None:
+    """The country a source says an institution is in (an EDEXML file with a BRIN code is
+    Dutch): its pages and reports use that country's words."""
+    for country in {s.country for s in snapshots if s.country}:
+        numbers = [s.institution_number for s in snapshots if s.country == country]
+        Institution.objects.filter(number__in=numbers).exclude(country=country).update(
+            country=country
+        )
+
+
 def _create_institutions(contexts: list[_Context]) -> None:
     new = [c for c in contexts if c.institution_pk is None]
     if not new:
@@ -231,6 +243,8 @@ class _Context:
         self.class_pks = {code: c.pk for code, c in item.state.classes.items()}
         self.reason = f"synchronisatie {self.run.pk} ({self.plan.source})"
         self._new_classes: list[SchoolClass] = []
+        # id(record) → (pk, sourced id) of each pupil this plan creates, once inserted.
+        self.new_pupil_ids: dict[int, tuple[int, uuid.UUID]] = {}
 
     def record(self, entity: str, sourced_id, action: str, changes: dict) -> None:
         self.audit.append(
@@ -311,9 +325,7 @@ class _Context:
                 national_number=action.record.national_number or None,
                 origin=self.plan.source,
                 is_leaver=action.record.is_leaver,  # the source keeps them with its leavers
-                **dict(
-                    zip(PUPIL_FIELDS, record_values(action.record, contact_source), strict=True)
-                ),
+                **record_values(action.record, contact_source)._asdict(),
             )
             for action in actions
         ]
@@ -324,6 +336,7 @@ class _Context:
         """Enrolments, aliases and audit of the pupils just inserted (their ids are known)."""
         for pupil, action in pupils:
             record = action.record
+            self.new_pupil_ids[id(record)] = (pupil.pk, pupil.sourced_id)
             enrolments.append(self._enrolment(pupil.pk, action.class_code, action.class_number))
             if record.source_id:
                 aliases.append(self._alias(pupil.sourced_id, record.source_id))
@@ -348,7 +361,7 @@ class _Context:
                 national_number=state.national_number,
             )
             values = record_values(action.record, contact_source) if action.record else state.values
-            for name, value in zip(PUPIL_FIELDS, values, strict=True):
+            for name, value in values._asdict().items():
                 setattr(pupil, name, value)
             pupil.is_leaver = action.kind is Kind.LEAVE
             if action.adopt:
@@ -381,6 +394,17 @@ class _Context:
             class_pks=self.class_pks,
             record_audit=self.record,
             complete=not self.plan.is_delta,
+        )
+
+    def apply_extra_groups(self) -> None:
+        if self.plan.extra_groups is None:
+            return
+        apply_extra_groups(
+            self.plan.extra_groups,
+            institution_pk=self.institution_pk,
+            school_year_pk=self.school_year.pk,
+            new_pupils=self.new_pupil_ids,
+            record_audit=self.record,
         )
 
     def class_aliases(self) -> list:

@@ -133,7 +133,7 @@ def hold_leavers(plan: Plan, snapshot: Snapshot, period: Period) -> None:
                 line=record.line if record else None,
                 national_number=state.national_number or "",
                 class_code=state.class_code or "",
-                pupil_name=f"{state.values[1]} {state.values[0]}",
+                pupil_name=f"{state.values.given_name} {state.values.family_name}",
                 value=period.in_words(),
             )
         )

@@ -1,5 +1,7 @@
 from django.db import models
 
+from schoolbrug.registry.models import INSTITUTION_IDENTIFIER_LENGTH
+
 
 class SyncRun(models.Model):
     """One sync of one institution: what was read, what was planned, what was applied."""
@@ -16,7 +18,7 @@ class SyncRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     started_by = models.CharField(max_length=200)  # person, "cli", "scheduler", ...
     source = models.CharField(max_length=20)
-    institution_number = models.CharField(max_length=6, db_index=True)
+    institution_number = models.CharField(max_length=INSTITUTION_IDENTIFIER_LENGTH, db_index=True)
     source_hash = models.CharField(max_length=64, blank=True)
     options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)

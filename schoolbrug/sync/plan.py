@@ -12,9 +12,18 @@ from enum import StrEnum
 from schoolbrug.registry.models import LEAVERS_CLASS_CODE, Institution
 from schoolbrug.sources.findings import Finding, make_finding
 from schoolbrug.sources.records import PupilRecord, Snapshot
+from schoolbrug.sources.validate import is_email
 
+from .extra_groups import ExtraGroups, plan_extra_groups
 from .national_numbers import NumberChange, refused_numbers
-from .state import CLASS_FIELDS, PUPIL_FIELDS, ClassState, InstitutionState, PupilState
+from .state import (
+    CLASS_FIELDS,
+    PUPIL_FIELDS,
+    ClassState,
+    InstitutionState,
+    PupilState,
+    PupilValues,
+)
 from .subclasses import SubclassPlan, plan_subclasses
 
 TELECOM_FIELDS = ("email", "phone")
@@ -85,6 +94,9 @@ class Plan:
     # and by this one.
     held_before: frozenset[int] = frozenset()
     held_leavers: frozenset[int] = frozenset()
+    # The extra groups (EDEXML combined groups) the source puts pupils in; None when it has
+    # none to say (sync/extra_groups.py).
+    extra_groups: ExtraGroups | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -94,17 +106,21 @@ class Plan:
             or self.class_aliases
             or self.subclasses
             or self.held_leavers != self.held_before
+            or self.extra_groups is not None
         ) or any(
             a.kind not in (PupilActionKind.DEFER, PupilActionKind.REJECT)
             for a in self.pupil_actions
         )
 
 
-def record_values(record: PupilRecord, contact_source: str) -> tuple:
-    """The record's PUPIL_FIELDS as the registry would store them.
+def record_values(record: PupilRecord, contact_source: str) -> PupilValues:
+    """The record's pupil values as the registry would store them.
 
-    Seed 000's "E-mailgegevens hoofding i.p.v. adres": with contact source `header` the
-    pupil's own e-mail and phone are synced instead of those on the parents' addresses.
+    The pupil's own e-mail is kept whenever it is an e-mail address (validate.py makes a
+    finding of one that is not): apps know pupils by it (Google Classroom matches on it).
+    Seed 000's "E-mailgegevens hoofding i.p.v. adres" decides where the contact data come
+    from: with contact source `header` the pupil's own phone is synced and the e-mail and
+    phone on the parents' addresses are not; otherwise the parents' are.
     """
     from_header = contact_source == Institution.ContactSource.HEADER
     contacts = {}
@@ -112,17 +128,23 @@ def record_values(record: PupilRecord, contact_source: str) -> tuple:
         kept = {k: v for k, v in contact.items() if v and not (from_header and k in TELECOM_FIELDS)}
         if kept:
             contacts[role] = kept
-    return (
-        record.family_name,
-        record.given_name,
-        record.gender,
-        record.birth_date,
-        record.registration_number,
-        record.email if from_header else "",
-        record.phone if from_header else "",
-        contacts,
-        {k: v for k, v in record.address.items() if v},
-        dict(record.care_record),
+    email = record.email
+    # In PupilValues' order; tuple.__new__ for speed, as in state.load_states.
+    return tuple.__new__(
+        PupilValues,
+        (
+            record.family_name,
+            record.given_name,
+            record.gender,
+            record.birth_date,
+            record.registration_number,
+            email if not email or is_email(email) else "",
+            record.phone if from_header else "",
+            contacts,
+            {k: v for k, v in record.address.items() if v},
+            dict(record.care_record),
+            record.eckid,
+        ),
     )
 
 
@@ -193,6 +215,7 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
         },
         subclasses=_plan_subclasses(state, actions, class_actions),
         held_before=state.held_leavers,
+        extra_groups=plan_extra_groups(snapshot, validation, StateIndex.of(snapshot, state).find),
     )
 
 
@@ -218,7 +241,9 @@ def _refuse_taken_numbers(
         actions[position] = PupilAction(reject, action.record, action.state)
         number = action.record.national_number
         holder = holders.get(number)
-        holder_name = f"{holder.values[1]} {holder.values[0]}" if holder is not None else ""
+        holder_name = (
+            f"{holder.values.given_name} {holder.values.family_name}" if holder is not None else ""
+        )
         findings.append(_finding(snapshot, code, "national_number", action.record, holder_name))
     return findings
 

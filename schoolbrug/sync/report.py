@@ -84,7 +84,7 @@ def _describe(action: PupilAction) -> dict:
     nn = record.national_number if record else (state.national_number or "")
     name = f"{record.family_name} {record.given_name}" if record else ""
     if not name and state is not None:
-        name = f"{state.values[0]} {state.values[1]}"
+        name = f"{state.values.family_name} {state.values.given_name}"
     # A rejected pupil's name or class may be a shifted column holding a national number.
     masked = mask_national_numbers_in
     return {

@@ -30,7 +30,7 @@ from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import ClassRecord, PupilRecord, Snapshot
 
 from .plan import StateIndex
-from .state import CLASS_FIELDS, PUPIL_FIELDS, ClassState, InstitutionState
+from .state import CLASS_FIELDS, ClassState, InstitutionState
 
 INSTITUTION_NUMBER = re.compile(r"\d{1,6}")
 
@@ -167,7 +167,7 @@ def _incomplete(record: PupilRecord) -> bool:
 
 def _completed(record: PupilRecord, current) -> PupilRecord | None:
     """The record with what the set does not carry taken from the registry's pupil."""
-    values = dict(zip(PUPIL_FIELDS, current.values, strict=True))
+    values = current.values
     changes = {}
     if "class" in record.kept_fields:
         if current.class_code is None:
@@ -175,14 +175,14 @@ def _completed(record: PupilRecord, current) -> PupilRecord | None:
         changes.update(class_code=current.class_code, class_number=current.class_number)
     if "person" in record.kept_fields:
         changes.update(
-            family_name=values["family_name"],
-            given_name=values["given_name"],
-            email=values["email"],
-            phone=values["phone"],
+            family_name=values.family_name,
+            given_name=values.given_name,
+            email=values.email,
+            phone=values.phone,
             national_number=current.national_number or "",
         )
     if "demographics" in record.kept_fields:
-        changes.update(gender=values["gender"], birth_date=values["birth_date"])
+        changes.update(gender=values.gender, birth_date=values.birth_date)
     return dataclasses.replace(record, kept_fields=frozenset(), **changes)
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from schoolbrug.registry.language import institution_words
 from schoolbrug.registry.models import SchoolYear
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import Snapshot
@@ -20,7 +21,13 @@ from schoolbrug.sources.tabular import gc_paused
 from schoolbrug.sources.validate import validate
 
 from . import blackout, bulk
-from .apply import PlanToApply, apply_plans, keep_institution_aliases, school_year_for
+from .apply import (
+    PlanToApply,
+    apply_plans,
+    keep_institution_aliases,
+    keep_institution_countries,
+    school_year_for,
+)
 from .locking import InstitutionBusy, institutions_locked
 from .models import SyncRun
 from .not_synced import not_synced, traceback_without_values
@@ -226,6 +233,14 @@ def _read_and_plan(
 def _plan_one(
     snapshot: Snapshot, state: InstitutionState, options: SyncOptions, clock: _PhaseClock
 ) -> _Planned:
+    # Its findings in its country's words ("groep" for a Dutch school).
+    with institution_words(snapshot.country or state.country):
+        return _plan_in_words(snapshot, state, options, clock)
+
+
+def _plan_in_words(
+    snapshot: Snapshot, state: InstitutionState, options: SyncOptions, clock: _PhaseClock
+) -> _Planned:
     started_at = timezone.now()
     snapshot = resolve_snapshot(snapshot, state)  # what a delta names by reference only
     known = frozenset(p.national_number for p in state.pupils if p.national_number)
@@ -279,9 +294,9 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
         ],
         school_year,
     )
-    keep_institution_aliases(
-        [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
-    )
+    applied = [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
+    keep_institution_aliases(applied)
+    keep_institution_countries(applied)
     SyncRun.objects.filter(pk__in=[run.pk for run in runs]).update(finished_at=timezone.now())
     for one, run in zip(planned, runs, strict=True):
         one.report.run_id = run.pk

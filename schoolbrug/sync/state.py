@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from uuid import UUID
 
 import orjson
@@ -21,20 +22,31 @@ from schoolbrug.registry.models import (
 from .models import HeldLeaver
 from .subclasses import SubclassState
 
-# The pupil fields a source provides and the sync compares, in one fixed order.
-PUPIL_FIELDS = (
-    "family_name",
-    "given_name",
-    "gender",
-    "birth_date",
-    "registration_number",
-    "email",
-    "phone",
-    "contacts",
-    "address",
-    "care_record",
-)
+
+class PupilValues(NamedTuple):
+    """The pupil fields a source provides and the sync compares, as the registry stores them.
+
+    Made from the registry here (load_states) and from a source's record (plan.record_values);
+    everyone else reads them by name. A tuple underneath: the planner compares a region's
+    pupils field by field, and a named tuple is as fast to make and compare as a plain one.
+    """
+
+    family_name: str
+    given_name: str
+    gender: str
+    birth_date: datetime.date | None
+    registration_number: str
+    email: str
+    phone: str
+    contacts: dict[str, dict[str, str]]
+    address: dict[str, str]
+    care_record: dict[str, str]
+    eckid: str
+
+
+PUPIL_FIELDS = PupilValues._fields
 CLASS_FIELDS = ("stage", "year", "years", "curriculum", "kindergarten_level")
+YEARS_POSITION = CLASS_FIELDS.index("years")  # a list in the database, a tuple in the state
 
 
 @dataclass(slots=True)
@@ -42,7 +54,7 @@ class PupilState:
     pk: int
     sourced_id: UUID
     national_number: str | None
-    values: tuple  # PUPIL_FIELDS, in order
+    values: PupilValues
     origin: str
     is_leaver: bool
     enrolment_pk: int | None = None  # this school year's enrolment
@@ -74,6 +86,7 @@ class InstitutionState:
     memberships: dict[int, list[str]] = field(default_factory=dict)
     leaver_blackout: str = ""  # the SIS link's own blackout period (blackout.py); "": default
     held_leavers: frozenset[int] = frozenset()  # pupils held from leaving in one (pks)
+    country: str = ""  # Institution.country: the words of its findings
 
     def active_pupil_count(self) -> int:
         return sum(1 for p in self.pupils if not p.is_leaver)
@@ -85,10 +98,11 @@ def load_states(
     """The registry state of many institutions in four queries, whatever their size."""
     states = {n: InstitutionState(number=n) for n in institution_numbers}
     institutions = Institution.objects.filter(number__in=institution_numbers).values_list(
-        "pk", "number", "contact_source", "sourced_id", "source_link__leaver_blackout"
+        "pk", "number", "contact_source", "sourced_id", "source_link__leaver_blackout", "country"
     )
     number_by_pk = {}
-    for pk, number, contact_source, sourced_id, leaver_blackout in institutions:
+    for pk, number, contact_source, sourced_id, leaver_blackout, country in institutions:
+        states[number].country = country
         states[number].pk = pk
         states[number].sourced_id = sourced_id
         states[number].contact_source = contact_source
@@ -111,7 +125,7 @@ def load_states(
         "pk", "sourced_id", "institution_id", "code", "is_leavers", "is_active", *CLASS_FIELDS
     ):
         pk, sourced_id, institution_pk, code, is_leavers, is_active, *values = row
-        values[2] = tuple(values[2] or ())
+        values[YEARS_POSITION] = tuple(values[YEARS_POSITION] or ())
         states[number_by_pk[institution_pk]].classes[code] = ClassState(
             pk, sourced_id, tuple(values), is_leavers, is_active, class_source_ids.get(sourced_id)
         )
@@ -135,7 +149,7 @@ def load_states(
             class_number,
             *values,
         ) = row
-        values[3] = as_date(values[3])
+        values[BIRTH_DATE_POSITION] = as_date(values[BIRTH_DATE_POSITION])
         for position in JSON_POSITIONS:
             text = values[position]
             values[position] = _EMPTY if text == "{}" else orjson.loads(text)
@@ -146,7 +160,9 @@ def load_states(
                 pk,
                 sourced_id,
                 national_number,
-                tuple(values),
+                # What PupilValues._make does, without its call and length check: one per
+                # pupil of a region each night, and the named constructor costs 4x a tuple.
+                tuple.__new__(PupilValues, values),
                 origin,
                 bool(is_leaver),
                 enrolment_pk,
@@ -191,6 +207,8 @@ def _load_subclasses(
         memberships.setdefault(pupil_pk, []).append(codes[subclass_pk])
 
 
+# Positions in a pupil's values as _pupil_rows reads them (PUPIL_FIELDS' order): decoded here.
+BIRTH_DATE_POSITION = PUPIL_FIELDS.index("birth_date")
 JSON_POSITIONS = tuple(PUPIL_FIELDS.index(name) for name in ("contacts", "address", "care_record"))
 _EMPTY: dict = {}  # shared by every pupil without contacts: the planner only reads it
 

@@ -168,6 +168,8 @@ def end_memberships(institution_pks: list[int], school_year_pk: int) -> list[tup
             ended_at__isnull=True,
             subclass__school_year_id=school_year_pk,
             subclass__institution_id__in=institution_pks,
+            # A source's combined group (sync/extra_groups.py) has no class to leave.
+            subclass__parent__isnull=False,
         )
         .exclude(Exists(in_class))
         .values_list(

@@ -28,6 +28,16 @@ def deployment_keys(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 id="schoolbrug.W002",
             )
         )
+    if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        messages.append(
+            checks.Warning(
+                "SCHOOLBRUG_EMAIL_HOST is not set: password reset and invitation mails, with "
+                "their set-password links, are printed to the process's output.",
+                hint="Set SCHOOLBRUG_EMAIL_HOST (and _PORT, _USER, _PASSWORD, _FROM) to a mail "
+                "server (README, Log-in and roles).",
+                id="schoolbrug.W003",
+            )
+        )
     if getattr(settings, "SCHOOLBRUG_INFORMAT_ALLOW_LOOPBACK", False):
         messages.append(
             checks.Error(

@@ -136,7 +136,7 @@ class SourceLinkForm(forms.ModelForm):
 
 def _secure_url(url: str) -> str:
     """The client secret and the pupils travel over it: https to a public address of an allowed
-    host (public_address.py). The pull checks again before every request: a name that does not
+    host (links/public_address.py). The pull checks again before every request: a name that does not
     resolve today is let through here, and refused there if it then points inward."""
     if not url:
         return url

@@ -30,11 +30,11 @@ from django.views.decorators.http import require_GET, require_POST
 from schoolbrug.links import editing, storage, tokens, uploads
 from schoolbrug.links.models import LinkUpload, SourceLink
 from schoolbrug.links.tasks import start_upload
+from schoolbrug.roles.permissions import actor as audit_actor
+from schoolbrug.roles.permissions import institution_or_404, may_manage_apps, sees_whole_school
 
 from . import presenters, queries
 from .link_forms import SourceLinkForm
-from .permissions import actor as audit_actor
-from .permissions import institution_or_404, may_manage_apps, sees_whole_school
 from .views import login
 
 log = logging.getLogger("schoolbrug.web.links")

@@ -33,6 +33,7 @@ from schoolbrug.registry.models import (
     SourceAlias,
     SubclassMembership,
 )
+from schoolbrug.sources.records import COMBINED_CURRICULUM
 from schoolbrug.sync.models import SyncRun
 
 
@@ -155,8 +156,16 @@ def name_filter(q: str, prefix: str = "") -> Q:
 
 def class_pupils(school_class: SchoolClass, q: str = "") -> QuerySet[Enrolment]:
     """The pupils in a class (of a subclass: its current members, with their enrolment in its
-    class), by class number (pupils without one last), filtered by name."""
+    class; of a source's combined group: its current members, with their enrolment in their
+    own class), by class number (pupils without one last), filtered by name."""
     enrolments = Enrolment.objects.filter(school_class=school_class)
+    if school_class.parent_id is None and school_class.curriculum == COMBINED_CURRICULUM:
+        enrolments = Enrolment.objects.filter(
+            school_year_id=school_class.school_year_id,
+            pupil__in=SubclassMembership.objects.filter(
+                subclass=school_class, ended_at__isnull=True
+            ).values("pupil_id"),
+        )
     if school_class.parent_id is not None:
         enrolments = Enrolment.objects.filter(
             school_class_id=school_class.parent_id,

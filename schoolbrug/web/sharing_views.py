@@ -17,12 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from schoolbrug.registry.models import Institution, Pupil
-from schoolbrug.sharing import access, consent
-from schoolbrug.sharing.consent import RefusedError
-from schoolbrug.sharing.models import App, ProtocolVersion
-
-from . import queries, sharing_queries
-from .permissions import (
+from schoolbrug.roles.permissions import (
     APP_MANAGER_REFUSAL,
     actor,
     institution_or_404,
@@ -31,6 +26,11 @@ from .permissions import (
     only_their_pupils,
     user_email,
 )
+from schoolbrug.sharing import access, consent
+from schoolbrug.sharing.consent import RefusedError
+from schoolbrug.sharing.models import App, ProtocolVersion
+
+from . import queries, sharing_queries
 from .sharing_forms import AcceptProtocolForm, GrantForm, SinceForm
 from .views import _Echo, _with_bom, login
 

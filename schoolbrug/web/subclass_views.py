@@ -12,11 +12,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from schoolbrug.registry.models import SchoolClass
+from schoolbrug.roles.permissions import (
+    SUBCLASS_MANAGER_REFUSAL,
+    actor,
+    may_manage_subclasses,
+    only_theirs,
+)
 from schoolbrug.sharing import subclasses
 from schoolbrug.sharing.models import App
 from schoolbrug.sharing.subclasses import SubclassError
 
-from .permissions import SUBCLASS_MANAGER_REFUSAL, actor, may_manage_subclasses, only_theirs
 from .views import login
 
 

@@ -16,11 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from schoolbrug.registry.models import Institution, Pupil, SchoolClass
-from schoolbrug.sources.findings import mask_national_number
-from schoolbrug.sync.models import SyncRun
-
-from . import class_tree, presenters, queries
-from .permissions import (
+from schoolbrug.roles.permissions import (
     SUBCLASS_MANAGER_REFUSAL,
     care_record_shown,
     institution_or_404,
@@ -34,6 +30,10 @@ from .permissions import (
     require_number,
     sees_whole_school,
 )
+from schoolbrug.sources.findings import mask_national_number
+from schoolbrug.sync.models import SyncRun
+
+from . import class_tree, presenters, queries, start_page
 
 # Named URL, not settings.LOGIN_URL: the pages have their own Dutch login page.
 login = login_required(login_url="login")
@@ -56,7 +56,11 @@ def _uuid_param(request: HttpRequest, name: str) -> uuid.UUID | None:
 @login
 def home(request: HttpRequest) -> HttpResponse:
     institutions = queries.institution_overview(institutions_for(request.user))
-    return render(request, "web/home.html", {"institutions": institutions})
+    return render(
+        request,
+        "web/home.html",
+        {"institutions": institutions, "teacher": start_page.teacher_start(request)},
+    )
 
 
 @login

@@ -8,7 +8,7 @@ from django.apps import apps
 
 from schoolbrug.audit import changes
 from schoolbrug.audit.audited import ALWAYS_IGNORED, AUDITED, EXEMPT
-from schoolbrug.web.presenters import ENTITY_LABELS, FIELD_LABELS
+from schoolbrug.audit.presenters import ENTITY_LABELS, FIELD_LABELS
 
 
 def test_every_model_is_audited_or_exempt_with_a_reason():
@@ -75,4 +75,4 @@ def test_every_entity_and_field_the_log_writes_has_a_dutch_label():
         model = apps.get_model(spec.model)
         names = {f.name for f in changes.logged_fields(model)} | set(spec.many)
         missing |= {f"{spec.model}.{n}" for n in names - set(FIELD_LABELS) - ALWAYS_IGNORED}
-    assert not missing, f"add to web.presenters.FIELD_LABELS: {sorted(missing)}"
+    assert not missing, f"add to audit.presenters.FIELD_LABELS: {sorted(missing)}"

@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from schoolbrug.demo.generate import generate_region, write_region
 from schoolbrug.registry.institutions_file import load_institutions, load_institutions_file
 from schoolbrug.registry.models import Institution
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.generate import generate_region, write_region
 
 pytestmark = pytest.mark.django_db
 

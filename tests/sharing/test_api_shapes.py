@@ -288,7 +288,8 @@ def test_the_data_uses_the_optional_fields(rich, api):
     assert {c["status"] for c in classes} == {"active", "tobedeleted"}
     assert any(g in ("PS", "PK", "KG") for c in classes for g in c["grades"])
     courses = _all(api, "/courses", "courses")
-    assert {c["courseCode"] for c in courses} == {"BaO", "KO", ""}  # "": the leavers class's
+    # The leavers class's own course: its code (the official schema requires one).
+    assert {c["courseCode"] for c in courses} == {"BaO", "KO", "Schoolverlaters"}
     demographics = _all(api, "/demographics", "demographics")
     assert any("birthDate" in d for d in demographics) and any("sex" in d for d in demographics)
     assert any("birthDate" not in d for d in demographics)  # Lien Wouters: none registered

@@ -1,4 +1,4 @@
-"""Courses, demographics and grading periods (sharing/api/catalogue.py) over real HTTP with a
+"""Courses, demographics and grading periods (oneroster/rest/catalogue.py) over real HTTP with a
 real token: a course is what the classes point at, seen only through a visible class; the
 demographics of visible pupils only, and only with the demographics scope; no grading
 periods, honestly."""
@@ -82,7 +82,8 @@ def test_a_class_without_curriculum_is_a_course_of_its_own(served, api):
     SchoolClass.objects.filter(pk=leavers.pk).update(curriculum="")
     leavers.refresh_from_db()
     course = api.get(f"/courses/{course_of(leavers)}").json()["course"]
-    assert (course["title"], course["courseCode"]) == ("Schoolverlaters", "")
+    # The official schema requires a courseCode: the class's code, as the title.
+    assert (course["title"], course["courseCode"]) == ("Schoolverlaters", "Schoolverlaters")
     classes = api.get(f"/courses/{course['sourcedId']}/classes").json()["classes"]
     assert [c["sourcedId"] for c in classes] == [str(leavers.sourced_id)]
     assert (

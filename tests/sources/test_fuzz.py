@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schoolbrug.demo.generate import generate_region, write_region
 from schoolbrug.oneroster.csv_in.reader import parse_oneroster
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.generate import generate_region, write_region
 from schoolbrug.sources.informat import parse_informat
 from schoolbrug.sources.records import Snapshot
 from schoolbrug.sources.wisa import parse_wisa

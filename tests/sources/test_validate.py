@@ -240,6 +240,28 @@ def test_a_birth_date_contradicting_the_national_number_is_a_warning(birth):
     assert result.accepted == [contradicting]
 
 
+@pytest.mark.parametrize(
+    "email", ["zoe.peeters", "zoe@", "zoe peeters@example.be", "zoe@example", "a@b@example.be"]
+)
+def test_a_malformed_email_is_a_warning_that_names_the_column_but_not_the_address(email):
+    zoe = pupil(email=email)
+    result = validate(snapshot([zoe], columns={"email": "EMAIL"}))
+    [finding] = result.findings
+    assert (finding.code, finding.severity, finding.outcome) == (
+        "PUPIL_EMAIL_INVALID",
+        Severity.WARNING,
+        Outcome.NONE,
+    )
+    assert (finding.file, finding.line, finding.field) == ("leerlingen.csv", 3, "EMAIL")
+    assert email not in str(finding.as_dict()) and email not in finding.log_text()
+    assert result.accepted == [zoe]
+
+
+@pytest.mark.parametrize("email", ["zoe.peeters@school.be", "o'brien+klas@sub.example.co.uk"])
+def test_a_wellformed_email_says_nothing(email):
+    assert validate(snapshot([pupil(email=email)])).findings == []
+
+
 def test_a_gender_contradicting_the_national_number_is_a_warning():
     boy_number = national_number(BIRTH, 3)  # odd sequence: male
     result = validate(snapshot([pupil(national_number=boy_number, gender="F")]))

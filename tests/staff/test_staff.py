@@ -1,8 +1,8 @@
-"""Teaching links follow what the sources say (sync/staff.py): a OneRoster bulk set that no
-longer sends a teacher in a class ends that link, a delta's `tobedeleted` enrollment ends it,
-a link sent again is a new period, and the staff upload ending an assignment ends its links
-the same day. Every start and end is in the history; the CSV export follows (bulk: only links
-that count today; delta: an ended link `tobedeleted`, stamped with when it ended)."""
+"""Teaching links follow what the sources say (staff/source_teachers.py): a OneRoster bulk set that
+no longer sends a teacher in a class ends that link, a delta's `tobedeleted` enrollment ends it,
+a link sent again is a new period, and the staff upload ending an assignment ends its links the
+same day. Every start and end is in the history; the CSV export follows (bulk: only links that
+count today; delta: an ended link `tobedeleted`, stamped with when it ended)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from schoolbrug.demo.generate import COL, generate_region, write_region
 from schoolbrug.registry.models import Enrolment, Pupil
-from schoolbrug.sources.generate import COL, generate_region, write_region
 from schoolbrug.sync.models import SyncRun
 
 pytestmark = pytest.mark.django_db

@@ -148,13 +148,21 @@ def test_a_corrected_national_number_updates_the_pupil_found_by_source_id():
     assert "national_number" in action.changes
 
 
-def test_contact_source_header_takes_the_pupils_own_email():
-    contacts = {"mother": {"email": "mama@example.be", "city": "Gent"}}
-    record = pupil(1, email="zoe@example.be", contacts=contacts)
+def test_contact_source_header_takes_the_pupils_own_phone_and_drops_the_parents():
+    contacts = {"mother": {"email": "mama@example.be", "phone": "09 123", "city": "Gent"}}
+    record = pupil(1, email="zoe@example.be", phone="0470 11", contacts=contacts)
     header = record_values(record, "header")
     parents = record_values(record, "parents")
-    assert header[5] == "zoe@example.be" and header[7] == {"mother": {"city": "Gent"}}
-    assert parents[5] == "" and parents[7] == contacts
+    assert (header.email, header.phone, header.contacts) == (
+        "zoe@example.be", "0470 11", {"mother": {"city": "Gent"}}
+    )  # fmt: skip
+    # The pupil's own e-mail is kept whatever the contact source: apps know pupils by it.
+    assert (parents.email, parents.phone, parents.contacts) == ("zoe@example.be", "", contacts)
+
+
+def test_a_malformed_pupil_email_is_not_stored():
+    for malformed in ("zoe@", "zoe example.be", "zoe@example", "a@b@example.be"):
+        assert record_values(pupil(1, email=malformed), "parents").email == ""
 
 
 def test_a_class_that_is_no_longer_exported_is_deactivated_but_the_leavers_class_is_kept():

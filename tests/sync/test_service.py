@@ -311,6 +311,23 @@ def test_contact_data_from_the_pupils_main_record_when_the_school_chose_so(tmp_p
     assert stored.contacts == {"mother": {"city": "Gent"}}
 
 
+def test_the_pupils_own_email_is_kept_audited_and_never_logged(tmp_path, caplog):
+    """Whatever the contact source (here the default: the parents'), from a WISA export."""
+    caplog.set_level("DEBUG")
+    run_sync(tmp_path, [pupil(1, email="zoe@example.be")])
+    assert Pupil.objects.get().email == "zoe@example.be"
+    code, report = run_sync(tmp_path, [pupil(1, email="zoe.peeters@example.be")], "--force")
+    assert Pupil.objects.get().email == "zoe.peeters@example.be"
+    update = AuditEntry.objects.get(entity="pupil", action="update")
+    assert update.changes["email"] == ["zoe@example.be", "zoe.peeters@example.be"]
+
+    code, report = run_sync(tmp_path, [pupil(1, email="zoe.peeters(at)example.be")], "--force")
+    assert Pupil.objects.get().email == ""  # left out, with a finding that names the column
+    [finding] = [f for f in report["findings"] if f["code"] == "PUPIL_EMAIL_INVALID"]
+    assert finding["field"] == "EMAIL" and "example.be" not in json.dumps(finding)
+    assert "example.be" not in caplog.text
+
+
 def test_runs_are_listed(tmp_path, capsys):
     run_sync(tmp_path, SCHOOL)
     capsys.readouterr()

@@ -1,4 +1,4 @@
-"""Who sees which pupils (web/permissions.py): a teacher of 1A sees 1A and its pupils on every
+"""Who sees which pupils (roles/permissions.py): a teacher of 1A sees 1A and its pupils on every
 page that shows pupils, and nothing of 2B (a page of another pupil or class is a 404, not a
 403: it tells nothing); once her link to 1A ends she no longer sees 1A. A director, the ICT
 coordinator, the secretariat and the care team see the whole school; the care record only

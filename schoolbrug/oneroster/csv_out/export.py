@@ -13,12 +13,13 @@ What it decides:
   (user in class: a move is a new enrollment) and a leavers class not yet in the registry a
   uuid5.
 * orgs: each institution is a `school` with `identifier` = its institution number; its board,
-  when it has one, is the `district` parent.
+  when it has one, is the `district` parent (identifier its number, else its sourcedId).
 * academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends, and
   each institution's terms (parent: the school year) and grading periods (parent: their term);
   a class runs in its institution's terms (sessions.py; the school year when it has none).
 * courses: one per curriculum per institution (title and courseCode = the curriculum); a class
-  without curriculum (the leavers class) gets a course of its own titled with its code.
+  without curriculum (the leavers class) gets a course of its own, title and courseCode its
+  code.
 * classes: the active classes and the leavers class "Schoolverlaters" (written even when the
   registry has none yet), classType `homeroom` (a subclass: `scheduled`); `grades` as CEDS
   codes (primary year n → 0n, secondary stage s year y → 6 + 2(s-1) + y, kindergarten K0–K3 →
@@ -231,7 +232,7 @@ class _Export:
                 sourcedId=str(board.sourced_id),
                 name=cell_text(board.name),
                 type="district",
-                identifier=cell_text(board.number),
+                identifier=cell_text(board.number) or str(board.sourced_id),
             )
         for institution in self.institutions.values():
             self.row(
@@ -312,7 +313,8 @@ class _Export:
         that use it (a deleted class uses none)."""
         course_id = course_export_id(klass.institution, self.year_id, curriculum, klass.sourced_id)
         if in_use:
-            title, course_code = (curriculum, curriculum) if curriculum else (code, "")
+            # Title and courseCode (required by the official schema) never empty.
+            title = course_code = curriculum or code
             course = self.courses.setdefault(
                 course_id, _Course(title, course_code, klass.institution, klass.updated_at)
             )

@@ -3,7 +3,7 @@ resources already read (routes in endpoints.py).
 
 * courses: derived from the classes as the CSV export derives them: one per curriculum per
   institution and school year (title and courseCode = the curriculum), a class without
-  curriculum (the leavers class) one of its own (title = its code, courseCode empty). The
+  curriculum (the leavers class) one of its own (title and courseCode = its code). The
   sourcedId is `course_export_id`, the id every class's `course` reference and the CSV export
   carry. An app sees the courses of the classes it may see; a course is `active` while one
   of those classes is, and its dateLastModified is their latest change.
@@ -110,7 +110,10 @@ def course_segments(vis: Visibility, sourced_id: str | None = None) -> list:
             ),
             o_modified=Subquery(mates.order_by("-updated_at").values("updated_at")[:1]),
             o_title=Case(When(curriculum="", then=F("code")), default=F("curriculum")),
-            o_code=F("curriculum"),
+            # The official schema requires a courseCode: the class's code when it is the
+            # class's own course (the leavers class), as the title.
+            o_code=Case(When(curriculum="", then=F("code")), default=F("curriculum")),
+            o_curriculum=F("curriculum"),
             o_school=F("institution__sourced_id"),
             o_year=F("school_year__sourced_id"),
             o_class=F("sourced_id"),
@@ -156,7 +159,7 @@ def find_course(vis: Visibility, sourced_id: str) -> tuple[CourseKey, uuid.UUID]
 def course_json(row: dict, ctx: Context) -> dict:
     school, term = str(row["o_school"]), str(row["o_year"])
     return {
-        "sourcedId": course_export_id(school, term, row["o_code"], str(row["o_class"])),
+        "sourcedId": course_export_id(school, term, row["o_curriculum"], str(row["o_class"])),
         "status": row["o_status"],
         "dateLastModified": timestamp(row["o_modified"]),
         "title": row["o_title"],
@@ -188,6 +191,7 @@ COURSES = Resource(
         "o_school",
         "o_year",
         "o_class",
+        "o_curriculum",
     ),
     to_json=course_json,
 )

@@ -3,9 +3,13 @@ for what each field is made of. Pupils come from their enrolment of the school y
 pupil record), teachers from staff teaching a visible class today (a teaching link that
 counts today: Teaching.active_sql, the rule every reader of links uses). A pupil's membership
 of a subclass is an enrollment of its own, and makes the pupil visible to an app that was
-granted that subclass only."""
+granted that subclass only. A teacher of a school that granted an app all its classes is
+visible to it without a class too (a staff list names teachers before they have classes)."""
 
 from __future__ import annotations
+
+import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
@@ -176,9 +180,33 @@ def _teaching(vis: Visibility, t: str, school=None, klass=None, staff: str | Non
     return source, source_params, where, params
 
 
+def _school_teacher(vis: Visibility, x: str, school=None, staff: str = "s.id"):
+    """SQL: the staff member `staff` has a teacher assignment `{x}a` that counts on the day
+    at a school that shares and granted this app all its classes (optionally `school`):
+    (FROM, WHERE, parameters), or None when no school granted this app all its classes.
+
+    Such a teacher is one of the school's even before a class is theirs (the staff list
+    names teachers before the timetable gives them classes); a grant of chosen classes
+    shows the teachers of those classes only."""
+    if not vis.kinds().whole:
+        return None
+    granted, params = vis.grant_join(f"{x}a.institution_id", grant=f"{x}g")
+    where = (
+        f"{x}a.staff_id = {staff} AND {x}a.role = 'teacher' AND {x}a.start_date <= %s"
+        f" AND ({x}a.end_date IS NULL OR {x}a.end_date >= %s) AND {x}g.all_classes"
+    )
+    params += [db_value(vis.day)] * 2
+    if school is not None:
+        where += f" AND {x}a.institution_id = %s"
+        params.append(school.pk)
+    return f"registry_assignment {x}a{granted}", where, params
+
+
 def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
-    """Staff teaching a visible class (of `school`, or `klass`), as user rows; their
-    primary org is the first institution (by number) where they teach a visible class."""
+    """Staff teaching a visible class (of `school`, or `klass`), and without `klass` also
+    the teachers of a school that granted the app all its classes (_school_teacher), as user
+    rows; their primary org is the first institution (by number) where they teach a visible
+    class, else the first such school."""
     source, source_params, where, params = _teaching(vis, "t", school, klass, staff="s.id")
     teaches = (f"EXISTS (SELECT 1 FROM {source} WHERE {where})", [*source_params, *params])
     source, source_params, where, params = _teaching(vis, "f", school, klass, staff="s.id")
@@ -188,6 +216,19 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         f" WHERE {where} ORDER BY fi.number LIMIT 1)",
         (*source_params, *params),
     )
+    of_school = _school_teacher(vis, "x", school) if klass is None else None
+    if of_school is not None:
+        teaches = (
+            f"({teaches[0]} OR EXISTS (SELECT 1 FROM {of_school[0]} WHERE {of_school[1]}))",
+            [*teaches[1], *of_school[2]],
+        )
+        from_, condition, org_params = _school_teacher(vis, "y", school)
+        first_org = (
+            f"COALESCE({first_org[0]}, (SELECT yi.sourced_id FROM {from_}"
+            f" JOIN registry_institution yi ON yi.id = ya.institution_id"
+            f" WHERE {condition} ORDER BY yi.number LIMIT 1))",
+            (*first_org[1], *org_params),
+        )
     columns = {
         "o_id": ("s.sourced_id", ()),
         "o_status": ("'active'", ()),
@@ -209,30 +250,55 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
     return segment.where(teaches[0], *teaches[1])
 
 
+class UserRow(NamedTuple):
+    """A user (pupil or teacher) as USERS selects it from SQL: one field per alias, in the
+    order of USERS.aliases, then the paging key. Ids and moments are already text."""
+
+    sourced_id: str  # o_id
+    status: str  # o_status
+    modified: str  # o_modified
+    enabled: str  # o_enabled
+    given_name: str  # o_given
+    family_name: str  # o_family
+    email: str | None  # o_email
+    phone: str | None  # o_phone
+    username: str  # o_username
+    role: str  # o_role
+    org_id: str | None  # o_org
+    stage: str | None  # o_stage
+    year: int | None  # o_year
+    years: str | None  # o_years: the class's years, as JSON text
+    national_number: str | None  # o_nn: only where the school's protocol allows it
+    key: object  # o_key
+
+
 def user_json(row: tuple, ctx: Context) -> dict:
     """A user from a row of USERS.aliases (SQL: ids and moments already as text)."""
-    (user_id, status, modified, enabled, given, family, email, phone, username, role, org_id,
-     stage, year, years, national_number, _) = row  # fmt: skip
-    is_pupil = role == "student"
-    org = ctx.org(org_id)
+    user_row = UserRow._make(row)
+    is_pupil = user_row.role == "student"
+    org = ctx.org(user_row.org_id)
+    national_number = user_row.national_number
     user = {
-        "sourcedId": user_id,
-        "status": status,
-        "dateLastModified": modified,
-        "username": user_id if is_pupil else username,
+        "sourcedId": user_row.sourced_id,
+        "status": user_row.status,
+        "dateLastModified": user_row.modified,
+        "username": user_row.sourced_id if is_pupil else user_row.username,
         "userIds": [{"type": "RRN", "identifier": national_number}] if national_number else [],
-        "enabledUser": enabled,
-        "givenName": given,
-        "familyName": family,
-        "roles": [{"roleType": "primary", "role": role, "org": org}],
+        "enabledUser": user_row.enabled,
+        "givenName": user_row.given_name,
+        "familyName": user_row.family_name,
+        "roles": [{"roleType": "primary", "role": user_row.role, "org": org}],
         "primaryOrg": org,
-        "identifier": user_id if is_pupil else username,
-        "email": email or "",
+        "identifier": user_row.sourced_id if is_pupil else user_row.username,
         "agents": [],
-        "grades": grade_list(stage, year, years) if is_pupil else [],
+        "grades": grade_list(user_row.stage, user_row.year, user_row.years) if is_pupil else [],
     }
-    if phone:
-        user["phone"] = phone
+    # Left out rather than "": strict clients refuse an empty e-mail, and one that matches
+    # users by e-mail (Google Classroom) would take every pupil without one for the same.
+    if user_row.email:
+        user["email"] = user_row.email
+    if user_row.phone:
+        user["phone"] = user_row.phone
     return user
 
 
@@ -387,23 +453,40 @@ def teacher_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
     return segment.where(where, *params)
 
 
+class EnrollmentRow(NamedTuple):
+    """An enrollment as ENROLLMENTS selects it from SQL: one field per alias, in the order of
+    ENROLLMENTS.aliases, then the paging key. Ids and moments are already text."""
+
+    sourced_id: str  # o_id
+    status: str  # o_status
+    modified: str  # o_modified
+    user_id: str  # o_user
+    class_id: str  # o_class
+    school_id: str  # o_school
+    role: str  # o_role
+    primary: str  # o_primary
+    begin: datetime.date | None  # o_begin
+    end: datetime.date | None  # o_end
+    key: object  # o_key
+
+
 def enrollment_json(row: tuple, ctx: Context) -> dict:
     """An enrollment from a row of ENROLLMENTS.aliases (SQL)."""
-    enrollment_id, status, modified, user, klass, school, role, primary, begin, end, _ = row
+    enrollment_row = EnrollmentRow._make(row)
     enrollment = {
-        "sourcedId": enrollment_id,
-        "status": status,
-        "dateLastModified": modified,
-        "user": ctx.ref("users", user, "user"),
-        "class": ctx.ref("classes", klass, "class"),
-        "school": ctx.org(school),
-        "role": role,
-        "primary": primary,
+        "sourcedId": enrollment_row.sourced_id,
+        "status": enrollment_row.status,
+        "dateLastModified": enrollment_row.modified,
+        "user": ctx.ref("users", enrollment_row.user_id, "user"),
+        "class": ctx.ref("classes", enrollment_row.class_id, "class"),
+        "school": ctx.org(enrollment_row.school_id),
+        "role": enrollment_row.role,
+        "primary": enrollment_row.primary,
     }
-    if begin:
-        enrollment["beginDate"] = begin.isoformat()
-    if end:
-        enrollment["endDate"] = end.isoformat()
+    if enrollment_row.begin:
+        enrollment["beginDate"] = enrollment_row.begin.isoformat()
+    if enrollment_row.end:
+        enrollment["endDate"] = enrollment_row.end.isoformat()
     return enrollment
 
 

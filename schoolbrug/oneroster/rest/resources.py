@@ -141,7 +141,9 @@ def org_json(row: dict, ctx: Context) -> dict:
         "dateLastModified": timestamp(row["o_modified"]),
         "name": row["o_name"],
         "type": row["o_type"],
-        "identifier": row["o_identifier"] or "",
+        # Required by the official schema: a board without a number of its own is known by
+        # its id (as in the CSV export).
+        "identifier": row["o_identifier"] or str(row["o_id"]),
     }
     if row["o_parent"] is not None:
         org["parent"] = ctx.ref("orgs", row["o_parent"], "org")

@@ -1,5 +1,7 @@
 from django.db import models
 
+from .organisation import INSTITUTION_IDENTIFIER_LENGTH
+
 
 class SourceAlias(models.Model):
     """An id a source gives one of our entities (WISA id, Informat personId, OneRoster
@@ -14,7 +16,7 @@ class SourceAlias(models.Model):
     source = models.CharField(max_length=20)  # "wisa", "informat", "oneroster"
     # Where the id is unique: a WISA id only within one school's database, so a pupil
     # alias is scoped by institution number; staff aliases are not scoped ("").
-    scope = models.CharField(max_length=20, blank=True)
+    scope = models.CharField(max_length=INSTITUTION_IDENTIFIER_LENGTH, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     external_id = models.CharField(max_length=100)
     sourced_id = models.UUIDField(db_index=True)

@@ -2,6 +2,11 @@ from django.db import models
 
 from .base import SourcedModel
 
+# An institution's number is six digits in Flanders, but a source that knows no such number
+# (a OneRoster org without one: Ed-Fi's `255901001`, `ORG_1`, a UUID) names the school by its
+# own id: every column that stores an institution identifier takes one as long as an alias.
+INSTITUTION_IDENTIFIER_LENGTH = 100
+
 
 class Board(SourcedModel):
     """Schoolbestuur: the legal body that runs schools."""
@@ -37,8 +42,12 @@ class Institution(SourcedModel):
         PARENTS = "parents", "adressen van de ouders"
         HEADER = "header", "hoofdfiche van de leerling"
 
+    class Country(models.TextChoices):
+        BELGIUM = "BE", "Vlaanderen"
+        NETHERLANDS = "NL", "Nederland"
+
     # Text, never a number: leading zeros are part of the institution number.
-    number = models.CharField(max_length=6, unique=True)
+    number = models.CharField(max_length=INSTITUTION_IDENTIFIER_LENGTH, unique=True)
     name = models.CharField(max_length=200)
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.PRIMARY)
     board = models.ForeignKey(Board, null=True, blank=True, on_delete=models.PROTECT)
@@ -47,6 +56,10 @@ class Institution(SourcedModel):
     contact_source = models.CharField(
         max_length=10, choices=ContactSource.choices, default=ContactSource.PARENTS
     )
+    # Where the school is: its words on pages and in reports ("groep" and BRIN in the
+    # Netherlands, "klas" and instellingsnummer in Flanders); set by a source that says so
+    # (an EDEXML file with a BRIN code is Dutch).
+    country = models.CharField(max_length=2, choices=Country.choices, default=Country.BELGIUM)
 
     class Meta:
         ordering = ["number"]

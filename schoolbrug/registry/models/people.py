@@ -33,7 +33,10 @@ class Pupil(SourcedModel):
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     registration_number = models.CharField(max_length=30, blank=True)  # stamboeknummer
-    email = models.CharField(max_length=200, blank=True)
+    # The pupil's own e-mail as the source gives it (checked by sources/validate.py: a
+    # malformed one is left out with a finding), whatever the contact source: apps match
+    # pupils by it (Google Classroom). Personal data: never logged. 254: the longest address.
+    email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     # {"father"|"mother"|"guardian": {"street", "number", "box", "postal_code", "city",
     #  "email", "phone"}}
@@ -42,6 +45,8 @@ class Pupil(SourcedModel):
     # "postal_code", "city"}.
     address = models.JSONField(default=dict, blank=True)
     care_record = models.JSONField(default=dict, blank=True)
+    # The Dutch chain id (EDEXML `eckid`) a school's package gives the pupil for platforms.
+    eckid = models.CharField(max_length=256, blank=True)
     # Who created the record: a source name ("wisa", "oneroster", ...) or "" when it was
     # entered by hand; a sync adopts records it did not create.
     origin = models.CharField(max_length=20, blank=True)

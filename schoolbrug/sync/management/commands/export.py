@@ -1,4 +1,5 @@
-"""`schoolbrug export oneroster OUTDIR`: write the registry in a format others read."""
+"""`schoolbrug export oneroster OUTDIR` / `export edexml OUT.xml`: write the registry in a format
+others read."""
 
 from __future__ import annotations
 
@@ -55,7 +56,26 @@ class Command(BaseCommand):
             "schooljaren/periodes waarnaar de delta verwijst, zodat ze op zichzelf leesbaar is",
         )
 
+        edexml = formats.add_parser(
+            "edexml",
+            help="EDEXML 2.1 van één instelling (Nederlands met BRIN, anders Vlaams)",
+        )
+        edexml.add_argument("out_file", type=Path, metavar="OUT.xml", help="doelbestand")
+        edexml.add_argument(
+            "--institution", required=True, metavar="N", help="BRIN of instellingsnummer"
+        )
+        edexml.add_argument(
+            "--school-year", help="schooljaar, bv. 2026-2027 (standaard: het lopende)"
+        )
+        edexml.add_argument(
+            "--with-national-number",
+            action="store_true",
+            help="Vlaamse instelling: zet het rijksregisternummer in het bestand (gevoelig)",
+        )
+
     def handle(self, *args, **opts):
+        if opts["format"] == "edexml":
+            return self._edexml(opts)
         since = None
         if opts["with_references"] and opts["delta_since"] is None:
             raise CommandError(
@@ -104,6 +124,50 @@ class Command(BaseCommand):
             self.stderr.write(
                 "Let op: users.csv bevat rijksregisternummers. Bewaar en verstuur de export "
                 "beveiligd."
+            )
+
+    def _edexml(self, opts) -> None:
+        from schoolbrug.edexml.writer import NothingToExport, export_edexml
+        from schoolbrug.oneroster.csv_out.export import _school_year
+        from schoolbrug.registry.models import Institution
+
+        number = opts["institution"]
+        try:
+            institution = Institution.objects.get(number=number)
+            school_year = _school_year(
+                start_year_argument(opts["school_year"], returncode=EXIT_USAGE)
+            )
+            path = export_edexml(
+                opts["out_file"],
+                institution,
+                school_year,
+                with_national_number=opts["with_national_number"],
+            )
+        except Institution.DoesNotExist:
+            raise CommandError(
+                f"Niets geëxporteerd: instelling {number} staat niet in het register.",
+                returncode=EXIT_USAGE,
+            ) from None
+        except NotInRegistry as error:
+            raise CommandError(
+                f"Niets geëxporteerd: {error.message_nl}.", returncode=EXIT_USAGE
+            ) from None
+        except NothingToExport:
+            raise CommandError(
+                f"Niets geëxporteerd: instelling {number} heeft in dat schooljaar geen "
+                "leerlingen, en een EDEXML-bestand heeft er minstens één.",
+                returncode=EXIT_USAGE,
+            ) from None
+        except OSError as error:
+            raise CommandError(
+                f"Niets geëxporteerd: {opts['out_file']} kan niet geschreven worden "
+                f"({error.strerror or error}).",
+                returncode=EXIT_USAGE,
+            ) from None
+        self.stdout.write(str(path))
+        if opts["with_national_number"] and institution.country != Institution.Country.NETHERLANDS:
+            self.stderr.write(
+                "Let op: het bestand bevat rijksregisternummers. Bewaar en verstuur het beveiligd."
             )
 
 

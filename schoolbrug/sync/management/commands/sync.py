@@ -1,4 +1,4 @@
-"""`schoolbrug sync wisa|informat|oneroster …`: read an export and sync the registry with it."""
+"""`schoolbrug sync wisa|informat|oneroster|edexml …`: read an export, sync the registry."""
 
 from __future__ import annotations
 
@@ -48,7 +48,13 @@ class Command(AuditedCommand):
         oneroster.add_argument(
             "--org-map", type=Path, help="CSV: OneRoster org sourcedId,instellingsnummer"
         )
-        for sub in (wisa, informat, oneroster):
+        edexml = sources.add_parser("edexml", help="EDEXML 2.1 (Basispoort, Nederland/Vlaanderen)")
+        edexml.add_argument("path", type=Path, metavar="FILE")
+        edexml.add_argument(
+            "--institution",
+            help="BRIN (bv. 99ZZ00) of instellingsnummer; standaard: dat uit het bestand",
+        )
+        for sub in (wisa, informat, oneroster, edexml):
             sub.add_argument("--dry-run", action="store_true", help="toon het plan, wijzig niets")
             sub.add_argument("--force", action="store_true", help="negeer de veiligheidscontrole")
             sub.add_argument("--report", type=Path, help="schrijf het rapport als JSON")
@@ -85,6 +91,8 @@ class Command(AuditedCommand):
         source = opts["source"]
         if source == "wisa":
             yield from _read_wisa(opts)
+        elif source == "edexml":
+            yield _read_edexml(opts)
         elif source == "informat":
             from schoolbrug.sources.informat import parse_informat
 
@@ -145,6 +153,18 @@ def _read_wisa(opts):
             returncode=EXIT_BAD_INPUT,
         )
     yield parse_wisa(opts["pupils"], opts["classes"], opts["institution"], mapping=mapping)
+
+
+def _read_edexml(opts):
+    import dataclasses
+
+    from schoolbrug.edexml.institution import registry_number
+    from schoolbrug.edexml.reader import parse_edexml
+
+    snapshot = parse_edexml(opts["path"], opts["institution"])
+    if opts["institution"]:
+        return snapshot
+    return dataclasses.replace(snapshot, institution_number=registry_number(snapshot))
 
 
 def _summary(report: SyncReport) -> str:
