@@ -81,6 +81,8 @@ AUDITED = [
     Audited("registry.Staff", "staff"),
     Audited("registry.Assignment", "assignment", many=("classes",)),
     Audited("registry.Teaching", "teaching", institution="assignment.institution.number"),
+    # A school's own terms and grading periods (the defaults a sync makes are derived, in bulk).
+    Audited("registry.AcademicSession", "academic_session"),
     # Written in bulk by sharing/subclasses.py and sync/subclasses.py, which log each change
     # on the pupil (`subclass` old → new); an edit through the ORM is logged here.
     Audited(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from schoolbrug.sources.findings import mask_national_number
 
 from .models import (
+    AcademicSession,
     Assignment,
     Board,
     Community,
@@ -69,6 +70,17 @@ class InstitutionAdmin(admin.ModelAdmin):
 class SchoolYearAdmin(admin.ModelAdmin):
     list_display = ("title", "start_year")
     readonly_fields = ("sourced_id",)
+
+
+@admin.register(AcademicSession)
+class AcademicSessionAdmin(admin.ModelAdmin):
+    """A school sets its own terms and grading periods here; without any, a sync makes its
+    country's defaults (registry/sessions.py)."""
+
+    list_display = ("title", "kind", "institution", "school_year", "start_date", "end_date")
+    list_filter = ("kind", "school_year")
+    search_fields = ("title", "institution__number", "institution__name")
+    raw_id_fields = ("institution", "parent")
 
 
 @admin.register(SchoolClass)

@@ -179,6 +179,15 @@ RULES: dict[str, Rule] = {
         "Geef de klas een leerjaar in het administratiepakket.",
         "class has no valid year: its pupils are rejected",
     ),
+    "CLASS_YEAR_UNKNOWN": Rule(
+        Severity.WARNING,
+        Outcome.NONE,
+        "Klas '{class_code}' heeft geen leerjaar (OneRoster grades is leeg); de leerlingen "
+        "worden gesynchroniseerd, maar apps zien geen leerjaar bij de klas.",
+        "Vul in de bron de grades van de klas of van haar cursus in als apps het leerjaar "
+        "nodig hebben.",
+        "class has no grades (optional in OneRoster 1.2): synced with its year unknown",
+    ),
     "CLASS_CURRICULUM_MISSING": Rule(
         Severity.ERROR,
         Outcome.REJECT,

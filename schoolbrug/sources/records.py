@@ -96,6 +96,9 @@ class StaffRecord:
     # by code or, for a class from an earlier set, by the source's id: their links end.
     ended_class_codes: list[str] = field(default_factory=list)
     ended_class_source_ids: list[str] = field(default_factory=list)
+    # When their teacher role at the school began (OneRoster roles.csv beginDate): a new
+    # teacher assignment starts then instead of on the school year's first day.
+    begin_date: datetime.date | None = None
 
 
 @dataclass(slots=True)

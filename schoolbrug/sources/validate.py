@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from stdnum.be import bis, nn
 
 from schoolbrug.sources.findings import (
+    RULES,
     Finding,
     Outcome,
     make_finding,
@@ -340,11 +341,11 @@ def _check_classes(
                     )
                 )
             continue
-        problems = class_problems(record)
-        if not problems:
-            valid[code] = record
-            continue
-        invalid[code] = 0
+        problems = class_problems(record, snapshot.source)
+        if all(RULES[problem].outcome == Outcome.NONE for problem, _ in problems):
+            valid[code] = record  # fit to sync, with at most a warning
+        else:
+            invalid[code] = 0
         for problem, canonical in problems:
             findings.append(
                 make_finding(
@@ -358,12 +359,18 @@ def _check_classes(
     return valid, invalid
 
 
-def class_problems(record: ClassRecord) -> list[tuple[str, str]]:
-    """(finding code, canonical field) for what makes this class unfit to sync (seed 000)."""
+def class_problems(record: ClassRecord, source: str = "") -> list[tuple[str, str]]:
+    """(finding code, canonical field) for what makes this class unfit to sync (seed 000), or
+    a warning about it (a rule whose outcome is none).
+
+    OneRoster 1.2 makes a class's `grades` optional: a class without them is synced with its
+    year unknown (a warning), where a SIS class without year (WISA's rule) is refused."""
     problems: list[tuple[str, str]] = []
     years = record.years or (() if record.year is None else (record.year,))
     if record.is_combined:
         pass  # an extra group across classes (EDEXML): it has no year of its own
+    elif not years and source == "oneroster":
+        problems.append(("CLASS_YEAR_UNKNOWN", "year"))
     elif not years:
         problems.append(("CLASS_YEAR_MISSING", "year"))
     elif record.is_kindergarten:

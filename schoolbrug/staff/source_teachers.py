@@ -61,7 +61,8 @@ def apply_staff(
     staff = _existing_staff(records, source, scope)
     _add_emails(records, staff, record_audit)
     created = _create_missing(records, staff, source, scope, record_audit)
-    assignments = _teacher_assignments(institution, staff, school_year, day)
+    begins = {_key(r): r.begin_date for r in records if r.begin_date}
+    assignments = _teacher_assignments(institution, staff, school_year, day, begins)
     wanted, ended = _pairs(records, staff, class_pks)
     links = _current_links(institution, class_pks, day)
     _end_links(links, wanted, ended, complete, day, record_audit)
@@ -158,12 +159,14 @@ def _create_missing(records, staff: dict[str, Staff], source: str, scope: str, r
 
 
 def _teacher_assignments(
-    institution: Institution, staff: dict[str, Staff], school_year: SchoolYear, day
+    institution: Institution, staff: dict[str, Staff], school_year: SchoolYear, day, begins
 ) -> dict[int, int | None]:
     """Staff pk → the teacher assignment in the institution that runs on `day` (one is made
-    for whoever has none at all); None for whoever has only ones that ended or have not
+    for whoever has none at all, from the day their role began (`begins`, by record key),
+    else from the school year's first day); None for whoever has only ones that ended or have not
     started: the staff upload ended them, and a SIS that still names them gives no class."""
     people = {p.pk: p for p in staff.values()}
+    began = {staff[key].pk: begin for key, begin in begins.items() if key in staff}
     rows = Assignment.objects.filter(
         institution=institution, role=Assignment.Role.TEACHER, staff_id__in=list(people)
     ).order_by("pk")
@@ -177,7 +180,7 @@ def _teacher_assignments(
             staff=person,
             institution=institution,
             role=Assignment.Role.TEACHER,
-            start_date=school_year.start_date,
+            start_date=began.get(pk) or school_year.start_date,
         )
         for pk, person in people.items()
         if pk not in chosen

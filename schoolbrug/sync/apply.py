@@ -21,6 +21,7 @@ from schoolbrug.registry.models import (
     SchoolYear,
     SourceAlias,
 )
+from schoolbrug.registry.sessions import ensure_sessions
 from schoolbrug.sources.findings import mask_national_number
 from schoolbrug.staff.source_teachers import apply_staff
 
@@ -76,6 +77,8 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
         context.free_subclass_codes()
     bulk.insert([row for c in contexts for row in c.new_classes()])
     bulk.update([row for c in contexts for row in c.changed_classes()], _CLASS_UPDATE)
+    # Terms and grading periods: the defaults for a school that has set none this year.
+    ensure_sessions([c.institution_pk for c in contexts], school_year)
     _release_changing_numbers(contexts)
     new_pupils = [(c, c.new_pupils()) for c in contexts]
     bulk.insert([pupil for _, pupils in new_pupils for pupil, _ in pupils])

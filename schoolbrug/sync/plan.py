@@ -207,7 +207,11 @@ def plan_sync(snapshot: Snapshot, validation, state: InstitutionState) -> Plan:
             code: record.source_id
             for code, record in validation.classes.items()
             if record.source_id
-            and (code not in state.classes or state.classes[code].source_id != record.source_id)
+            and (
+                code not in state.classes
+                or record.source_id
+                not in (state.classes[code].source_id, str(state.classes[code].sourced_id))
+            )
         },
         subclasses=_plan_subclasses(state, actions, class_actions),
         held_before=state.held_leavers,
@@ -357,9 +361,12 @@ def _plan_pupil(
     changes = _diff(PUPIL_FIELDS, current.values, values)
     if record.national_number and record.national_number != current.national_number:
         changes["national_number"] = (current.national_number, record.national_number)
-    if record.source_id and record.source_id != current.source_id:
+    # A set that names the pupil by our own id (our export read back) tells nothing new: no
+    # alias to keep and no record to adopt, so reading it again changes nothing.
+    own_id = record.source_id == str(current.sourced_id)
+    if record.source_id and record.source_id != current.source_id and not own_id:
         changes["source_id"] = (current.source_id, record.source_id)
-    adopt = current.origin != snapshot.source
+    adopt = current.origin != snapshot.source and not own_id
     login_affecting = (
         current.class_number is not None
         and class_number != current.class_number

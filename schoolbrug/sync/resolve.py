@@ -47,15 +47,25 @@ def resolve_institutions(snapshots: list[Snapshot]) -> list[Snapshot]:
             resolved.append(snapshot)
         elif number := numbers.get((snapshot.source, snapshot.institution_source_id)):
             resolved.append(dataclasses.replace(snapshot, institution_number=number))
-        elif not snapshot.is_delta or INSTITUTION_NUMBER.fullmatch(snapshot.institution_number):
-            resolved.append(snapshot)  # a bulk set describes its school: as before
+        elif (
+            not snapshot.is_delta
+            or snapshot.institution_name
+            or INSTITUTION_NUMBER.fullmatch(snapshot.institution_number)
+        ):
+            # A bulk set describes its school, and so does a delta with its orgs.csv row (it
+            # gives the name): an institution without number is known by its sourcedId.
+            resolved.append(snapshot)
         elif snapshot.pupils or snapshot.leaving_source_ids:
+            org = snapshot.institution_source_id
             raise BadInput(
-                f"De delta verandert leerlingen van school '{snapshot.institution_source_id}', "
-                "maar die school staat niet in het register en de delta beschrijft ze niet "
-                "(orgs.csv). Lees eerst een volledige (bulk) export van deze bron in.",
-                f"the delta changes pupils of org {snapshot.institution_source_id}, which is "
-                "neither in the registry nor described by the delta",
+                f"De delta verandert leerlingen van school '{org}', maar die school staat niet "
+                "in het register en de delta beschrijft ze niet (geen rij in orgs.csv). Lees "
+                "eerst een volledige (bulk) export van deze bron in, of geef met --org-map "
+                f"(regels 'sourcedId,instellingsnummer', bv. '{org},012345') aan welke "
+                "instelling van het register deze school is.",
+                f"the delta changes pupils of org {org}, which is neither in the registry nor "
+                "described by the delta (no orgs.csv row); read a bulk set of the source first, "
+                f"or map it to a registry institution with --org-map ('{org},<number>')",
                 file=snapshot.files.get("enrollments", "enrollments.csv"),
                 field="schoolSourcedId",
             )
@@ -83,6 +93,12 @@ def _numbers_by_source_id(snapshots: list[Snapshot]) -> dict[tuple[str, str], st
         if (own := _as_uuid(org)) is not None:
             by_sourced_id.setdefault(own, []).append((source, org))
     numbers = {}
+    # An institution without number of its own is known by the org's id (a delta described it).
+    orgs = {org for _, org in wanted}
+    for number in Institution.objects.filter(number__in=orgs).values_list("number", flat=True):
+        for source, org in wanted:
+            if org == number:
+                numbers[(source, org)] = number
     for sourced_id, number in Institution.objects.filter(
         sourced_id__in=list(by_sourced_id)
     ).values_list("sourced_id", "number"):

@@ -12,6 +12,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 
 from schoolbrug.registry.models import Assignment, Staff, Teaching
+from schoolbrug.registry.sessions import ensure_sessions
 from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.models import SCOPE_DEMOGRAPHICS, SCOPE_ROSTER, SCOPE_ROSTER_CORE
 from tests.web.conftest import make_school
@@ -46,6 +47,9 @@ def schools(db):
     today = timezone.localdate()
     a = make_school("012345", "Basisschool De Regenboog")
     b = make_school("067890", "Basisschool Het Anker")
+    # A has its terms and grading periods, as a sync makes them; B none yet (a register no sync
+    # wrote since sessions came): its classes run in the school year.
+    ensure_sessions([a.institution.pk], a.classes["1A"].school_year)
     director = Staff.objects.create(
         email="directie@regenboog.test", given_name="D", family_name="R"
     )

@@ -153,15 +153,60 @@ def test_demographics_need_the_demographics_scope(served, app, live_server, scop
 # --- grading periods ----------------------------------------------------------------------
 
 
-def test_there_are_no_grading_periods(served, api):
+def test_terms_and_grading_periods_of_a_school(served, api):
+    """School A has the Flemish defaults (three trimesters, one report each); school B, whose
+    register no sync wrote since sessions came, has none: its classes run in the school year."""
     year = served.a.classes["1A"].school_year
-    for path in ("/gradingPeriods", f"/terms/{year.sourced_id}/gradingPeriods"):
-        response = api.get(path)
-        assert response.status_code == 200
-        assert response.json() == {"academicSessions": []}
-        assert response.headers["X-Total-Count"] == "0"
-    # The school year is an academic session, but no grading period.
-    assert api.get(f"/academicSessions/{year.sourced_id}").status_code == 200
-    not_one = api.get(f"/gradingPeriods/{year.sourced_id}")
+    terms = api.get("/terms").json()["academicSessions"]
+    assert [t["title"] for t in terms] == ["Trimester 1", "Trimester 2", "Trimester 3"]
+    assert {t["type"] for t in terms} == {"term"}
+    assert all(t["parent"]["sourcedId"] == str(year.sourced_id) for t in terms)
+    first = terms[0]
+    assert (first["startDate"], first["schoolYear"]) == (
+        f"{year.start_year}-09-01",
+        str(year.start_year + 1),
+    )
+    periods = api.get(f"/terms/{first['sourcedId']}/gradingPeriods")
+    assert periods.status_code == 200 and periods.headers["X-Total-Count"] == "1"
+    (period,) = periods.json()["academicSessions"]
+    assert (period["type"], period["title"]) == ("gradingPeriod", "Rapport 1")
+    assert period["parent"]["sourcedId"] == first["sourcedId"]
+    assert first["children"] == [
+        {"href": period["parent"]["href"].replace(first["sourcedId"], period["sourcedId"]),
+         "sourcedId": period["sourcedId"], "type": "academicSession"}
+    ]  # fmt: skip
+    assert api.get(f"/gradingPeriods/{period['sourcedId']}").json()["academicSession"] == period
+    assert len(api.get("/gradingPeriods").json()["academicSessions"]) == 3
+    # All of them under /academicSessions, with the school year.
+    every = api.get("/academicSessions").json()["academicSessions"]
+    assert sorted(s["type"] for s in every) == ["gradingPeriod"] * 3 + ["schoolYear"] + ["term"] * 3
+    for sort in ("title", "type", "schoolYear", "dateLastModified"):  # one UNION of both tables
+        page = api.get("/academicSessions", sort=sort, limit=4, offset=2)
+        assert page.status_code == 200 and len(page.json()["academicSessions"]) == 4, sort
+    titled = api.get("/academicSessions", filter="title='Rapport 2'").json()["academicSessions"]
+    assert [s["title"] for s in titled] == ["Rapport 2"]
+    # A class lists the terms it runs in; /terms/{id}/classes the classes of the term.
+    a_class = api.get(f"/classes/{served.a.classes['1A'].sourced_id}").json()["class"]
+    assert [t["sourcedId"] for t in a_class["terms"]] == [t["sourcedId"] for t in terms]
+    in_term = api.get(f"/terms/{first['sourcedId']}/classes").json()["classes"]
+    assert {c["school"]["sourcedId"] for c in in_term} == {str(served.a.institution.sourced_id)}
+    assert str(served.a.classes["1A"].sourced_id) in {c["sourcedId"] for c in in_term}
+    b_class = api.get(f"/classes/{served.b.classes['1A'].sourced_id}").json()["class"]
+    assert [t["sourcedId"] for t in b_class["terms"]] == [str(year.sourced_id)]
+    b_terms = api.get(f"/schools/{served.b.institution.sourced_id}/terms").json()
+    assert [t["type"] for t in b_terms["academicSessions"]] == ["schoolYear"]
+    a_terms = api.get(f"/schools/{served.a.institution.sourced_id}/terms").json()
+    assert a_terms["academicSessions"] == terms
+    for school in (served.a, served.b):  # sorted: the two tables are one UNION
+        for sort in ("title", "dateLastModified"):
+            sorted_terms = api.get(f"/schools/{school.institution.sourced_id}/terms", sort=sort)
+            assert sorted_terms.status_code == 200, (sort, sorted_terms.text)
+    # A school year is no term and has no grading periods; a grading period is no term.
+    assert api.get(f"/terms/{year.sourced_id}").status_code == 404
+    for query in ({}, {"filter": "status='active'"}, {"sort": "title"}):
+        none = api.get(f"/terms/{year.sourced_id}/gradingPeriods", **query)
+        assert none.status_code == 200 and none.json() == {"academicSessions": []}, query
+    not_one = api.get(f"/gradingPeriods/{first['sourcedId']}")
     assert not_one.status_code == 404 and minor(not_one) == "unknownobject"
+    assert api.get(f"/terms/{period['sourcedId']}/gradingPeriods").status_code == 404
     assert api.get(f"/terms/{served.a.institution.sourced_id}/gradingPeriods").status_code == 404

@@ -239,11 +239,15 @@ def test_school_data_sync_reads_active_and_changed_rows_5000_at_a_time(region, a
         assert all(item["dateLastModified"] > SDS_SINCE for item in changed[collection][0])
     count = {c: len(items) for c, (items, _) in active.items()}
     assert count == {
-        "orgs": 3, "academicSessions": 1, "classes": 4, "users": 257, "enrollments": 257,
-    }  # fmt: skip
+        "orgs": 3,
+        "academicSessions": 7,
+        "classes": 4,
+        "users": 257,
+        "enrollments": 257,
+    }  # fmt: skip  (sessions: the school year, A's three terms and their grading periods)
     count = {c: len(items) for c, (items, _) in changed.items()}
     assert count == {
-        "orgs": 2, "academicSessions": 1, "classes": 4, "users": 255, "enrollments": 255,
+        "orgs": 2, "academicSessions": 7, "classes": 4, "users": 255, "enrollments": 255,
     }  # fmt: skip
     a = region.a.institution
     assert ids(changed["orgs"][0]) == {str(a.sourced_id), str(a.board.sourced_id)}
@@ -292,8 +296,13 @@ def test_googles_notebook_walks_teacher_class_students_and_grading_periods(regio
     assert ids(students) == {
         str(e.pupil.sourced_id) for e in Enrolment.objects.filter(school_class=one_a)
     }
-    term = classes.json()["classes"][0]["terms"][0]["sourcedId"]
-    periods = api.get(f"/terms/{term}/gradingPeriods")
-    assert periods.status_code == 200
-    assert periods.json() == {"academicSessions": []}
-    assert periods.headers["X-Total-Count"] == "0"
+    # The class's terms, and each term's grading periods: the walk goes on to the end.
+    terms = classes.json()["classes"][0]["terms"]
+    assert len(terms) == 3
+    for term in terms:
+        assert api.get(f"/terms/{term['sourcedId']}").json()["academicSession"]["type"] == "term"
+        periods = api.get(f"/terms/{term['sourcedId']}/gradingPeriods")
+        assert periods.status_code == 200 and periods.headers["X-Total-Count"] == "1"
+        (period,) = periods.json()["academicSessions"]
+        assert period["type"] == "gradingPeriod"
+        assert period["parent"]["sourcedId"] == term["sourcedId"]

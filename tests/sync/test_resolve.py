@@ -130,6 +130,7 @@ def test_a_delta_about_a_school_nobody_knows_is_refused_whole(from_a_sis, capsys
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "enrollments.csv" in err and "schoolSourcedId" in err and "school-9" in err
+    assert "--org-map" in err and "school-9,012345" in err  # what would help
     assert where() == before  # nothing partial: not even the other school's change
 
 

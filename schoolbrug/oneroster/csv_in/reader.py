@@ -24,8 +24,9 @@ What it decides, so that a reader need not guess:
   class, and a pupil who is only there is a leaver record (`is_leaver`, in a delta also in
   `leaving_source_ids`): the sync creates one it does not know as a leaver, and one it knows
   stays or becomes a leaver.
-* The institution number is `org_map[sourcedId]`, else the org's `identifier` when it is 1 to 6
-  digits (as text, never padded), else the org's `sourcedId`.
+* The institution number is `org_map[sourcedId]`, else the org's `identifier` (as text, never
+  padded: a Flemish institution number, or the number our own export wrote), else the org's
+  `sourcedId` (an institution outside Flanders need not have a number).
 * Rows whose status is `tobedeleted` (or the legacy `inactive`) are left out, in bulk sets too.
   In a delta they are how a pupil leaves: a deleted user, or a deleted student role at a school,
   goes to `leaving_source_ids`; when the deleted users row names them and a student role or

@@ -12,7 +12,14 @@ from schoolbrug.sources.records import ClassRecord
 
 from .state import ClassEntry, ParseState, SchoolEntry
 from .tables import Table
-from .values import LEAVERS_CLASS_CODE, first_missing, is_deleted, levels_from_grades, split_ids
+from .values import (
+    LEAVERS_CLASS_CODE,
+    first_missing,
+    is_deleted,
+    levels_from_grades,
+    parse_date,
+    split_ids,
+)
 
 
 class RowReader(ParseState):
@@ -168,7 +175,8 @@ class RowReader(ParseState):
 
     def _roles(self, table: Table) -> None:
         table.require("userSourcedId", "role", "orgSourcedId")
-        for row in table.rows("status", "userSourcedId", "role", "orgSourcedId"):
+        columns = ("status", "userSourcedId", "role", "orgSourcedId", "beginDate")
+        for row in table.rows(*columns):
             role, org, user = row.role.lower(), row.orgSourcedId, row.userSourcedId
             if not user or not org:
                 continue  # nothing to attach it to; only a teacher's role is read from here
@@ -176,6 +184,8 @@ class RowReader(ParseState):
                 self.ended_roles[user].append((org, role))  # in a delta: left that org
             else:
                 self.user_orgs[user].append((org, role))
+                if role == "teacher" and (begin := parse_date(row.beginDate)):
+                    self.role_begins[(user, org)] = begin
 
     def _demographics(self, table: Table) -> None:
         table.require("sourcedId")

@@ -4,7 +4,6 @@ what the set does not carry for a pupil is named in `kept_fields`."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict, namedtuple
 
 from schoolbrug.sources.records import PupilRecord, Snapshot, StaffRecord
@@ -19,7 +18,6 @@ from .values import (
 )
 
 SOURCE = "oneroster"
-INSTITUTION_NUMBER = re.compile(r"\d{1,6}")
 
 # Where each canonical field comes from, for findings (Snapshot.columns).
 COLUMNS = {
@@ -71,7 +69,9 @@ class SnapshotBuilder(ParseState):
         for user_id in self.unplaced[sid]:
             if user_id not in taken and (record := self._record(sid, user_id, "", "")):
                 pupils.append(record)
-        number = school.identifier if INSTITUTION_NUMBER.fullmatch(school.identifier) else sid
+        # Not only Flemish 6-digit numbers: our own export writes whatever number the
+        # institution has (an earlier source's id too), and reading it back must give it again.
+        number = school.identifier.strip() or sid
         users_file = self.files.get("users.csv", "users.csv")
         return Snapshot(
             source=SOURCE,
@@ -203,6 +203,7 @@ class SnapshotBuilder(ParseState):
                     class_source_ids=source_ids,
                     ended_class_codes=ended_codes,
                     ended_class_source_ids=ended_source_ids,
+                    begin_date=self.role_begins.get((user_id, school)),
                 )
             )
         return staff

@@ -4,6 +4,7 @@ snapshot builder (snapshots.py), which the parser (reader.py) joins."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -57,6 +58,7 @@ class ParseState:
         self.ended_teaching: dict[str, dict[str, list[str]]] = defaultdict(dict)
         self.withheld: dict[str, set[str]] = defaultdict(set)
         self.leaving: dict[str, set[str]] = defaultdict(set)
+        self.role_begins: dict[tuple[str, str], datetime.date] = {}  # (teacher, school)
         self.ended_roles: dict[str, list[tuple[str, str]]] = defaultdict(list)  # deleted roles
         self.leavers_classes: dict[str, str] = {}  # class id → school
         # school → {user in its leavers class: that class's id}

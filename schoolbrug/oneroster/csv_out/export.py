@@ -14,8 +14,9 @@ What it decides:
   uuid5.
 * orgs: each institution is a `school` with `identifier` = its institution number; its board,
   when it has one, is the `district` parent (identifier its number, else its sourcedId).
-* academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends; every
-  class's term is that school year.
+* academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends, and
+  each institution's terms (parent: the school year) and grading periods (parent: their term);
+  a class runs in its institution's terms (sessions.py; the school year when it has none).
 * courses: one per curriculum per institution (title and courseCode = the curriculum); a class
   without curriculum (the leavers class) gets a course of its own, title and courseCode its
   code.
@@ -80,6 +81,7 @@ from schoolbrug.registry.models import (
 from schoolbrug.sources.records import COMBINED_CURRICULUM
 
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
+from .sessions import write_sessions
 from .teachers import Team
 from .values import (
     LOCAL_ZONE,
@@ -100,20 +102,23 @@ def export_oneroster(
     with_national_number: bool = False,
     school_year: SchoolYear | int | None = None,
     delta_since: datetime.datetime | None = None,
+    with_references: bool = False,
 ) -> list[Path]:
     """Write a OneRoster 1.2 set of the registry into the folder `out_dir` and return the files
     written (manifest.csv first); a path ending in `.zip` becomes one zip file ([that file]).
 
     `institution_numbers`: only these institutions (default: all). `school_year`: a SchoolYear
     or its start year (default: the school year of today). `delta_since`: a delta of what
-    changed after that moment (a naive datetime is Belgian time) instead of a bulk set.
+    changed after that moment (a naive datetime is Belgian time) instead of a bulk set;
+    `with_references`: a delta with the unchanged org, class, course and session rows its rows
+    name (files.py, references.py).
     Raises NotInRegistry (a LookupError) for an unknown institution number or school year.
     """
     year = _school_year(school_year)
     institutions = _institutions(institution_numbers)
     if delta_since is not None and timezone.is_naive(delta_since):
         delta_since = delta_since.replace(tzinfo=LOCAL_ZONE)
-    mode = Mode(since=delta_since)
+    mode = Mode(since=delta_since, with_references=with_references)
 
     def fill(out: SetWriter) -> None:
         _Export(out, year, institutions, with_national_number).write()
@@ -242,17 +247,7 @@ class _Export:
             )
 
     def _session(self) -> None:
-        year = self.year
-        self.row(
-            "academicSessions",
-            year.updated_at,
-            sourcedId=self.year_id,
-            title=year.title,
-            type="schoolYear",
-            startDate=cell_date(year.start_date),
-            endDate=cell_date(year.end_date),
-            schoolYear=str(year.start_year + 1),
-        )
+        self.terms = write_sessions(self.row, self.year, self.institutions)
 
     def _classes(self) -> None:
         rows = (
@@ -313,7 +308,7 @@ class _Export:
             classCode=cell_text(code),
             classType=kind,
             schoolSourcedId=klass.institution,
-            termSourcedIds=self.year_id,
+            termSourcedIds=self.terms.get(klass.institution, self.year_id),
         )
 
     def _course(self, klass: _Class, curriculum: str, code: str, in_use: bool) -> str:

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .references import References
+
 # The 21 files of a 1.2 set, in the binding's order.
 MANIFEST_FILES = (
     "academicSessions",
@@ -103,6 +105,9 @@ class Mode:
     rows changed after `since` (an aware datetime), stamped."""
 
     since: datetime.datetime | None = None
+    # A delta that also has the unchanged org, class, course and session rows its rows name
+    # (references.py), so that it stands on its own.
+    with_references: bool = False
 
     @property
     def name(self) -> str:
@@ -131,6 +136,7 @@ class SetWriter:
         self.mode = mode
         self.counts: dict[str, int] = {}
         self._files: dict[str, tuple] = {}
+        self.references = References() if mode.is_delta and mode.with_references else None
 
     def row(
         self,
@@ -143,8 +149,24 @@ class SetWriter:
         """One row of `file` (a delta leaves it out when `modified` is not after its moment);
         columns not given are blank."""
         mode = self.mode
-        if not mode.changed(modified) or (status == DELETED and not mode.is_delta):
-            return  # unchanged since the delta's moment; a bulk set has no deleted rows
+        if status == DELETED and not mode.is_delta:
+            return  # a bulk set has no deleted rows
+        if not mode.changed(modified):
+            if self.references is not None:
+                self.references.hold(file, modified, status, cells)
+            return  # unchanged since the delta's moment
+        self._write(file, modified, status, cells)
+
+    def add_references(self) -> None:
+        """With references: the unchanged rows the written ones name (references.py)."""
+        if self.references is not None:
+            for file, modified, status, cells in self.references.missing():
+                self._write(file, modified, status, cells, record=False)
+
+    def _write(self, file: str, modified, status: str, cells: dict, record: bool = True) -> None:
+        mode = self.mode
+        if record and self.references is not None:
+            self.references.wrote(file, cells)
         if file not in self._files:
             handle = open(self.folder / f"{file}.csv", "w", encoding="utf-8", newline="")  # noqa: SIM115
             writer = csv.writer(handle, lineterminator="\r\n")
@@ -195,6 +217,7 @@ def write_set(target: Path, mode: Mode, fill: Callable[[SetWriter], None]) -> li
         writer = SetWriter(staging, mode)
         try:
             fill(writer)
+            writer.add_references()
         finally:
             writer.close()
         writer.write_manifest()

@@ -1,4 +1,4 @@
-"""Courses, demographics and grading periods: the rostering objects made of rows the other
+"""Courses and demographics: the rostering objects made of rows the other
 resources already read (routes in endpoints.py).
 
 * courses: derived from the classes as the CSV export derives them: one per curriculum per
@@ -15,8 +15,7 @@ resources already read (routes in endpoints.py).
   (M/F/X -> male/female/other) where the registry has them; teachers have none. Served only to
   a token with the demographics scope, as the official 1.2 file says (roster.readonly is
   "all of the read operations (excluding demographics)").
-* gradingPeriods: academic sessions of type gradingPeriod. Schoolbrug keeps none (the school
-  year is its only academic session), so every list is empty and every id unknown (404).
+(Grading periods are academic sessions: sessions.py.)
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ from . import people
 from .collection import Resource
 from .errors import not_found
 from .params import Column
-from .resources import COMMON, NULL_TEXT, SEX, Context, session_segments, text, timestamp
+from .resources import COMMON, NULL_TEXT, SEX, Context, text, timestamp
 
 # The scopes that may read demographics (auth.RosterScope reads a view's `scopes`).
 DEMOGRAPHICS_SCOPES = (SCOPE_DEMOGRAPHICS,)
@@ -239,11 +238,3 @@ DEMOGRAPHICS = Resource(
     aliases=("o_id", "o_status", "o_modified", "o_birth", "o_sex"),
     to_json=demographics_json,
 )
-
-
-# --- grading periods ----------------------------------------------------------------------
-
-
-def grading_period_segments(vis: Visibility) -> list:
-    """The academic sessions of type gradingPeriod the app may see: none (see above)."""
-    return [segment.filter(o_type="gradingPeriod") for segment in session_segments(vis)]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from schoolbrug.registry.models import Enrolment, SubclassMembership
+from schoolbrug.registry.models import (
+    AcademicSession,
+    Enrolment,
+    SchoolClass,
+    SchoolYear,
+    SubclassMembership,
+)
 
-from . import catalogue, people, resources
+from . import catalogue, people, resources, sessions
 from .people import ENROLLMENTS, USERS
-from .resources import CLASSES, ORGS, SESSIONS
+from .resources import CLASSES, ORGS
+from .sessions import SESSIONS
 from .views import (
     CollectionView,
     ObjectView,
     visible_class,
     visible_school,
-    visible_session,
     visible_user_pk,
 )
 
@@ -49,20 +55,40 @@ class Sessions(CollectionView):
     resource = SESSIONS
 
     def segments(self, vis):
-        return resources.session_segments(vis)
+        return sessions.session_segments(vis)
 
 
 class Session(ObjectView):
     resource = SESSIONS
 
     def segments(self, vis):
-        return resources.session_segments(vis)
+        return sessions.session_segments(vis)
+
+
+class Terms(Sessions):
+    def segments(self, vis):
+        return sessions.term_segments(vis)
+
+
+class Term(Session):
+    def segments(self, vis):
+        return sessions.term_segments(vis)
 
 
 class SchoolTerms(Sessions):
+    """The school's terms; while it has none, the school years of its classes (their term)."""
+
     def segments(self, vis, school):
         school = visible_school(vis, school)
-        return [s.filter(classes__institution=school).distinct() for s in super().segments(vis)]
+        # pk__in, not a join and distinct(): the segments are one UNION when sorted.
+        years = sessions.year_segment(vis).filter(
+            pk__in=SchoolClass.objects.filter(institution=school).values("school_year_id")
+        )
+        has_terms = sessions.institution_segment(vis, sessions.TERM).filter(institution=school)
+        return [
+            years.exclude(pk__in=has_terms.values("school_year_id")),
+            has_terms,
+        ]
 
 
 # --- classes --------------------------------------------------------------------------------
@@ -89,9 +115,16 @@ class SchoolClasses(Classes):
 
 
 class TermClasses(Classes):
+    """Every class of the term's institution and school year runs in each of its terms."""
+
     def segments(self, vis, term):
-        year = visible_session(vis, term)
-        return [s.filter(school_year=year) for s in super().segments(vis)]
+        term = sessions.visible_term(vis, term)
+        if isinstance(term, SchoolYear):
+            return [s.filter(school_year=term) for s in super().segments(vis)]
+        return [
+            s.filter(school_year_id=term.school_year_id, institution_id=term.institution_id)
+            for s in super().segments(vis)
+        ]
 
 
 class UserClasses(Classes):
@@ -264,15 +297,18 @@ class Demographics(ObjectView):
 
 class GradingPeriods(Sessions):
     def segments(self, vis):
-        return catalogue.grading_period_segments(vis)
+        return sessions.grading_period_segments(vis)
 
 
 class GradingPeriod(Session):
     def segments(self, vis):
-        return catalogue.grading_period_segments(vis)
+        return sessions.grading_period_segments(vis)
 
 
 class TermGradingPeriods(GradingPeriods):
     def segments(self, vis, term):
-        visible_session(vis, term)
-        return super().segments(vis)
+        term = sessions.visible_term(vis, term)
+        # A school year (the term of a school without terms) has none: every grading period
+        # has a term as parent. A filter, not none(): an empty query breaks counts and filters.
+        parent = term.pk if isinstance(term, AcademicSession) else None
+        return [s.filter(parent_id=parent) for s in super().segments(vis)]

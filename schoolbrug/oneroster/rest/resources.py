@@ -4,8 +4,8 @@ every reference `{href, sourcedId, type}`, dates in UTC with milliseconds.
 
 What each object is made of:
 * orgs: an institution is a `school` (identifier = institution number), its board the
-  `district` parent. academicSessions: a school year, type `schoolYear`, schoolYear = the year
-  it ends. classes: a (sub)class of the current school year; a subclass is `scheduled`, the
+  `district` parent. academicSessions: sessions.py. classes: a (sub)class of the current
+  school year, in its institution's terms (sessions.py); a subclass is `scheduled`, the
   others `homeroom`; an inactive class is `tobedeleted`. A class's course is the one of its
   curriculum, as in the CSV export (the courses themselves: catalogue.py).
 * users: pupils (username and identifier = their sourcedId: no personal data in a login name)
@@ -34,14 +34,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
 
 from schoolbrug.oneroster.csv_out.values import course_export_id, grades_for
 from schoolbrug.registry.models import (
+    AcademicSession,
     Board,
     Institution,
     SchoolClass,
-    SchoolYear,
 )
 from schoolbrug.sharing.visibility import Visibility
 
@@ -58,6 +57,9 @@ class Context:
 
     base_url: str  # ".../ims/oneroster/rostering/v1p2"
     orgs: dict = field(default_factory=dict, compare=False)
+    # Per answer: (school, school year) → its terms' references; start year → school year id.
+    terms: dict = field(default_factory=dict, compare=False)
+    year_ids: dict = field(default_factory=dict, compare=False)
 
     def ref(self, collection: str, sourced_id, kind: str) -> dict:
         value = str(sourced_id)
@@ -164,61 +166,6 @@ ORGS = Resource(
 )
 
 
-# --- academic sessions --------------------------------------------------------------------
-
-
-def session_segments(vis: Visibility) -> list:
-    years = SchoolYear.objects.filter(pk=vis.school_year_id) | SchoolYear.objects.filter(
-        classes__institution_id__in=vis.institution_ids()
-    )
-    return [
-        SchoolYear.objects.filter(pk__in=years.values("pk"))
-        .annotate(
-            o_id=F("sourced_id"),
-            o_status=text("active"),
-            o_modified=F("updated_at"),
-            o_type=text("schoolYear"),
-            o_school_year=Cast(F("start_year") + 1, CharField()),
-            o_start_year=F("start_year"),
-        )
-        .order_by("start_year")
-    ]
-
-
-def session_json(row: dict, ctx: Context) -> dict:
-    start = row["o_start_year"]
-    return {
-        "sourcedId": str(row["o_id"]),
-        "status": row["o_status"],
-        "dateLastModified": timestamp(row["o_modified"]),
-        "title": f"{start}-{start + 1}",
-        "type": row["o_type"],
-        "startDate": f"{start}-09-01",
-        "endDate": f"{start + 1}-08-31",
-        "schoolYear": str(start + 1),
-    }
-
-
-SESSIONS = Resource(
-    collection="academicSessions",
-    singular="academicSession",
-    reference_type="academicSession",
-    columns={**COMMON, "type": Column("o_type"), "schoolYear": Column("o_school_year")},
-    fields=(
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "title",
-        "type",
-        "startDate",
-        "endDate",
-        "schoolYear",
-    ),  # fmt: skip
-    aliases=("o_id", "o_status", "o_modified", "o_type", "o_school_year", "o_start_year"),
-    to_json=session_json,
-)
-
-
 # --- classes ------------------------------------------------------------------------------
 
 
@@ -261,8 +208,29 @@ def class_json(row: dict, ctx: Context) -> dict:
         "grades": grades.split(",") if grades else [],
         "course": ctx.ref("courses", course, "course"),
         "school": ctx.ref("orgs", school, "org"),
-        "terms": [ctx.ref("academicSessions", term, "academicSession")],
+        "terms": class_terms(ctx, school, term),
     }
+
+
+def class_terms(ctx: Context, school, year) -> list[dict]:
+    """The references to the terms a class of `school` in school year `year` runs in (ids),
+    looked up once per school and year in an answer."""
+    key = (str(school), str(year))
+    terms = ctx.terms.get(key)
+    if terms is None:
+        ids = list(
+            AcademicSession.objects.filter(
+                institution__sourced_id=school,
+                school_year__sourced_id=year,
+                kind=AcademicSession.Kind.TERM,
+            )
+            .order_by("start_date", "title")
+            .values_list("sourced_id", flat=True)
+        )
+        terms = ctx.terms[key] = [
+            ctx.ref("academicSessions", term, "academicSession") for term in ids or [year]
+        ]
+    return terms
 
 
 CLASSES = Resource(

@@ -16,7 +16,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
+from schoolbrug.registry.models import Institution, SchoolClass
 from schoolbrug.sharing.models import ROSTER_SCOPES, SCOPE_DEMOGRAPHICS
 from schoolbrug.sharing.visibility import Visibility, from_state
 
@@ -229,14 +229,6 @@ def visible_class(vis: Visibility, sourced_id: str, school: Institution | None =
     if klass is None:
         raise not_found("class", sourced_id)
     return klass
-
-
-def visible_session(vis: Visibility, sourced_id: str) -> SchoolYear:
-    segment = resources.session_segments(vis)[0]
-    year = segment.filter(sourced_id=_sourced_id(sourced_id, "academicSession")).first()
-    if year is None:
-        raise not_found("academicSession", sourced_id)
-    return year
 
 
 def visible_user_pk(vis: Visibility, sourced_id: str, role: str | None) -> tuple[str, int]:

@@ -1,10 +1,12 @@
 from .aliases import SourceAlias
 from .organisation import INSTITUTION_IDENTIFIER_LENGTH, Board, Community, Institution, Site
 from .people import Assignment, Enrolment, Pupil, Staff, SubclassMembership, Teaching
+from .sessions import AcademicSession
 from .structure import LEAVERS_CLASS_CODE, SchoolClass, SchoolYear
 from .version import DataChange, DataVersion
 
 __all__ = [
+    "AcademicSession",
     "INSTITUTION_IDENTIFIER_LENGTH",
     "LEAVERS_CLASS_CODE",
     "Assignment",

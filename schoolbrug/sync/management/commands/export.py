@@ -49,6 +49,13 @@ class Command(BaseCommand):
             "(zonder tijdzone: Belgische tijd)",
         )
 
+        oneroster.add_argument(
+            "--with-references",
+            action="store_true",
+            help="bij --delta-since: ook de ongewijzigde scholen, klassen, cursussen en "
+            "schooljaren/periodes waarnaar de delta verwijst, zodat ze op zichzelf leesbaar is",
+        )
+
         edexml = formats.add_parser(
             "edexml",
             help="EDEXML 2.1 van één instelling (Nederlands met BRIN, anders Vlaams)",
@@ -70,6 +77,12 @@ class Command(BaseCommand):
         if opts["format"] == "edexml":
             return self._edexml(opts)
         since = None
+        if opts["with_references"] and opts["delta_since"] is None:
+            raise CommandError(
+                "Niets geëxporteerd: --with-references hoort bij --delta-since (een volledige "
+                "export bevat alle verwijzingen al).",
+                returncode=EXIT_USAGE,
+            )
         if opts["delta_since"] is not None:
             try:
                 since = parse_moment(opts["delta_since"])
@@ -93,6 +106,7 @@ class Command(BaseCommand):
                 with_national_number=opts["with_national_number"],
                 school_year=start_year_argument(opts["school_year"], returncode=EXIT_USAGE),
                 delta_since=since,
+                with_references=opts["with_references"],
             )
         except NotInRegistry as error:
             raise CommandError(
