@@ -133,7 +133,8 @@ def _create_missing(records, staff: dict[str, Staff], source: str, scope: str, r
     Staff.objects.bulk_create(new.values())
     staff.update(new)
     # Every teacher found keeps the source's key, also one first found by e-mail: a later
-    # file without the address still finds them.
+    # file without the address still finds them. Our own id read back (our export) is no
+    # source's key: it would make an alias of itself.
     SourceAlias.objects.bulk_create(
         [
             SourceAlias(
@@ -144,7 +145,9 @@ def _create_missing(records, staff: dict[str, Staff], source: str, scope: str, r
                 sourced_id=staff[_key(record)].sourced_id,
             )
             for record in records
-            if record.source_id and _key(record) in staff
+            if record.source_id
+            and _key(record) in staff
+            and _uuid(record.source_id) != staff[_key(record)].sourced_id
         ],
         ignore_conflicts=True,
     )
