@@ -1,0 +1,161 @@
+"""Every main page at a laptop's, a tablet's and a phone's width (issue 19): nothing scrolls
+sideways, the run report's cells neither overlap nor clip nor split words, and axe-core finds
+no serious or critical accessibility violation. A screenshot of each page at each width goes
+to $SCHOOLBRUG_SCREENSHOTS (default: the test's temporary directory).
+
+Debian's chromium through Playwright, never a download; axe-core's JS comes with the
+axe-playwright-python package, never from the internet.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.apps import apps as django_apps
+from django.urls import reverse
+from playwright import sync_api
+
+from schoolbrug.sharing import access, consent
+
+from .browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HEIGHTS,
+    WIDTHS,
+    require_chromium,
+    screenshot_dir,
+    session_cookie,
+)
+
+# What overflows the page sideways: the page's own width against the window's.
+PAGE_OVERFLOW = "document.scrollingElement.scrollWidth - window.innerWidth"
+
+# The cells of the run report's tables that overlap a neighbour, overflow their box, or need
+# a word split to fit (measured with word breaking switched off, then restored).
+BAD_CELLS = """
+() => {
+  const bad = [];
+  for (const row of document.querySelectorAll('table.findings tr, table.summary tr')) {
+    const cells = [...row.children].filter(c => c.getClientRects().length);
+    const boxes = cells.map(c => c.getBoundingClientRect());
+    for (let i = 0; i < cells.length; i++) {
+      for (let j = i + 1; j < cells.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 1 && h > 1) bad.push('overlap: ' + cells[i].textContent.trim().slice(0, 30));
+      }
+      const cell = cells[i];
+      const style = cell.style;
+      const saved = [style.overflowWrap, style.wordBreak];
+      style.overflowWrap = 'normal';
+      style.wordBreak = 'normal';
+      if (cell.scrollWidth > cell.clientWidth + 1)
+        bad.push('clipped or split: ' + cell.textContent.trim().slice(0, 30));
+      [style.overflowWrap, style.wordBreak] = saved;
+    }
+  }
+  return bad;
+}
+"""
+
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test and
+    # its fixtures make are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.CELERY_BROKER_URL = ""
+
+
+@pytest.fixture
+def busy_school(transactional_db, school, subclasses, director):
+    """The conftest school with what its pages show when in use: the protocol published and
+    accepted, an app with access to one class."""
+    migration = importlib.import_module("schoolbrug.sharing.migrations.0002_first_protocol")
+    migration.publish(django_apps, None)
+    consent.activate(school.institution, "directie@regenboog.be")
+    app, _ = access.create_app("Bingel")
+    access.grant(app, school.institution, None, by="directie@regenboog.be")
+    return school
+
+
+def main_pages(school) -> dict[str, str]:
+    number = school.institution.number
+    return {
+        "home": reverse("web:home"),
+        "institution": reverse("web:institution", args=[number]),
+        "class": reverse("web:class", args=[school.classes["1A"].sourced_id]),
+        "pupil": reverse("web:pupil", args=[school.pupils[1].sourced_id]),
+        "pupil-search": reverse("web:pupil_search", args=[number]) + "?q=a",
+        "runs": reverse("web:runs"),
+        "run": reverse("web:run", args=[school.run.pk]),
+        "history": reverse("web:audit"),
+        "sharing": reverse("web:sharing", args=[number]),
+        "apps": reverse("web:apps", args=[number]),
+        "link": reverse("web:link", args=[number]),
+        "accounts": reverse("web:accounts", args=[number]) + "?sinds=2020-01-01",
+    }
+
+
+@pytest.fixture
+def browser():
+    require_chromium()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_every_main_page_fits_the_width(
+    live_server, busy_school, director, browser, device, tmp_path
+):
+    shots = screenshot_dir(tmp_path)
+    context = browser.new_context(
+        locale="nl-BE", viewport={"width": WIDTHS[device], "height": HEIGHTS[device]}
+    )
+    context.add_cookies([session_cookie(director, live_server.url)])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    axe = Axe()
+    problems = []
+    try:
+        for name, url in main_pages(busy_school).items():
+            response = page.goto(live_server.url + url)
+            assert response.status == 200, (name, response.status)
+            assert page.locator("h1").count() == 1, name
+            overflow = page.evaluate(PAGE_OVERFLOW)
+            if overflow > 0:
+                wide = page.evaluate(WIDEST)
+                problems.append(f"{name}: scrolls sideways by {overflow}px ({wide})")
+            if name == "run":
+                problems += [f"{name}: {cell}" for cell in page.evaluate(BAD_CELLS)]
+            results = axe.run(page)
+            for violation in results.response["violations"]:
+                if violation["impact"] in SERIOUS:
+                    targets = [n["target"] for n in violation["nodes"]][:3]
+                    problems.append(f"{name}: axe {violation['id']} {targets}")
+            page.screenshot(path=shots / f"{name}-{WIDTHS[device]}.png", full_page=True)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+# The elements wider than the window, for the message of a failing test.
+WIDEST = """
+() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(-4).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))
+  .join(', ')
+"""
