@@ -116,40 +116,107 @@ def browser():
         browser.close()
 
 
+def page_problems(page, name: str) -> list[str]:
+    """What is wrong with the open page at the context's width: sideways scrolling, the run
+    report's bad cells, axe-core's serious and critical violations."""
+    problems = []
+    assert page.locator("h1").count() == 1, name
+    overflow = page.evaluate(PAGE_OVERFLOW)
+    if overflow > 0:
+        problems.append(f"{name}: scrolls sideways by {overflow}px ({page.evaluate(WIDEST)})")
+    if page.locator("table.findings").count():
+        problems += [f"{name}: {cell}" for cell in page.evaluate(BAD_CELLS)]
+    problems += [f"{name}: {violation}" for violation in serious_violations(page)]
+    return problems
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"axe {violation['id']} {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+
+
+def new_context(browser, device: str):
+    context = browser.new_context(
+        locale="nl-BE", viewport={"width": WIDTHS[device], "height": HEIGHTS[device]}
+    )
+    context.set_default_timeout(10_000)
+    return context
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("device", list(WIDTHS))
 def test_every_main_page_fits_the_width(
     live_server, busy_school, director, browser, device, tmp_path
 ):
     shots = screenshot_dir(tmp_path)
-    context = browser.new_context(
-        locale="nl-BE", viewport={"width": WIDTHS[device], "height": HEIGHTS[device]}
-    )
+    width = WIDTHS[device]
+    problems = []
+    # Logged out: the log-in page and a page that does not exist.
+    context = new_context(browser, device)
+    page = context.new_page()
+    for name, url, status in (("login", reverse("login"), 200), ("404", "/bestaat-niet/", 404)):
+        assert page.goto(live_server.url + url).status == status, name
+        problems += page_problems(page, name)
+        page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
+    context.close()
+    # Logged in as the director, who sees every main page.
+    context = new_context(browser, device)
     context.add_cookies([session_cookie(director, live_server.url)])
     page = context.new_page()
-    page.set_default_timeout(10_000)
-    axe = Axe()
-    problems = []
-    try:
-        for name, url in main_pages(busy_school).items():
-            response = page.goto(live_server.url + url)
-            assert response.status == 200, (name, response.status)
-            assert page.locator("h1").count() == 1, name
-            overflow = page.evaluate(PAGE_OVERFLOW)
-            if overflow > 0:
-                wide = page.evaluate(WIDEST)
-                problems.append(f"{name}: scrolls sideways by {overflow}px ({wide})")
-            if name == "run":
-                problems += [f"{name}: {cell}" for cell in page.evaluate(BAD_CELLS)]
-            results = axe.run(page)
-            for violation in results.response["violations"]:
-                if violation["impact"] in SERIOUS:
-                    targets = [n["target"] for n in violation["nodes"]][:3]
-                    problems.append(f"{name}: axe {violation['id']} {targets}")
-            page.screenshot(path=shots / f"{name}-{WIDTHS[device]}.png", full_page=True)
-    finally:
-        context.close()
+    for name, url in main_pages(busy_school).items():
+        response = page.goto(live_server.url + url)
+        assert response.status == 200, (name, response.status)
+        problems += page_problems(page, name)
+        page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
+    context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_checks_catch_what_they_name(browser):
+    """Each check fails on a page made to break it: a page wider than the phone, a report
+    table whose cells overlap and split words, an image without text, a field without label."""
+    context = new_context(browser, "phone")
+    page = context.new_page()
+    page.set_content(
+        '<html lang="nl-BE"><head><title>Kapot</title></head><body><main><h1>Kapot</h1>'
+        '<div style="width: 600px">breed</div>'
+        '<table class="findings" style="table-layout: fixed; width: 200px"><tr>'
+        '<td style="width: 50px">rijksregisternummer</td>'
+        '<td style="width: 50px; margin-left: -30px; position: relative; left: -30px">x</td>'
+        '</tr></table><img src="foto.png"><input type="text"></main></body></html>'
+    )
+    problems = "\n".join(page_problems(page, "kapot"))
+    context.close()
+    assert "kapot: scrolls sideways by" in problems
+    assert "clipped or split: rijksregisternummer" in problems
+    assert "overlap: rijksregisternummer" in problems
+    assert "axe image-alt" in problems and "axe label" in problems
+
+
+def test_the_skip_link_comes_first_and_leads_to_the_content(
+    live_server, school, secretary, browser
+):
+    context = new_context(browser, "laptop")
+    context.add_cookies([session_cookie(secretary, live_server.url)])
+    page = context.new_page()
+    page.goto(live_server.url + reverse("web:home"))
+    skip = page.get_by_role("link", name="Naar de inhoud")
+    # Out of sight until the keyboard reaches it, which is first.
+    assert skip.bounding_box()["y"] < 0
+    page.keyboard.press("Tab")
+    sync_api.expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "inhoud"
+    # The favicon is served.
+    icon = page.locator('link[rel="icon"]').get_attribute("href")
+    response = page.request.get(live_server.url + icon)
+    assert response.ok and response.headers["content-type"].startswith("image/svg")
+    context.close()
 
 
 # The elements wider than the window, for the message of a failing test.
