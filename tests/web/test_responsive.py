@@ -18,6 +18,7 @@ from django.urls import reverse
 from playwright import sync_api
 
 from schoolbrug.sharing import access, consent
+from schoolbrug.sharing.models import ProtocolVersion
 
 from .browser import (
     CHROMIUM,
@@ -28,6 +29,7 @@ from .browser import (
     screenshot_dir,
     session_cookie,
 )
+from .conftest import make_user
 
 # What overflows the page sideways: the page's own width against the window's.
 PAGE_OVERFLOW = "document.scrollingElement.scrollWidth - window.innerWidth"
@@ -86,6 +88,7 @@ def busy_school(transactional_db, school, subclasses, director):
     consent.activate(school.institution, "directie@regenboog.be")
     app, _ = access.create_app("Bingel")
     access.grant(app, school.institution, None, by="directie@regenboog.be")
+    school.app = app
     return school
 
 
@@ -105,6 +108,24 @@ def main_pages(school) -> dict[str, str]:
         "link": reverse("web:link", args=[number]),
         "accounts": reverse("web:accounts", args=[number]) + "?sinds=2020-01-01",
     }
+
+
+def other_pages(school) -> dict[str, str]:
+    """The pages behind the main ones: forms, the protocol, confirmations."""
+    number = school.institution.number
+    return {
+        "protocol": reverse("web:protocol", args=[ProtocolVersion.objects.get().version]),
+        "sharing-stop": reverse("web:sharing_deactivate", args=[number]),
+        "app-access": reverse("web:app_access", args=[number, school.app.pk]),
+        "subclass-new": reverse("web:subclass_new", args=[school.classes["1A"].sourced_id]),
+    }
+
+
+ADMIN_PAGES = {
+    "people": "roles:people",
+    "grants": "roles:grants",
+    "invite": "roles:invite",
+}
 
 
 @pytest.fixture
@@ -173,6 +194,29 @@ def test_every_main_page_fits_the_width(
         problems += page_problems(page, name)
         page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
     context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_the_other_pages_fit_the_width_too(
+    live_server, busy_school, director, teacher, django_user_model, browser, device, tmp_path
+):
+    shots = screenshot_dir(tmp_path)
+    site_admin = make_user(django_user_model, "beheerder", is_superuser=True)
+    visits = [(director, name, url) for name, url in other_pages(busy_school).items()]
+    visits += [(site_admin, name, reverse(url)) for name, url in ADMIN_PAGES.items()]
+    visits.append((teacher, "teacher-start", reverse("web:home")))
+    problems = []
+    for user, name, url in visits:
+        context = new_context(browser, device)
+        context.add_cookies([session_cookie(user, live_server.url)])
+        page = context.new_page()
+        response = page.goto(live_server.url + url)
+        assert response.status == 200, (name, response.status)
+        problems += page_problems(page, name)
+        page.screenshot(path=shots / f"{name}-{WIDTHS[device]}.png", full_page=True)
+        context.close()
     assert not problems, "\n".join(problems)
 
 
