@@ -10,15 +10,20 @@ axe-playwright-python package, never from the internet.
 from __future__ import annotations
 
 import importlib
+import io
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps as django_apps
+from django.core.management import call_command
+from django.db.models import Count
 from django.urls import reverse
 from playwright import sync_api
 
+from schoolbrug.registry.models import Pupil, SchoolClass
 from schoolbrug.sharing import access, consent
 from schoolbrug.sharing.models import ProtocolVersion
+from schoolbrug.sync.models import SyncRun
 
 from .browser import (
     CHROMIUM,
@@ -216,6 +221,48 @@ def test_the_other_pages_fit_the_width_too(
         assert response.status == 200, (name, response.status)
         problems += page_problems(page, name)
         page.screenshot(path=shots / f"{name}-{WIDTHS[device]}.png", full_page=True)
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def demo_pages() -> dict[str, str]:
+    """The demo region's busiest pages: the run with the most findings, the biggest class."""
+    run = max(SyncRun.objects.all(), key=lambda r: len(r.findings or []))
+    school_class = (
+        SchoolClass.objects.annotate(n=Count("enrolments")).order_by("-n", "code").first()
+    )
+    pupil = Pupil.objects.order_by("family_name", "given_name").first()
+    number = school_class.institution.number
+    return {
+        "demo-home": reverse("web:home"),
+        "demo-institution": reverse("web:institution", args=[number]),
+        "demo-class": reverse("web:class", args=[school_class.sourced_id]),
+        "demo-pupil": reverse("web:pupil", args=[pupil.sourced_id]),
+        "demo-runs": reverse("web:runs"),
+        "demo-run": reverse("web:run", args=[run.pk]),
+        "demo-history": reverse("web:audit"),
+        "demo-people": reverse("roles:people"),
+    }
+
+
+@pytest.mark.slow
+def test_the_demo_regions_pages_fit_every_width(live_server, browser, tmp_path, django_user_model):
+    """Real-looking data: long school names, many runs and findings, the demo login (a site
+    admin and a director)."""
+    call_command("demo", "--no-serve", "--pupils", "150", stdout=io.StringIO())
+    shots = screenshot_dir(tmp_path)
+    demo = django_user_model.objects.get(username="demo")
+    pages = demo_pages()
+    problems = []
+    for device, width in WIDTHS.items():
+        context = new_context(browser, device)
+        context.add_cookies([session_cookie(demo, live_server.url)])
+        page = context.new_page()
+        for name, url in pages.items():
+            response = page.goto(live_server.url + url)
+            assert response.status == 200, (name, response.status)
+            problems += [f"{width}: {p}" for p in page_problems(page, name)]
+            page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
         context.close()
     assert not problems, "\n".join(problems)
 
