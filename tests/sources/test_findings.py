@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.utils import translation
 
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.findings import (
@@ -41,6 +42,16 @@ def test_every_code_has_its_own_short_dutch_title():
         assert len(rule.title) <= 60 and rule.title != rule.message, code
         assert finding_title(code) == rule.title
     assert len(set(titles)) == len(titles), "two codes share a title"
+
+
+def test_a_dutch_schools_titles_say_groep():
+    # Titles are translated like the messages (registry/language.py): "groep" in the
+    # Netherlands, "klas" in Flanders.
+    with translation.override("nl-nl"):
+        assert finding_title("PUPIL_NO_CLASS_NUMBER") == "Geen groepsnummer"
+        assert finding_title("CLASS_UNKNOWN") == "Onbekende groep"
+    with translation.override("nl-be"):
+        assert finding_title("PUPIL_NO_CLASS_NUMBER") == "Geen klasnummer"
 
 
 def test_an_unknown_code_shows_as_itself():
