@@ -85,11 +85,17 @@ def var_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def busy_school(transactional_db, school, subclasses, director):
-    """The conftest school with what its pages show when in use: the protocol published and
-    accepted, an app with access to one class."""
+def published_protocol(transactional_db):
+    """The protocol the migration publishes: a live server's test flushes the database after
+    it, migration data included, so the next one publishes it again."""
     migration = importlib.import_module("schoolbrug.sharing.migrations.0002_first_protocol")
     migration.publish(django_apps, None)
+
+
+@pytest.fixture
+def busy_school(published_protocol, school, subclasses, director):
+    """The conftest school with what its pages show when in use: the protocol published and
+    accepted, an app with access to one class."""
     consent.activate(school.institution, "directie@regenboog.be")
     app, _ = access.create_app("Bingel")
     access.grant(app, school.institution, None, by="directie@regenboog.be")
@@ -246,7 +252,9 @@ def demo_pages() -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_the_demo_regions_pages_fit_every_width(live_server, browser, tmp_path, django_user_model):
+def test_the_demo_regions_pages_fit_every_width(
+    live_server, published_protocol, browser, tmp_path, django_user_model
+):
     """Real-looking data: long school names, many runs and findings, the demo login (a site
     admin and a director)."""
     call_command("demo", "--no-serve", "--pupils", "150", stdout=io.StringIO())
