@@ -164,10 +164,12 @@ def _drop_replaced_aliases(aliases: list) -> None:
 def keep_institution_aliases(snapshots: list) -> None:
     """The source's org id of each institution synced, so that a later delta that names the
     school by id only (no orgs.csv) finds it. Kept once; an id already taken stays."""
+    # Also an org id that is the institution's number (a school outside Flanders): the alias
+    # is what the export names the school by (registry/outward.py).
     wanted = {
         (s.source, s.institution_number): s.institution_source_id
         for s in snapshots
-        if s.institution_source_id and s.institution_source_id != s.institution_number
+        if s.institution_source_id
     }
     if not wanted:
         return

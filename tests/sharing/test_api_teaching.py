@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from schoolbrug.registry.models import Assignment, Institution, SchoolClass, Staff, Teaching
+from schoolbrug.registry.outward import OutwardIds
 from schoolbrug.sharing import access, consent
 from tests.sync.teaching_sets import BART, ELS, FIRST, SCHOOL, bulk_set, delta_set, sync
 
@@ -40,7 +41,9 @@ def shared(tmp_path, app):
 
 
 def ids(*emails: str) -> set[str]:
-    return {str(Staff.objects.get(email=email).sourced_id) for email in emails}
+    """The teachers' ids as the app sees them: the SIS's (t-1, ...), not ours."""
+    outward = OutwardIds.load()
+    return {outward[Staff.objects.get(email=email).sourced_id] for email in emails}
 
 
 def one_a() -> str:

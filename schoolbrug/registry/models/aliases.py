@@ -12,6 +12,11 @@ class SourceAlias(models.Model):
         CLASS = "class"
         STAFF = "staff"
         INSTITUTION = "institution"
+        # A OneRoster set's ids of what we derive (a course per curriculum, an enrollment per
+        # pupil and class) or keep apart (its terms): registry/outward.py exports them.
+        COURSE = "course"
+        ENROLLMENT = "enrollment"
+        SESSION = "session"
 
     source = models.CharField(max_length=20)  # "wisa", "informat", "oneroster"
     # Where the id is unique: a WISA id only within one school's database, so a pupil
@@ -28,6 +33,8 @@ class SourceAlias(models.Model):
                 name="alias_unique_per_source_scope",
             )
         ]
+        # registry/outward.py: which record a source's id names, whatever its scope.
+        indexes = [models.Index(fields=["source", "external_id"], name="alias_by_external_id")]
         verbose_name_plural = "source aliases"
 
     def __str__(self) -> str:
