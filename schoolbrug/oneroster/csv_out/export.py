@@ -7,11 +7,12 @@ enrollments and demographics, each only when it has rows (the others are `absent
 
 What it decides:
 
-* Every sourcedId is our own `sourced_id` (never the ids a source gave us); the rows that have
-  no entity of their own get an id made of what they stand for, the same in every export: a
+* Every sourcedId is the record's outward id (registry/outward.py, written by outward.py): the
+  sourcedId a OneRoster source gave it, else our own `sourced_id`; the rows that have no
+  entity of their own get an id made of what they stand for, the same in every export: a
   role is `<user>.<org>` (one per user and org, as the binding wants), a course, an enrollment
   (user in class: a move is a new enrollment) and a leavers class not yet in the registry a
-  uuid5.
+  uuid5 of our ids (a source's course or enrollment id where it gave one).
 * orgs: each institution is a `school` with `identifier` = its institution number; its board,
   when it has one, is the `district` parent (identifier its number, else its sourcedId).
 * academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends, and
@@ -78,9 +79,11 @@ from schoolbrug.registry.models import (
     SchoolYear,
     SubclassMembership,
 )
+from schoolbrug.registry.outward import OutwardIds
 from schoolbrug.sources.records import COMBINED_CURRICULUM
 
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
+from .outward import OutwardCells
 from .sessions import write_sessions
 from .teachers import Team
 from .values import (
@@ -121,6 +124,7 @@ def export_oneroster(
     mode = Mode(since=delta_since, with_references=with_references)
 
     def fill(out: SetWriter) -> None:
+        out.outward = OutwardCells(OutwardIds.load())
         _Export(out, year, institutions, with_national_number).write()
 
     return write_set(Path(out_dir), mode, fill)
