@@ -35,6 +35,7 @@ from .plan import Plan, plan_sync
 from .report import SyncReport, class_counts, describe_actions
 from .resolve import resolve_institutions, resolve_snapshot
 from .safety import check_safety
+from .source_ids import keep_source_ids
 from .state import InstitutionState, load_states, refresh_statistics
 
 log = logging.getLogger("schoolbrug.sync")
@@ -296,6 +297,7 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
     )
     applied = [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
     keep_institution_aliases(applied)
+    keep_source_ids(applied, school_year)
     keep_institution_countries(applied)
     SyncRun.objects.filter(pk__in=[run.pk for run in runs]).update(finished_at=timezone.now())
     for one, run in zip(planned, runs, strict=True):

@@ -204,6 +204,9 @@ class _Export:
         with_national_number: bool,
     ) -> None:
         self.row = out.row
+        # Our ids a source gave ids of its own (registry/outward.py): an enrollment the source
+        # named keeps its id, the others get the derived one.
+        self.kept_ids = out.outward.ids if out.outward is not None else {}
         self.since = out.mode.since
         self.year = year
         self.year_id = str(year.sourced_id)
@@ -406,7 +409,7 @@ class _Export:
                 role="student",
                 orgSourcedId=school,
             )
-            self.enrollment(pupil, klass.sourced_id, school, updated, status)
+            self.enrollment(pupil, klass.sourced_id, school, updated, status, own=enrolment)
             for class_id, moment in left_classes.get(pupil, {}).items():
                 if class_id != klass.sourced_id:  # the classes the pupil left since
                     self.enrollment(pupil, class_id, school, moment, DELETED)
@@ -445,14 +448,26 @@ class _Export:
             self.enrollment(pupil, class_id, school, updated_at, status)
 
     def enrollment(
-        self, user: str, class_id: str, school: str, modified, status, role="student", primary=""
+        self,
+        user: str,
+        class_id: str,
+        school: str,
+        modified,
+        status,
+        role="student",
+        primary="",
+        own=None,
     ) -> None:
+        """`own`: the id of the enrolment or teaching link the row stands for, under which a
+        source's enrollment id is kept (the API's enrollment id)."""
+        own = str(own) if own is not None else None
         self.row(
             "enrollments",
             modified,
             status=status,
-            # User in class: a move is a new enrollment, and the id survives a re-import.
-            sourcedId=derived_id("enrollment", user, class_id),
+            # User in class: a move is a new enrollment, and the id survives a re-import;
+            # the source's enrollment id where it gave one.
+            sourcedId=own if own in self.kept_ids else derived_id("enrollment", user, class_id),
             classSourcedId=class_id,
             schoolSourcedId=school,
             userSourcedId=user,
