@@ -42,7 +42,7 @@ class Column:
     kind, which decides how a filter value is read."""
 
     alias: str
-    kind: str = "text"  # text | uuid | datetime | date | int
+    kind: str = "text"  # text | uuid | datetime | date | int | email
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +190,8 @@ def typed_value(condition: Condition, column: Column):
             )
         # An outward id (a source's sourcedId) is compared as the record's id of ours.
         return our_id(value, REFERENCE_TYPES.get(condition.name.split(".")[0]))
+    if column.kind == "email":  # kept in lower case (staff) or compared so (pupils)
+        return value.lower()
     if column.kind in ("datetime", "date"):
         if condition.op == "~":
             raise bad_request("invalid_filter_field", f"{condition.name} cannot use ~")
