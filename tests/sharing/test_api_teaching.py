@@ -74,8 +74,11 @@ def test_a_teacher_the_next_bulk_set_leaves_out_of_a_class_is_gone_and_comes_bac
     seen = what_the_app_sees(api, shared)
     assert seen["class teachers"] == seen["1A teacher enrollments"] == ids(ELS, BART)
     assert seen["her classes"] == {"1A", "1B"}
-    old = str(Teaching.objects.get(assignment__staff__email=ELS, schoolclass__code="1A").sourced_id)
-    assert old in seen["enrollment ids"]
+    # The SIS's enrollment id (kept as the link's alias), as every id it gave.
+    old = OutwardIds.load()[
+        Teaching.objects.get(assignment__staff__email=ELS, schoolclass__code="1A").sourced_id
+    ]
+    assert old == "e-t-1-class-1a" and old in seen["enrollment ids"]
 
     sync(bulk_set(tmp_path / "second", WITHOUT_ELS_IN_1A))
 
@@ -94,6 +97,8 @@ def test_a_teacher_the_next_bulk_set_leaves_out_of_a_class_is_gone_and_comes_bac
     new = Teaching.objects.get(
         assignment__staff__email=ELS, schoolclass__code="1A", end_date__isnull=True
     )
+    # The SIS's id stays with the link it named (ended); the new link is known by ours.
+    assert OutwardIds.load()[new.sourced_id] == str(new.sourced_id)
     assert str(new.sourced_id) in seen["enrollment ids"] and old not in seen["enrollment ids"]
     enrollment = api.get(f"/enrollments/{new.sourced_id}").json()["enrollment"]
     assert enrollment["beginDate"] == timezone.localdate().isoformat()

@@ -25,6 +25,9 @@ class SourceAlias(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     external_id = models.CharField(max_length=100)
     sourced_id = models.UUIDField(db_index=True)
+    # This alias is the id the record is exported and served under (registry/outward.py
+    # decides and keeps it: `refresh_outward` after every sync that writes aliases).
+    outward = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -34,7 +37,12 @@ class SourceAlias(models.Model):
             )
         ]
         # registry/outward.py: which record a source's id names, whatever its scope.
-        indexes = [models.Index(fields=["source", "external_id"], name="alias_by_external_id")]
+        indexes = [
+            models.Index(fields=["source", "external_id"], name="alias_by_external_id"),
+            models.Index(
+                fields=["sourced_id"], condition=models.Q(outward=True), name="alias_outward"
+            ),
+        ]
         verbose_name_plural = "source aliases"
 
     def __str__(self) -> str:
