@@ -66,20 +66,21 @@ def _chunks(values: list) -> Iterable[list]:
 
 
 def outward_ids(sourced_ids: Iterable[uuid.UUID | str]) -> dict[str, str]:
-    """str(our id) → the source's id, for the ids of `sourced_ids` that have one (the others
-    are their own outward id)."""
-    wanted = sorted({uuid.UUID(str(i)) for i in sourced_ids})
-    if not wanted:
+    """str(our id) → the source's id, for the ids of `sourced_ids` (UUIDs, or their text)
+    that have one (the others are their own outward id)."""
+    texts = {str(i).lower() for i in sourced_ids}
+    if not texts:
         return {}
     table = SourceAlias._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # one array: planned as fast for 5000 as for 1
             cursor.execute(
-                f"SELECT sourced_id, external_id FROM {table}"
-                " WHERE outward AND sourced_id = ANY(%s::uuid[])",
-                [wanted],
+                f"SELECT CAST(sourced_id AS text), external_id FROM {table}"
+                " WHERE outward AND sourced_id = ANY(CAST(%s AS uuid[]))",
+                [sorted(texts)],
             )
-            return {str(sourced_id): external_id for sourced_id, external_id in cursor}
+            return dict(cursor.fetchall())
+        wanted = sorted(uuid.UUID(text) for text in texts)
         found = {}
         for chunk in _chunks([u.hex for u in wanted]):
             marks = ", ".join(["%s"] * len(chunk))

@@ -7,6 +7,7 @@ comes in (a route's id, a filter on a sourcedId) is read the other way (`our_id`
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from schoolbrug.registry.models import SourceAlias
@@ -15,6 +16,7 @@ from schoolbrug.registry.outward import NAMESPACE_OF_TYPE, SOURCE, inward, outwa
 from .kept import kept
 
 UUID_LENGTH = 36
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _none_kept(version: str | None) -> bool:
@@ -47,16 +49,13 @@ def show_outward(objects: list[dict], version: str | None = None) -> list[dict]:
         return objects
     found: set[str] = set()
     _collect(objects, found)
-    ids = []
-    for text in found:
-        try:
-            ids.append(uuid.UUID(text))
-        except ValueError:
-            continue
+    ids = [text for text in found if _UUID.fullmatch(text)]
     mapping = outward_ids(ids) if ids else {}
-    if not mapping:
-        return objects
-    return [_replaced(obj, mapping) for obj in objects]
+    if mapping:
+        seen: set[int] = set()
+        for obj in objects:
+            _replace(obj, mapping, seen)
+    return objects
 
 
 def _collect(value, found: set[str]) -> None:
@@ -71,17 +70,20 @@ def _collect(value, found: set[str]) -> None:
             _collect(item, found)
 
 
-def _replaced(value, mapping: dict[str, str]):
-    if isinstance(value, str):
-        return mapping.get(value, value)
-    if isinstance(value, dict):
-        result = {key: _replaced(item, mapping) for key, item in value.items()}
-        href = result.get("href")
-        if isinstance(href, str):
-            base, _, last = href.rpartition("/")
-            if last in mapping:
-                result["href"] = f"{base}/{mapping[last]}"
-        return result
-    if isinstance(value, list):
-        return [_replaced(item, mapping) for item in value]
-    return value
+def _replace(value, mapping: dict[str, str], seen: set[int]) -> None:
+    """In place: the objects of one answer share their org references (Context.org), each
+    rewritten once."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in list(items):
+        if isinstance(item, str):
+            if item in mapping:
+                value[key] = mapping[item]
+            elif key == "href":
+                base, _, last = item.rpartition("/")
+                if last in mapping:
+                    value[key] = f"{base}/{mapping[last]}"
+        elif isinstance(item, dict | list):
+            _replace(item, mapping, seen)
