@@ -28,8 +28,9 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import Q
 
-from .models import SourceAlias
+from .models import Pupil, SourceAlias
 
 SOURCE = "oneroster"
 Kind = SourceAlias.Kind
@@ -152,8 +153,19 @@ class OutwardIds:
         self.mapping = mapping
 
     @classmethod
-    def load(cls) -> OutwardIds:
-        rows = SourceAlias.objects.filter(outward=True).values_list("sourced_id", "external_id")
+    def load(cls, institution_numbers: Iterable[str] | None = None) -> OutwardIds:
+        """All of them, or those of these institutions' records (their pupils, classes,
+        courses and enrollments are scoped by institution number; staff and institutions are
+        not): a region's export need not hold every id of the register."""
+        aliases = SourceAlias.objects.filter(outward=True)
+        if institution_numbers is not None:
+            numbers = list(institution_numbers)
+            # A pupil who came from another school keeps the id that school's set gave.
+            pupils = Pupil.objects.filter(institution__number__in=numbers).values("sourced_id")
+            aliases = aliases.filter(
+                Q(scope__in=["", *numbers]) | Q(kind=Kind.PUPIL, sourced_id__in=pupils)
+            )
+        rows = aliases.values_list("sourced_id", "external_id")
         return cls({str(sid): external for sid, external in rows.iterator(chunk_size=10_000)})
 
     def __getitem__(self, sourced_id) -> str:

@@ -124,7 +124,7 @@ def export_oneroster(
     mode = Mode(since=delta_since, with_references=with_references)
 
     def fill(out: SetWriter) -> None:
-        out.outward = OutwardCells(OutwardIds.load())
+        out.outward = OutwardCells(OutwardIds.load([i.number for i in institutions]))
         _Export(out, year, institutions, with_national_number).write()
 
     return write_set(Path(out_dir), mode, fill)
