@@ -145,3 +145,8 @@ class Snapshot:
     # The source sends combined groups (`PupilRecord.extra_class_codes`, EDEXML): the sync
     # keeps each pupil's memberships of them as the source says.
     has_extra_groups: bool = False
+    # A OneRoster set's own ids of what the registry derives, so that our export and API
+    # give them back (sync/source_ids.py keeps them as aliases): class id → its course's
+    # sourcedId, and (user id, class id) → the enrollment's sourcedId.
+    course_ids: dict[str, str] = field(default_factory=dict)
+    enrollment_ids: dict[tuple[str, str], str] = field(default_factory=dict)

@@ -164,10 +164,12 @@ def _drop_replaced_aliases(aliases: list) -> None:
 def keep_institution_aliases(snapshots: list) -> None:
     """The source's org id of each institution synced, so that a later delta that names the
     school by id only (no orgs.csv) finds it. Kept once; an id already taken stays."""
+    # Also an org id that is the institution's number (a school outside Flanders): the alias
+    # is what the export names the school by (registry/outward.py).
     wanted = {
         (s.source, s.institution_number): s.institution_source_id
         for s in snapshots
-        if s.institution_source_id and s.institution_source_id != s.institution_number
+        if s.institution_source_id
     }
     if not wanted:
         return
@@ -211,7 +213,7 @@ def _create_institutions(contexts: list[_Context]) -> None:
         )
         for c in new
     ]
-    _keep_source_uuids(Institution, rows, [c.item.institution_source_id for c in new])
+    _keep_source_uuids(Institution, rows, [_org_uuid(c) for c in new])
     bulk.insert(rows)
     for context, row in zip(new, rows, strict=True):
         context.institution_pk = row.pk
@@ -455,6 +457,25 @@ def leavers_class_id(institution_sourced_id: uuid.UUID, school_year: SchoolYear)
     """Derived, like the id an export gives a leavers class not yet in the registry, so
     that a OneRoster set read back names the same class."""
     return uuid.UUID(leavers_export_id(str(institution_sourced_id), str(school_year.sourced_id)))
+
+
+# The namespace of an institution's id made from a OneRoster org's sourcedId. Never change it.
+ORG_NAMESPACE = uuid.UUID("0c1f4e7a-5d2b-4b8e-9a63-7e2d1f8c4b90")
+
+
+def _org_uuid(context: _Context) -> str:
+    """The id a new institution gets from its org: the org's own when it is a UUID (our export
+    read back), else one made of the source's org id, the same in every registry, so what we
+    derive from the institution's id (its terms, its leavers class, its courses) comes out the
+    same when our export of a source's set is read into an empty registry (issue 18, point 9)."""
+    org = context.item.institution_source_id or ""
+    try:
+        return str(uuid.UUID(org))
+    except ValueError:
+        pass
+    if org and context.plan.source == "oneroster":
+        return str(uuid.uuid5(ORG_NAMESPACE, f"{context.plan.source}:{org}"))
+    return org
 
 
 def _keep_source_uuids(model, rows: list, source_ids: list[str]) -> None:

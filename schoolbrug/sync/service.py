@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from schoolbrug.registry.language import institution_words
 from schoolbrug.registry.models import SchoolYear
+from schoolbrug.registry.outward import SOURCE as OUTWARD_SOURCE
+from schoolbrug.registry.outward import refresh_outward
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.records import Snapshot
 from schoolbrug.sources.tabular import gc_paused
@@ -35,6 +37,7 @@ from .plan import Plan, plan_sync
 from .report import SyncReport, class_counts, describe_actions
 from .resolve import resolve_institutions, resolve_snapshot
 from .safety import check_safety
+from .source_ids import keep_source_ids
 from .state import InstitutionState, load_states, refresh_statistics
 
 log = logging.getLogger("schoolbrug.sync")
@@ -296,6 +299,9 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
     )
     applied = [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
     keep_institution_aliases(applied)
+    keep_source_ids(applied, school_year)
+    if any(snapshot.source == OUTWARD_SOURCE for snapshot in applied):
+        refresh_outward()  # which of the aliases just written are the records' outward ids
     keep_institution_countries(applied)
     SyncRun.objects.filter(pk__in=[run.pk for run in runs]).update(finished_at=timezone.now())
     for one, run in zip(planned, runs, strict=True):

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from schoolbrug.registry.models import Assignment, Institution, SchoolClass, Staff, Teaching
+from schoolbrug.registry.outward import OutwardIds
 from schoolbrug.sharing import access, consent
 from tests.sync.teaching_sets import BART, ELS, FIRST, SCHOOL, bulk_set, delta_set, sync
 
@@ -40,7 +41,9 @@ def shared(tmp_path, app):
 
 
 def ids(*emails: str) -> set[str]:
-    return {str(Staff.objects.get(email=email).sourced_id) for email in emails}
+    """The teachers' ids as the app sees them: the SIS's (t-1, ...), not ours."""
+    outward = OutwardIds.load()
+    return {outward[Staff.objects.get(email=email).sourced_id] for email in emails}
 
 
 def one_a() -> str:
@@ -71,8 +74,11 @@ def test_a_teacher_the_next_bulk_set_leaves_out_of_a_class_is_gone_and_comes_bac
     seen = what_the_app_sees(api, shared)
     assert seen["class teachers"] == seen["1A teacher enrollments"] == ids(ELS, BART)
     assert seen["her classes"] == {"1A", "1B"}
-    old = str(Teaching.objects.get(assignment__staff__email=ELS, schoolclass__code="1A").sourced_id)
-    assert old in seen["enrollment ids"]
+    # The SIS's enrollment id (kept as the link's alias), as every id it gave.
+    old = OutwardIds.load()[
+        Teaching.objects.get(assignment__staff__email=ELS, schoolclass__code="1A").sourced_id
+    ]
+    assert old == "e-t-1-class-1a" and old in seen["enrollment ids"]
 
     sync(bulk_set(tmp_path / "second", WITHOUT_ELS_IN_1A))
 
@@ -91,6 +97,8 @@ def test_a_teacher_the_next_bulk_set_leaves_out_of_a_class_is_gone_and_comes_bac
     new = Teaching.objects.get(
         assignment__staff__email=ELS, schoolclass__code="1A", end_date__isnull=True
     )
+    # The SIS's id stays with the link it named (ended); the new link is known by ours.
+    assert OutwardIds.load()[new.sourced_id] == str(new.sourced_id)
     assert str(new.sourced_id) in seen["enrollment ids"] and old not in seen["enrollment ids"]
     enrollment = api.get(f"/enrollments/{new.sourced_id}").json()["enrollment"]
     assert enrollment["beginDate"] == timezone.localdate().isoformat()

@@ -2,8 +2,8 @@
 classes → the classes' students) over HTTP with a real token, on a school imported from a
 real OneRoster set (Ed-Fi's Grand Bend, ../shared/oneroster/samples): every student comes
 with the e-mail the set gave them, which a consumer matching pupils by e-mail (Google
-Classroom) needs. Terms and grading periods are not walked here: another part of issue 18
-models them (academic sessions).
+Classroom) needs. The walk through terms and grading periods, under the set's own ids, is
+test_api_source_ids.py.
 
 Both databases (the suite runs on each): on PostgreSQL the import itself failed before
 (the school's identifier `255901001` did not fit a six-character column)."""

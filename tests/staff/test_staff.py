@@ -19,6 +19,7 @@ from schoolbrug.audit.models import AuditEntry
 from schoolbrug.oneroster.csv_out.export import export_oneroster
 from schoolbrug.oneroster.csv_out.files import timestamp
 from schoolbrug.registry.models import Institution, SchoolClass, Staff, Teaching
+from schoolbrug.registry.outward import OutwardIds
 from tests.sync.oneroster_binding import check_set, table
 from tests.sync.teaching_sets import BART, ELS, FIRST, SCHOOL, bulk_set, delta_set, sync
 
@@ -52,9 +53,11 @@ def moment() -> datetime.datetime:
 
 
 def teacher_enrollments(folder) -> dict[tuple[str, str], dict]:
-    """(teacher e-mail, class code) → the enrollments row of a set."""
-    emails = {str(s.sourced_id): s.email for s in Staff.objects.all()}
-    codes = {str(c.sourced_id): c.code for c in SchoolClass.objects.all()}
+    """(teacher e-mail, class code) → the enrollments row of a set, whose ids are the SIS's
+    (registry/outward.py)."""
+    outward = OutwardIds.load()
+    emails = {outward[s.sourced_id]: s.email for s in Staff.objects.all()}
+    codes = {outward[c.sourced_id]: c.code for c in SchoolClass.objects.all()}
     return {
         (emails[row["userSourcedId"]], codes[row["classSourcedId"]]): row
         for row in table(folder, "enrollments")

@@ -118,6 +118,7 @@ class RowReader(ParseState):
                 source_id=row.sourcedId,
                 title=row.title,
             )
+            self.course_ids[school][row.sourcedId] = course
             self.classes[row.sourcedId] = ClassEntry(
                 school, record, row.classType.lower() == "homeroom"
             )
@@ -198,7 +199,7 @@ class RowReader(ParseState):
     def _enrollments(self, table: Table) -> None:
         table.require("classSourcedId", "schoolSourcedId", "userSourcedId", "role")
         columns = ("status", "classSourcedId", "schoolSourcedId", "userSourcedId", "role")
-        for order, row in enumerate(table.rows(*columns, "primary")):
+        for order, row in enumerate(table.rows(*columns, "primary", "sourcedId")):
             klass, user, role = row.classSourcedId, row.userSourcedId, row.role.lower()
             known = self.classes.get(klass)
             school = known.school if known else self.bad_classes.get(klass) or row.schoolSourcedId
@@ -225,12 +226,15 @@ class RowReader(ParseState):
                     )  # fmt: skip
                 if role == "student" and user:
                     self.withheld[school].add(user)
-            elif role == "student":
-                homeroom = known.homeroom if known else False
-                rank = (not homeroom, row.primary.lower() != "true", order)
-                self.students[school].setdefault(user, []).append((rank, klass))
-            elif role == "teacher":
-                self.teachers[school].setdefault(user, []).append(klass)
+            elif role in ("student", "teacher"):
+                if row.sourcedId:  # kept as the enrollment's id (Snapshot.enrollment_ids)
+                    self.enrollment_ids[school].setdefault((user, klass), row.sourcedId)
+                if role == "student":
+                    homeroom = known.homeroom if known else False
+                    rank = (not homeroom, row.primary.lower() != "true", order)
+                    self.students[school].setdefault(user, []).append((rank, klass))
+                else:
+                    self.teachers[school].setdefault(user, []).append(klass)
 
     def _enrollment_problem(self, klass: str, user: str, role: str, known, school: str):
         """None (read it), "skip", "left" (in the leavers class), "withhold" (another row's

@@ -97,6 +97,8 @@ class SnapshotBuilder(ParseState):
             staff=self._staff(sid),
             withheld_source_ids=frozenset(withheld),
             class_numbers_generated=True,
+            course_ids=dict(self.course_ids[sid]),
+            enrollment_ids=dict(self.enrollment_ids[sid]),
         )
 
     def _pupils(self, school: str) -> list[PupilRecord]:

@@ -61,6 +61,10 @@ class ParseState:
         self.role_begins: dict[tuple[str, str], datetime.date] = {}  # (teacher, school)
         self.ended_roles: dict[str, list[tuple[str, str]]] = defaultdict(list)  # deleted roles
         self.leavers_classes: dict[str, str] = {}  # class id → school
+        # school → {class id: course id} and {(user, class): enrollment id}: the set's ids of
+        # what the registry derives (Snapshot.course_ids, enrollment_ids).
+        self.course_ids: dict[str, dict[str, str]] = defaultdict(dict)
+        self.enrollment_ids: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
         # school → {user in its leavers class: that class's id}
         self.left: dict[str, dict[str, str]] = defaultdict(dict)
         self.enrolled_students: dict[str, set[str]] = defaultdict(

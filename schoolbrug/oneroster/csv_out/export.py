@@ -7,11 +7,12 @@ enrollments and demographics, each only when it has rows (the others are `absent
 
 What it decides:
 
-* Every sourcedId is our own `sourced_id` (never the ids a source gave us); the rows that have
-  no entity of their own get an id made of what they stand for, the same in every export: a
+* Every sourcedId is the record's outward id (registry/outward.py, written by outward.py): the
+  sourcedId a OneRoster source gave it, else our own `sourced_id`; the rows that have no
+  entity of their own get an id made of what they stand for, the same in every export: a
   role is `<user>.<org>` (one per user and org, as the binding wants), a course, an enrollment
   (user in class: a move is a new enrollment) and a leavers class not yet in the registry a
-  uuid5.
+  uuid5 of our ids (a source's course or enrollment id where it gave one).
 * orgs: each institution is a `school` with `identifier` = its institution number; its board,
   when it has one, is the `district` parent (identifier its number, else its sourcedId).
 * academicSessions: the school year, type `schoolYear`, `schoolYear` = the year it ends, and
@@ -78,9 +79,11 @@ from schoolbrug.registry.models import (
     SchoolYear,
     SubclassMembership,
 )
+from schoolbrug.registry.outward import OutwardIds
 from schoolbrug.sources.records import COMBINED_CURRICULUM
 
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
+from .outward import OutwardCells
 from .sessions import write_sessions
 from .teachers import Team
 from .values import (
@@ -121,6 +124,7 @@ def export_oneroster(
     mode = Mode(since=delta_since, with_references=with_references)
 
     def fill(out: SetWriter) -> None:
+        out.outward = OutwardCells(OutwardIds.load([i.number for i in institutions]))
         _Export(out, year, institutions, with_national_number).write()
 
     return write_set(Path(out_dir), mode, fill)
@@ -200,6 +204,9 @@ class _Export:
         with_national_number: bool,
     ) -> None:
         self.row = out.row
+        # Our ids a source gave ids of its own (registry/outward.py): an enrollment the source
+        # named keeps its id, the others get the derived one.
+        self.kept_ids = out.outward.ids if out.outward is not None else {}
         self.since = out.mode.since
         self.year = year
         self.year_id = str(year.sourced_id)
@@ -402,7 +409,7 @@ class _Export:
                 role="student",
                 orgSourcedId=school,
             )
-            self.enrollment(pupil, klass.sourced_id, school, updated, status)
+            self.enrollment(pupil, klass.sourced_id, school, updated, status, own=enrolment)
             for class_id, moment in left_classes.get(pupil, {}).items():
                 if class_id != klass.sourced_id:  # the classes the pupil left since
                     self.enrollment(pupil, class_id, school, moment, DELETED)
@@ -441,14 +448,26 @@ class _Export:
             self.enrollment(pupil, class_id, school, updated_at, status)
 
     def enrollment(
-        self, user: str, class_id: str, school: str, modified, status, role="student", primary=""
+        self,
+        user: str,
+        class_id: str,
+        school: str,
+        modified,
+        status,
+        role="student",
+        primary="",
+        own=None,
     ) -> None:
+        """`own`: the id of the enrolment or teaching link the row stands for, under which a
+        source's enrollment id is kept (the API's enrollment id)."""
+        own = str(own) if own is not None else None
         self.row(
             "enrollments",
             modified,
             status=status,
-            # User in class: a move is a new enrollment, and the id survives a re-import.
-            sourcedId=derived_id("enrollment", user, class_id),
+            # User in class: a move is a new enrollment, and the id survives a re-import;
+            # the source's enrollment id where it gave one.
+            sourcedId=own if own in self.kept_ids else derived_id("enrollment", user, class_id),
             classSourcedId=class_id,
             schoolSourcedId=school,
             userSourcedId=user,

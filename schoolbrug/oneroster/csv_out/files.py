@@ -137,6 +137,8 @@ class SetWriter:
         self.counts: dict[str, int] = {}
         self._files: dict[str, tuple] = {}
         self.references = References() if mode.is_delta and mode.with_references else None
+        # Our ids → the ones written (outward.py); set by the export, none: ours as they are.
+        self.outward: Callable[[str, dict], dict] | None = None
 
     def row(
         self,
@@ -148,6 +150,8 @@ class SetWriter:
     ) -> None:
         """One row of `file` (a delta leaves it out when `modified` is not after its moment);
         columns not given are blank."""
+        if self.outward is not None:
+            cells = self.outward(file, cells)
         mode = self.mode
         if status == DELETED and not mode.is_delta:
             return  # a bulk set has no deleted rows

@@ -58,13 +58,13 @@ class Team:
             active = set(links.active_on(self.day).values_list("pk", flat=True))
         rows = links.order_by("assignment_id", "schoolclass__code").values_list(
             "pk", "assignment_id", "schoolclass_id", "updated_at", "start_date", "end_date",
-            "assignment__start_date", "assignment__end_date",
+            "assignment__start_date", "assignment__end_date", "sourced_id",
         )  # fmt: skip
         by_assignment: dict[int, list] = {}
-        for pk, assignment_pk, class_pk, updated, *bounds in rows:
+        for pk, assignment_pk, class_pk, updated, *bounds, link_id in rows:
             moment = latest(updated, *self._turns(*bounds))
             by_assignment.setdefault(assignment_pk, []).append(
-                (class_pk, moment, ACTIVE if active is None or pk in active else DELETED)
+                (class_pk, moment, ACTIVE if active is None or pk in active else DELETED, link_id)
             )
         return by_assignment
 
@@ -93,7 +93,7 @@ class Team:
             staff = str(staff)
             school = str(export.institutions[institution_pk].sourced_id)
             taught = links.get(pk, ())
-            changed = latest(updated, *(moment for _, moment, _ in taught))
+            changed = latest(updated, *(moment for _, moment, _, _ in taught))
             known = self.users.get(staff)
             if known is None:
                 self.users[staff] = Person(*person, school, latest(staff_updated, changed), status)
@@ -106,14 +106,14 @@ class Team:
                 role[0] = min(role[0], begin)
                 role[1] = None if role[1] is None or end is None else max(role[1], end)
                 role[2] = latest(role[2], updated)
-            for class_pk, moment, link_status in taught:
+            for class_pk, moment, link_status, link_id in taught:
                 klass = export.classes.get(class_pk)
                 if klass is None or klass.institution != school:
                     continue
                 moment = latest(updated, moment)
                 row = self.teaches.get((staff, klass.sourced_id))
                 if row is None or (row[2] == DELETED and link_status == ACTIVE):
-                    self.teaches[(staff, klass.sourced_id)] = [school, moment, link_status]
+                    self.teaches[(staff, klass.sourced_id)] = [school, moment, link_status, link_id]
                 elif row[2] == link_status:
                     row[1] = latest(row[1], moment)
 
@@ -148,13 +148,15 @@ class Team:
         # Which teacher is primary depends on every teacher of the class: its enrollments
         # change together (a link that ended included). An ended one has its own moment.
         class_updated: dict[str, datetime.datetime | None] = {}
-        for (_, class_id), (_, updated, _) in self.teaches.items():
+        for (_, class_id), (_, updated, _, _) in self.teaches.items():
             class_updated[class_id] = latest(class_updated.get(class_id), updated)
         has_primary: set[str] = set()
-        for (staff, class_id), (school, updated, status) in self.teaches.items():
+        for (staff, class_id), (school, updated, status, link_id) in self.teaches.items():
             primary = "false"
             if status == ACTIVE and class_id not in has_primary:
                 primary = "true"
                 has_primary.add(class_id)
             moment = class_updated[class_id] if status == ACTIVE else updated
-            self.export.enrollment(staff, class_id, school, moment, status, "teacher", primary)
+            self.export.enrollment(
+                staff, class_id, school, moment, status, "teacher", primary, own=link_id
+            )

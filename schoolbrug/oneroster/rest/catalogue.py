@@ -44,6 +44,7 @@ from schoolbrug.sharing.visibility import Visibility
 from . import people
 from .collection import Resource
 from .errors import not_found
+from .ids import our_id
 from .params import Column
 from .resources import COMMON, NULL_TEXT, SEX, Context, text, timestamp
 
@@ -123,10 +124,9 @@ def course_segments(vis: Visibility, sourced_id: str | None = None) -> list:
 
 def find_course(vis: Visibility, sourced_id: str) -> tuple[CourseKey, uuid.UUID]:
     """The course with this id among the courses of the visible classes, or a 404."""
-    try:
-        wanted = uuid.UUID(sourced_id)
-    except ValueError:
-        raise not_found("course", sourced_id) from None
+    wanted = our_id(sourced_id, "course", vis.data_version)
+    if wanted is None:
+        raise not_found("course", sourced_id)
     classes = _visible_classes(vis)
     by_curriculum = (
         classes.exclude(curriculum="")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime
 import re
-import uuid
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .errors import bad_request
+from .ids import our_id
 
 DEFAULT_LIMIT = 100
 # Large consumers (Microsoft School Data Sync) ask for 5000 per page.
@@ -42,7 +42,7 @@ class Column:
     kind, which decides how a filter value is read."""
 
     alias: str
-    kind: str = "text"  # text | uuid | datetime | date | int
+    kind: str = "text"  # text | uuid | datetime | date | int | email
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +169,18 @@ def _condition_q(condition: Condition, columns: dict[str, Column]) -> Q:
     return ~q if condition.op == "!=" else q
 
 
+# What a filter's `user.sourcedId` (etc.) names: the reference type its ids are looked up as.
+REFERENCE_TYPES = {
+    "user": "user",
+    "class": "class",
+    "school": "org",
+    "org": "org",
+    "parent": "academicSession",
+    "schoolYear": "academicSession",
+    "course": "course",
+}
+
+
 def typed_value(condition: Condition, column: Column):
     value = condition.value
     if column.kind == "uuid":
@@ -176,10 +188,10 @@ def typed_value(condition: Condition, column: Column):
             raise bad_request(
                 "invalid_filter_field", f"{condition.name} can only be compared with = or !="
             )
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            return None
+        # An outward id (a source's sourcedId) is compared as the record's id of ours.
+        return our_id(value, REFERENCE_TYPES.get(condition.name.split(".")[0]))
+    if column.kind == "email":  # kept in lower case (staff) or compared so (pupils)
+        return value.lower()
     if column.kind in ("datetime", "date"):
         if condition.op == "~":
             raise bad_request("invalid_filter_field", f"{condition.name} cannot use ~")

@@ -86,6 +86,8 @@ def _shown(columns: dict) -> dict[str, str]:
         if alias in columns and columns[alias][0] != "NULL":
             shown[alias] = uuid_text(columns[alias][0])
     shown["o_modified"] = moment_text(columns["o_modified"][0])
+    if columns.get("o_email", ("",))[0].startswith("LOWER("):
+        shown["o_email"] = columns["o_email"][0][len("LOWER(") : -1]
     return shown
 
 
@@ -143,7 +145,9 @@ def pupil_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_enabled": ("CASE WHEN p.is_leaver THEN 'false' ELSE 'true' END", ()),
         "o_given": ("p.given_name", ()),
         "o_family": ("p.family_name", ()),
-        "o_email": ("p.email", ()),
+        # Compared in lower case, as staff e-mails are kept (a filter's value is lowered);
+        # shown as the source gave it (_shown).
+        "o_email": ("LOWER(p.email)", ()),
         "o_phone": ("p.phone", ()),
         "o_username": (username, ()),
         "o_role": ("'student'", ()),
@@ -315,7 +319,7 @@ USERS = Resource(
         "enabledUser": Column("o_enabled"),
         "givenName": Column("o_given"),
         "familyName": Column("o_family"),
-        "email": Column("o_email"),
+        "email": Column("o_email", "email"),
         "phone": Column("o_phone"),
         "username": Column("o_username"),
         "identifier": Column("o_username"),

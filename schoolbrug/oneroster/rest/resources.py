@@ -23,6 +23,7 @@ import functools
 from dataclasses import dataclass, field
 
 import orjson
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -34,6 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast, Concat, Lower, Substr
 
 from schoolbrug.oneroster.csv_out.values import course_export_id, grades_for
 from schoolbrug.registry.models import (
@@ -128,10 +130,28 @@ def org_segments(vis: Visibility, school_only: bool = False) -> list:
         o_modified=F("updated_at"),
         o_name=F("name"),
         o_type=text("district"),
-        o_identifier=F("number"),
+        # A board without number is known by its id (org_json): a filter on `identifier`
+        # compares what the object shows.
+        o_identifier=Case(When(number="", then=_uuid_as_text("sourced_id")), default=F("number")),
         o_parent=NULL_UUID,
     )
     return [districts.order_by("pk"), schools.order_by("pk")]
+
+
+def _uuid_as_text(name: str):
+    """A UUID column as the text an object shows (8-4-4-4-12): PostgreSQL writes it so;
+    SQLite stores 32 hex digits, dashed here."""
+    as_text = Cast(name, CharField())
+    if connection.vendor == "postgresql":
+        return as_text
+    parts = [Substr(as_text, start, length) for start, length in _UUID_PARTS]
+    dashed = [parts[0]]
+    for part in parts[1:]:
+        dashed += [Value("-"), part]
+    return Lower(Concat(*dashed, output_field=CharField()))
+
+
+_UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 
 
 def org_json(row: dict, ctx: Context) -> dict:

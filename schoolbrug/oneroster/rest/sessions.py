@@ -88,7 +88,7 @@ def visible_term(vis: Visibility, sourced_id: str) -> AcademicSession | SchoolYe
     institution has none)."""
     from .views import _sourced_id
 
-    wanted = _sourced_id(sourced_id, "academicSession")
+    wanted = _sourced_id(sourced_id, "academicSession", vis)
     term = institution_segment(vis, TERM).filter(sourced_id=wanted).first()
     if term is None:
         term = year_segment(vis).filter(sourced_id=wanted).first()

@@ -25,6 +25,7 @@ from .auth import BearerTokenAuthentication, RosterScope
 from .collection import Resource, read_one, read_page, select_fields
 from .counts import Counter
 from .errors import ApiError, not_found
+from .ids import our_id, show_outward
 from .params import INT32_MAX, MAX_OFFSET, parse_list_params
 
 LIST_PARAMETERS = [
@@ -139,11 +140,12 @@ def _json(payload: dict, headers: dict | None = None) -> HttpResponse:
     return response
 
 
-def _sourced_id(value: str, kind: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise not_found(kind, value) from None
+def _sourced_id(value: str, kind: str, vis: Visibility | None = None) -> uuid.UUID:
+    """Our id of the record an app names by its outward id (ids.py)."""
+    found = our_id(value, kind, vis.data_version if vis is not None else None)
+    if found is None:
+        raise not_found(kind, value)
+    return found
 
 
 class CollectionView(RosterView):
@@ -161,6 +163,7 @@ class CollectionView(RosterView):
         page = read_page(self.resource, self.segments(vis, **kwargs), params, Counter(vis))
         ctx = self.context()
         objects = [self.resource.to_json(row, ctx) for row in page.rows]
+        objects = show_outward(objects, vis.data_version)
         body = {self.resource.collection: select_fields(objects, self.resource, params.fields)}
         headers = {"X-Total-Count": str(page.total), "Link": _links(request, params, page.total)}
         return _json(body, headers)
@@ -174,11 +177,12 @@ class ObjectView(RosterView):
 
     def get(self, request, sourced_id: str):
         params = parse_list_params(request.query_params)
-        wanted = _sourced_id(sourced_id, self.resource.reference_type)
-        row = read_one(self.resource, self.segments(self.visibility()), wanted)
+        vis = self.visibility()
+        wanted = _sourced_id(sourced_id, self.resource.reference_type, vis)
+        row = read_one(self.resource, self.segments(vis), wanted)
         if row is None:
             raise not_found(self.resource.reference_type, sourced_id)
-        obj = self.resource.to_json(row, self.context())
+        obj = show_outward([self.resource.to_json(row, self.context())], vis.data_version)[0]
         return _json(
             {self.resource.singular: select_fields([obj], self.resource, params.fields)[0]}
         )
@@ -208,7 +212,7 @@ def _links(request, params, total: int) -> str:
 def visible_school(vis: Visibility, sourced_id: str) -> Institution:
     """The school (its pk: what the nested routes filter by). In SQL: composed by the ORM,
     this lookup cost more than the page of 100 students that follows it."""
-    wanted = _sourced_id(sourced_id, "org")
+    wanted = _sourced_id(sourced_id, "org", vis)
     granted, params = vis.grant_join("i.id")
     row = sql.fetch_one(
         f"SELECT i.id FROM registry_institution i{granted} WHERE i.sourced_id = %s",
@@ -221,7 +225,7 @@ def visible_school(vis: Visibility, sourced_id: str) -> Institution:
 
 def visible_class(vis: Visibility, sourced_id: str, school: Institution | None = None):
     classes = SchoolClass.objects.filter(
-        vis.classes_q(), sourced_id=_sourced_id(sourced_id, "class")
+        vis.classes_q(), sourced_id=_sourced_id(sourced_id, "class", vis)
     )
     if school is not None:
         classes = classes.filter(institution=school)
@@ -233,7 +237,7 @@ def visible_class(vis: Visibility, sourced_id: str, school: Institution | None =
 
 def visible_user_pk(vis: Visibility, sourced_id: str, role: str | None) -> tuple[str, int]:
     """("student", pupil pk) or ("teacher", staff pk) of a user the app may see."""
-    wanted = _sourced_id(sourced_id, "user")
+    wanted = _sourced_id(sourced_id, "user", vis)
     found = []
     if role in (None, "student"):
         found += [("student", people.pupil_users(vis))]

@@ -1,0 +1,139 @@
+"""Issue 18, point 6: a record that came from a OneRoster set is exported under the set's own
+`sourcedId` (users, classes, courses, enrollments, orgs), ours staying the key inside; two
+sets that give one id to different records do not give an app two rows with one id; and our
+export of such a registry still reads back into an empty registry as the same set.
+
+With the real Ed-Fi set (../shared/oneroster/samples), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from schoolbrug.oneroster.csv_out.export import export_oneroster
+from schoolbrug.registry.models import Pupil, SourceAlias
+from schoolbrug.registry.outward import OutwardIds, inward, outward_ids
+from tests.sync.test_oneroster_roundtrip import assert_same_files, empty_registry
+
+pytestmark = pytest.mark.django_db
+
+EDFI = Path(__file__).resolve().parents[3] / "shared/oneroster/samples/edfi-grand-bend-1.1"
+YEAR = ("--school-year", "2026-2027")
+
+
+@pytest.fixture
+def edfi() -> Path:
+    if not EDFI.is_dir():
+        pytest.skip(f"OneRoster sample set not found at {EDFI} (outside the repo)")
+    return EDFI
+
+
+def rows(folder: Path, name: str) -> list[dict[str, str]]:
+    with (folder / f"{name}.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def ids(folder: Path, name: str) -> set[str]:
+    return {row["sourcedId"] for row in rows(folder, name)}
+
+
+def sync(folder: Path) -> None:
+    call_command("sync", "oneroster", str(folder), *YEAR)
+
+
+def test_the_sets_ids_come_back_unchanged_in_our_export(edfi, tmp_path):
+    sync(edfi)
+    export_oneroster(tmp_path / "out", school_year=2026)
+    out = tmp_path / "out"
+
+    assert ids(out, "users") == ids(edfi, "users")  # 8 students and 2 teachers
+    assert ids(out, "orgs") == {"255901001"}  # the school (its district is no institution)
+    classes = {row["sourcedId"]: row for row in rows(out, "classes")}
+    assert set(classes) - {c for c in classes if classes[c]["title"] == "Schoolverlaters"} == ids(
+        edfi, "classes"
+    )
+    # Each class's course is the set's course of that class.
+    courses = {row["sourcedId"]: row["courseSourcedId"] for row in rows(edfi, "classes")}
+    assert {c: classes[c]["courseSourcedId"] for c in courses} == courses
+    assert set(courses.values()) <= ids(out, "courses")
+    # Every enrollment we write is one of the set's, under its id and between the same two.
+    theirs = {row["sourcedId"]: row for row in rows(edfi, "enrollments")}
+    ours = rows(out, "enrollments")
+    assert len(ours) == 10  # one class per pupil (8) and the two teachers' classes
+    for row in ours:
+        source = theirs[row["sourcedId"]]
+        assert (row["userSourcedId"], row["classSourcedId"], row["role"]) == (
+            source["userSourcedId"], source["classSourcedId"], source["role"]
+        )  # fmt: skip
+    # Every reference names a row of the set we wrote.
+    users, orgs = ids(out, "users"), ids(out, "orgs")
+    assert {r["userSourcedId"] for r in rows(out, "roles")} == users
+    assert {r["orgSourcedId"] for r in rows(out, "roles")} == orgs
+    assert {r["primaryOrgSourcedId"] for r in rows(out, "users")} == orgs
+    assert ids(out, "demographics") <= users
+    # Pupils log in by their id: the set's, not ours.
+    pupils = [r for r in rows(out, "users") if r["username"] == r["sourcedId"]]
+    assert len(pupils) == 8
+    # Ours stays the key inside.
+    alias = SourceAlias.objects.get(kind="pupil", external_id="604863")
+    assert Pupil.objects.get(sourced_id=alias.sourced_id).given_name == "Mary"
+    assert inward("604863", "users") == alias.sourced_id
+
+
+def test_reading_our_export_back_changes_nothing(edfi, tmp_path):
+    sync(edfi)
+    export_oneroster(tmp_path / "first", school_year=2026)
+    aliases = set(SourceAlias.objects.values_list("kind", "external_id", "sourced_id"))
+
+    sync(tmp_path / "first")
+
+    assert set(SourceAlias.objects.values_list("kind", "external_id", "sourced_id")) == aliases
+    export_oneroster(tmp_path / "second", school_year=2026)
+    assert_same_files(tmp_path / "first", tmp_path / "second")
+
+
+def test_our_export_read_into_an_empty_registry_gives_the_same_set(edfi, tmp_path):
+    sync(edfi)
+    export_oneroster(tmp_path / "first", school_year=2026)
+    empty_registry()
+
+    sync(tmp_path / "first")
+    export_oneroster(tmp_path / "second", school_year=2026)
+
+    assert_same_files(tmp_path / "first", tmp_path / "second")
+
+
+def other_school(tmp_path: Path) -> Path:
+    """The Ed-Fi set as a second school's: its own org id (and so class ids), but the same
+    user, course and enrollment ids for other people: two SISes that both count from 1."""
+    folder = tmp_path / "other"
+    shutil.copytree(EDFI, folder)
+    for path in folder.glob("*.csv"):
+        text = path.read_text(encoding="utf-8-sig").replace("255901001", "255901002")
+        path.write_text(text.replace("Mary", "Maria"), encoding="utf-8")
+    return folder
+
+
+def test_two_sets_that_give_one_id_to_different_pupils_never_give_two_rows_one_id(edfi, tmp_path):
+    sync(edfi)
+    sync(other_school(tmp_path))
+    export_oneroster(tmp_path / "out", school_year=2026)
+
+    for name in ("users", "enrollments", "courses", "classes", "orgs"):
+        written = [row["sourcedId"] for row in rows(tmp_path / "out", name)]
+        assert len(written) == len(set(written)), name
+    users = {row["sourcedId"]: row["givenName"] for row in rows(tmp_path / "out", "users")}
+    assert users["604863"] == "Mary"  # the first set keeps its id
+    maria = Pupil.objects.get(given_name="Maria")
+    assert users[str(maria.sourced_id)] == "Maria"  # the later one has ours
+    # The same rule for the API's batch lookup and for the export's.
+    assert outward_ids([maria.sourced_id]) == {}
+    assert OutwardIds.load()[maria.sourced_id] == str(maria.sourced_id)
+    assert inward("604863", "users") == Pupil.objects.get(given_name="Mary").sourced_id
+    # Deterministic: the same again.
+    export_oneroster(tmp_path / "again", school_year=2026)
+    assert_same_files(tmp_path / "out", tmp_path / "again")
