@@ -3,7 +3,6 @@
 import os
 import sys
 
-
 # Commands that need no tables of their own (or make them): no migration before them.
 NO_DATABASE = {
     "",
