@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.staff.upload import run_upload
-from schoolbrug.sync.report import EXIT_BAD_INPUT
+from schoolbrug.sync.report import EXIT_BAD_INPUT, EXIT_BUSY
 
 COUNT_LABELS = {
     "staff_created": "nieuwe personeelsleden",
@@ -70,6 +70,9 @@ class Command(AuditedCommand):
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         else:
             self.stdout.write(summary(report))
+        if report.get("busy"):
+            self.stderr.write(report["message"])
+            sys.exit(EXIT_BUSY)
         if report.get("errors"):
             for error in report["errors"]:
                 self.stderr.write(f"Fout: {_where(error)}: {error['message']}")
@@ -80,6 +83,8 @@ class Command(AuditedCommand):
 
 def summary(report: dict) -> str:
     """A few Dutch lines: what the upload did (or would do), and with a dry run each change."""
+    if report.get("busy"):
+        return f"{report['file']}: niet opgeladen, er is niets gewijzigd (run {report['run_id']})."
     if report.get("errors"):
         total = len(report["errors"]) + report["more_errors"]
         return (
