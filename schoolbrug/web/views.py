@@ -23,6 +23,7 @@ from schoolbrug.roles.permissions import (
     institutions_for,
     may_manage_subclasses,
     may_see_care_record,
+    may_upload_staff,
     only_their_audit,
     only_their_classes,
     only_their_numbers,
@@ -80,6 +81,7 @@ def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
             "classes": class_tree.as_tree(classes),
             "runs": queries.runs(institution.number)[:10] if whole else [],
             "sees_whole_school": whole,
+            "may_upload_staff": may_upload_staff(request.user, institution),
         },
     )
 
