@@ -32,6 +32,7 @@ pages = [
     path("synchronisaties/<int:pk>/rapport.json", views.run_report, name="run_report"),
     path("audit/", views.audit_list, name="audit"),
     path("audit/audit.csv", views.audit_csv, name="audit_csv"),
+    path("audit/logboek.xlsx", views.audit_xlsx, name="audit_xlsx"),
     # Consent, app access and account lists (seed 001).
     *urls_sharing.urlpatterns,
     # The SIS link of an institution and the upload endpoint.
