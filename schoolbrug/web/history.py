@@ -85,6 +85,16 @@ def filter_entries(
             | Q(actor__in=actors)
             | Q(entity_sourced_id__in=pupils.values("sourced_id"))
             | Q(entity_sourced_id__in=staff.values("sourced_id"))
+            | Q(
+                entity_sourced_id__in=Assignment.objects.filter(staff__in=staff).values(
+                    "sourced_id"
+                )
+            )
+            | Q(
+                entity_sourced_id__in=Teaching.objects.filter(assignment__staff__in=staff).values(
+                    "sourced_id"
+                )
+            )
         )
     return entries
 
