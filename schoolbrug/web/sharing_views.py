@@ -158,6 +158,7 @@ def sharing_deactivate(request: HttpRequest, number: str) -> HttpResponse:
         {
             "institution": institution,
             "active": active,
+            "names": sharing_queries.staff_names([active.activated_by]),
             "consequences": consent.consequences(institution),
         },
     )
@@ -181,6 +182,7 @@ def protocol_text(request: HttpRequest, version: str) -> HttpResponse:
             "protocol": protocol,
             "institution": institution,
             "accepted": accepted,
+            "names": sharing_queries.staff_names(p.activated_by for p in accepted),
             "is_current": protocol == ProtocolVersion.current(),
         },
     )

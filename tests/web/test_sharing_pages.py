@@ -79,7 +79,7 @@ def test_data_manager_activates_sharing_after_reading_the_protocol(client, schoo
     accepted = client.get(protocol_url).content.decode()
     for line in protocol.text.splitlines():
         assert escape(line.strip()) in accepted, line
-    assert "aanvaard door directie@regenboog.be" in accepted
+    assert "aanvaard door Directie Test (directie@regenboog.be)" in accepted
 
 
 def test_a_protocol_published_in_between_is_not_accepted_unread(client, school, director):

@@ -72,3 +72,10 @@ def get_item(mapping: dict | None, key):
     if not mapping or key is None:
         return ""
     return mapping.get(str(key).strip().lower(), "")
+
+
+@register.filter
+def named(email: str | None, names: dict | None) -> str:
+    """'Name (address)' when the staff list knows the address, else the address."""
+    name = get_item(names, email)
+    return f"{name} ({email})" if name else (email or "")
