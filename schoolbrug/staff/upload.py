@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import DatabaseError
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -331,7 +332,11 @@ def run_upload(
         log.warning("staff upload: an institution was being synced elsewhere; refused")
         run.pk = None
         run.status, run.finished_at = SyncRun.Status.BUSY, timezone.now()
-        run.save()
+        try:
+            run.save()
+        except DatabaseError as error:  # SQLite: the other writer still holds the file
+            run.pk = None
+            log.warning("staff upload: the busy run could not be stored (%s)", type(error).__name__)
         return report | {"run_id": run.pk, "busy": True, "message": BUSY_MESSAGE}
     log.info("staff upload: %s %s", run.status, plan.counts)
     actions = [c.as_dict() for c in plan.changes]
