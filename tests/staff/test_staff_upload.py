@@ -317,7 +317,11 @@ def test_the_text_summary_is_dutch_and_a_dry_run_lists_each_change(tmp_path):
     text = out.getvalue()
     assert "proefdraai (niets gewijzigd)" in text
     assert "nieuwe opdrachten: 1" in text and "beëindigde opdrachten: 0" in text
-    assert "nieuwe opdracht dirk.baas@delinde.be director @ 012345" in text
+    assert (
+        "nieuwe opdracht dirk.baas@delinde.be directeur @ 012345 (vanaf 01/09/2023): "
+        "startdatum 01/09/2023, einddatum 31/08/2024" in text
+    )
+    assert "director" not in text and "start_date" not in text
     out = io.StringIO()
     call_command("staff", "import", str(path), stdout=out)
     assert "toegepast" in out.getvalue() and "nieuwe personeelsleden: 1" in out.getvalue()
