@@ -240,6 +240,7 @@ SCHOOLBRUG_LEAVER_BLACKOUT = os.environ.get("SCHOOLBRUG_LEAVER_BLACKOUT", "1/7-3
 
 # Every 500 (web UI and API) is logged by django.request with its traceback; tracebacks are
 # printed without the exceptions' messages, which may quote personal data (logs.py).
+_LOG_HANDLER = "file" if os.environ.get("SCHOOLBRUG_LOG_TO") == "file" else "console"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -249,14 +250,25 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # The console script's log (schoolbrug.cli): stderr is for the Dutch messages a
+        # person reads; the English lines go here unless -v 2 or SCHOOLBRUG_LOG_TO=console.
+        "file": {
+            "class": "logging.FileHandler",
+            "filename": str(VAR_DIR / "schoolbrug.log"),
+            "formatter": "plain",
+            "encoding": "utf-8",
+            "delay": True,
+        },
+    },
     "loggers": {
         "schoolbrug": {
-            "handlers": ["console"],
+            "handlers": [_LOG_HANDLER],
             "level": os.environ.get("SCHOOLBRUG_LOG_LEVEL", "WARNING"),
         },
         # ERROR: the 500s; a 404 or 400 is the client's, not worth a line each.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.request": {"handlers": [_LOG_HANDLER], "level": "ERROR", "propagate": False},
     },
 }
 

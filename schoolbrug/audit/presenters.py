@@ -180,16 +180,12 @@ def _masked_value(name: str, value: Any) -> Any:
     return value
 
 
-def _display(value: Any) -> str:
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    if isinstance(value, bool):
-        return str(_("ja") if value else _("nee"))
-    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
-        return ", ".join(str(v) for v in value)  # classes, groups, years
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+def _display(value: Any, name: str = "") -> str:
+    """As the log page writes it (`sentences.value_text`): dd/mm/jjjj, ja/nee, an address on
+    one line, a dict as 'label: value' pairs, never JSON."""
+    from .sentences import value_text  # it builds on this module's labels
+
+    return value_text(name, value)
 
 
 # What a reader who may not see the care record sees of its changes (web/permissions.py).
@@ -208,8 +204,8 @@ def change_rows(changes: dict[str, Any], hide_care: bool = False) -> list[tuple[
         rows.append(
             (
                 str(FIELD_LABELS.get(name, name)),
-                _display(_masked_value(name, old)),
-                _display(_masked_value(name, new)),
+                _display(_masked_value(name, old), name),
+                _display(_masked_value(name, new), name),
             )
         )
     return rows

@@ -317,3 +317,23 @@ SUBCLASS_MANAGER_REFUSAL = (
 def administers_people(user) -> bool:
     """A site admin, or a board admin: may invite people and see the portal as one of them."""
     return is_site_admin(user) or is_board_admin(user)
+
+
+# Who may upload a school's staff list in the portal (seed 001: the school's administration
+# keeps it; the board's central administrator for its schools).
+STAFF_UPLOAD_ROLES = (
+    Assignment.Role.DIRECTOR,
+    Assignment.Role.ICT_COORDINATOR,
+    Assignment.Role.SECRETARY,
+)
+
+
+def may_upload_staff(user, institution: Institution) -> bool:
+    """A site admin, a board admin of the institution's board, or a director, ICT
+    coordinator or secretary with a current assignment there (never a teacher or the care
+    team: the list gives people their rights, data manager included)."""
+    if sees_everything(user):
+        return True
+    if board_institutions(user).filter(pk=institution.pk).exists():
+        return True
+    return _assignments_today(user, STAFF_UPLOAD_ROLES).filter(institution=institution).exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,6 +29,10 @@ class RefusedError(Exception):
         super().__init__(reason_en)
         self.reason_nl = reason_nl
         self.reason_en = reason_en
+
+
+class AlreadyActive(RefusedError):
+    """Sharing is on already (a second click, or two at once): nothing changed."""
 
 
 def current_assignments(
@@ -90,21 +94,34 @@ def activate(
     protocol = protocol or ProtocolVersion.current()
     if protocol is None:
         raise RefusedError("Er is nog geen protocol gepubliceerd.", "no protocol published")
-    with transaction.atomic(), acting(email.strip().lower(), REASON):
-        current = active_sharing(institution)
-        if current is not None:
-            raise RefusedError(
-                f"{institution.number} deelt al klasinformatie (protocol "
-                f"{current.protocol.version}, sinds {current.activated_at:%d/%m/%Y}).",
-                f"{institution.number} already shares class information",
+    try:
+        with transaction.atomic(), acting(email.strip().lower(), REASON):
+            current = active_sharing(institution)
+            if current is not None:
+                raise _already_active(institution, current)
+            sharing = Sharing.objects.create(
+                institution=institution,
+                protocol=protocol,
+                activated_at=timezone.now(),
+                activated_by=email.strip().lower(),
             )
-        sharing = Sharing.objects.create(
-            institution=institution,
-            protocol=protocol,
-            activated_at=timezone.now(),
-            activated_by=email.strip().lower(),
-        )
+    except IntegrityError:
+        # Two requests at once both found sharing off; the one-active-period constraint let
+        # one through. The other answers with what is now the case, as a second click does.
+        raise _already_active(institution, active_sharing(institution)) from None
     return sharing
+
+
+def _already_active(institution: Institution, current: Sharing | None) -> AlreadyActive:
+    since = (
+        f" (protocol {current.protocol.version}, sinds {current.activated_at:%d/%m/%Y})"
+        if current is not None
+        else ""
+    )
+    return AlreadyActive(
+        f"{institution.number} deelt al klasinformatie{since}.",
+        f"{institution.number} already shares class information",
+    )
 
 
 def deactivate(institution: Institution, email: str) -> Sharing:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DatabaseError
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils import timezone
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.registry.models import Assignment, Institution, Staff, Teaching
 from schoolbrug.sources.errors import BadInput
+from schoolbrug.sync.locking import InstitutionBusy, institutions_locked
 from schoolbrug.sync.models import SyncRun
 
 from .upload_links import load_links, plan_links
@@ -36,6 +37,10 @@ log = logging.getLogger("schoolbrug.sync")
 
 SOURCE = ORIGIN = "staff_upload"  # SyncRun.source, Assignment.origin
 ASSIGNMENT_FIELDS = ("institution_number", "role", "start_date", "end_date", "origin")
+BUSY_MESSAGE = (
+    "Er liep net een synchronisatie of een andere personeelsupload van deze school. Er is "
+    "niets gewijzigd; probeer het over enkele minuten opnieuw."
+)
 
 
 # --- plan -------------------------------------------------------------------------------
@@ -164,8 +169,9 @@ def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def load_state(rows: list[StaffRow]) -> tuple[list, list]:
-    """The staff the file names, and the assignments it may match or end: bulk reads."""
+def load_state(rows: list[StaffRow], institution: str | None = None) -> tuple[list, list]:
+    """The staff the file names, and the assignments it may match or end: bulk reads. For
+    one `institution`'s list only that institution's assignments (it ends no other's)."""
     emails = sorted({r.email for r in rows})
     staff = []
     for start in range(0, len(emails), 500):  # within any database's parameter limit
@@ -180,8 +186,22 @@ def load_state(rows: list[StaffRow]) -> tuple[list, list]:
         .annotate(email_lower=Lower("staff__email"), institution_number=F("institution__number"))
         .values_list("pk", "sourced_id", "email_lower", *ASSIGNMENT_FIELDS, named=True)
     )
+    if institution:
+        candidates = candidates.filter(institution__number=institution)
     wanted = set(emails)
     return staff, [a for a in candidates if a.origin == ORIGIN or a.email_lower in wanted]
+
+
+def locked_numbers(rows: list[StaffRow], institution: str | None) -> list[str]:
+    """The institutions an upload may change: the one of its page, else those the file names
+    and those whose uploaded assignments it may end."""
+    if institution:
+        return [institution]
+    numbers = {r.institution_number for r in rows}
+    numbers |= set(
+        Assignment.objects.filter(origin=ORIGIN).values_list("institution__number", flat=True)
+    )
+    return sorted(numbers)
 
 
 # --- apply and run ----------------------------------------------------------------------
@@ -260,26 +280,34 @@ def run_upload(
     dry_run: bool = False,
     actor: str = "cli",
     today: datetime.date | None = None,
+    institution: str | None = None,
+    file_name: str | None = None,
 ) -> dict:
-    """Check, plan and (unless a dry run) apply one upload in one transaction; returns the
-    report. Every run is recorded as a SyncRun, as the sync records its runs: applied, dry run,
-    or bad input (the report then holds `errors`, and nothing else is written)."""
+    """Check, plan and (unless a dry run) apply one upload in one transaction that holds the
+    institutions' sync lock (`sync.locking`: an upload and a sync, or two uploads, of one
+    school never plan on the same state); returns the report. Every run is recorded as a
+    SyncRun, as the sync records its runs: applied, dry run, bad input (the report then
+    holds `errors`, and nothing else is written) or busy. `institution`: one school's list
+    (the portal's page): rows of another school are refused, and it ends only that school's
+    uploaded assignments. `file_name`: the name the person gave the file (a stored copy's)."""
     path, today = Path(path), today or timezone.localdate()
-    options = {"dry_run": dry_run, "file": path.name, "import_date": today.isoformat()}
+    name = file_name or path.name
+    options = {"dry_run": dry_run, "file": name, "import_date": today.isoformat()}
     run = SyncRun(started_at=timezone.now(), started_by=actor, source=SOURCE, options=options)
+    run.institution_number = institution or ""
     report = {
         "run_id": None,
         "source": SOURCE,
-        "file": path.name,
+        "file": name,
         "dry_run": dry_run,
         "applied": False,
         "counts": {},
         "actions": [],
     }
     try:
-        data, raw = read_file(path)
+        data, raw, headers = read_file(path, institution=institution)
         institutions = dict(Institution.objects.values_list("number", "pk"))
-        rows = parse_rows(path.name, raw, set(institutions))
+        rows = parse_rows(name, raw, set(institutions), headers=headers, only=institution)
     except (BadInput, UploadRejected) as exc:
         rejected = exc if isinstance(exc, UploadRejected) else UploadRejected([exc])
         for error in rejected.errors:
@@ -288,16 +316,28 @@ def run_upload(
         run.findings = [e.as_dict() for e in rejected.errors]
         run.save()
         return report | {"run_id": run.pk, "errors": run.findings, "more_errors": rejected.more}
-    plan = plan_upload(rows, *load_state(rows), today)
-    plan.changes.extend(plan_links(plan.changes, load_links(plan.changes)))
-    run.status = SyncRun.Status.DRY_RUN if dry_run else SyncRun.Status.APPLIED
-    run.source_hash, run.counts = hashlib.sha256(data).hexdigest(), plan.counts
-    with transaction.atomic():
-        run.save()
-        if not dry_run:
-            apply_plan(plan, run=run, institutions=institutions, actor=actor)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["finished_at"])
+    run.source_hash = hashlib.sha256(data).hexdigest()
+    try:
+        with institutions_locked(locked_numbers(rows, institution), wait=True):
+            plan = plan_upload(rows, *load_state(rows, institution), today)
+            plan.changes.extend(plan_links(plan.changes, load_links(plan.changes)))
+            run.status = SyncRun.Status.DRY_RUN if dry_run else SyncRun.Status.APPLIED
+            run.counts = plan.counts
+            run.save()
+            if not dry_run:
+                apply_plan(plan, run=run, institutions=institutions, actor=actor)
+            run.finished_at = timezone.now()
+            run.save(update_fields=["finished_at"])
+    except InstitutionBusy:
+        log.warning("staff upload: an institution was being synced elsewhere; refused")
+        run.pk = None
+        run.status, run.finished_at = SyncRun.Status.BUSY, timezone.now()
+        try:
+            run.save()
+        except DatabaseError as error:  # SQLite: the other writer still holds the file
+            run.pk = None
+            log.warning("staff upload: the busy run could not be stored (%s)", type(error).__name__)
+        return report | {"run_id": run.pk, "busy": True, "message": BUSY_MESSAGE}
     log.info("staff upload: %s %s", run.status, plan.counts)
     actions = [c.as_dict() for c in plan.changes]
     return report | {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,59 @@ from django.core.validators import validate_email
 
 from schoolbrug.registry.models import Assignment
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.tabular import header_key, parse_table
+from schoolbrug.sources.tabular import parse_table
 
 NAME_FIELDS = ("given_name", "family_name")
 COLUMNS = ("email", *NAME_FIELDS, "institution_number", "role", "start_date", "end_date")
 ROLES = tuple(Assignment.Role.values)
+# A school's own export speaks Dutch: its headers, role names and dd/mm/jjjj dates are taken
+# as they are, beside the English of the CLI's documented format. Compared without case,
+# accents, spaces or punctuation (`_plain`).
+COLUMN_NAMES_NL = {
+    "email": "e-mailadres",
+    "given_name": "voornaam",
+    "family_name": "familienaam",
+    "institution_number": "instellingsnummer",
+    "role": "rol",
+    "start_date": "startdatum",
+    "end_date": "einddatum",
+}
+HEADER_ALIASES = {
+    "email": ("email", "emailadres", "mail", "mailadres"),
+    "given_name": ("givenname", "voornaam", "roepnaam"),
+    "family_name": ("familyname", "familienaam", "achternaam", "naam"),
+    "institution_number": (
+        "institutionnumber",
+        "instellingsnummer",
+        "instellingsnr",
+        "instelling",
+        "schoolnummer",
+    ),
+    "role": ("role", "rol", "functie", "ambt"),
+    "start_date": ("startdate", "startdatum", "begindatum", "vanaf", "van"),
+    "end_date": ("enddate", "einddatum", "tot", "totenmet"),
+}
+ROLE_ALIASES = {
+    Assignment.Role.DIRECTOR: ("director", "directeur", "directrice", "directie"),
+    Assignment.Role.TEACHER: (
+        "teacher",
+        "leerkracht",
+        "leraar",
+        "lerares",
+        "onderwijzer",
+        "kleuteronderwijzer",
+    ),
+    Assignment.Role.ICT_COORDINATOR: ("ictcoordinator", "ictcoordinatrice", "ict"),
+    Assignment.Role.CARE_TEAM: ("careteam", "zorgteam", "zorgcoordinator", "zorgleerkracht"),
+    Assignment.Role.SECRETARY: (
+        "secretary",
+        "secretariaat",
+        "secretaris",
+        "secretaresse",
+        "administratiefmedewerker",
+    ),
+}
+ROLE_NAMES_NL = ", ".join(str(label) for label in Assignment.Role.labels)
 MAX_ERRORS = 50  # bad rows listed; the rest is counted
 LABELS = {
     "email": "Het e-mailadres",
@@ -36,13 +85,17 @@ LABELS = {
 MESSAGES = {
     "missing": ("{label} ontbreekt.", "value missing"),
     "email": ("Ongeldig e-mailadres '{value}'.", "invalid e-mail address"),
-    "role": ("Onbekende rol '{value}': kies " + ", ".join(ROLES) + ".", "unknown role"),
+    "role": ("Onbekende rol '{value}': kies " + ROLE_NAMES_NL + ".", "unknown role"),
     "institution": (
         "Onbekend instellingsnummer '{value}': niet in het register (let op voorloopnullen, "
         "bv. 012345).",
         "unknown institution number",
     ),
-    "date": ("Ongeldige datum '{value}': schrijf JJJJ-MM-DD, bv. 2025-09-01.", "invalid date"),
+    "date": ("Ongeldige datum '{value}': schrijf DD/MM/JJJJ, bv. 01/09/2025.", "invalid date"),
+    "other_school": (
+        "Deze regel hoort bij instelling '{value}': laad hier alleen het personeel van {first} op.",
+        "row of another institution",
+    ),
     "order": ("De einddatum {value} ligt voor de startdatum.", "end date before start date"),
     "name": (
         "Andere naam voor dit e-mailadres dan op regel {first}.",
@@ -54,6 +107,7 @@ MESSAGES = {
     ),
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DUTCH_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
 class UploadRejected(Exception):
@@ -89,8 +143,12 @@ class StaffRow:
         return Key(self.email, self.institution_number, self.role, self.start_date)
 
 
-def read_file(path: Path) -> tuple[bytes, list[tuple[int, dict[str, str]]]]:
-    """`(bytes, [(line, {column: text})])`; BadInput or UploadRejected if it cannot be read."""
+def read_file(
+    path: Path, *, institution: str | None = None
+) -> tuple[bytes, list[tuple[int, dict[str, str]]], dict[str, str]]:
+    """`(bytes, [(line, {column: text})], {column: header as in the file})`, columns by their
+    English name whatever the file calls them; BadInput or UploadRejected if it cannot be
+    read. For one `institution`'s list (the page) the institution column may be left out."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -98,26 +156,69 @@ def read_file(path: Path) -> tuple[bytes, list[tuple[int, dict[str, str]]]]:
             "Het bestand kan niet gelezen worden.", f"cannot read: {exc.strerror}", file=path.name
         ) from exc
     if path.suffix.lower() == ".xlsx" or data.startswith(b"PK\x03\x04"):
-        header_line, header, rows = _xlsx_rows(data, path.name)
+        header_line, header, raw_rows = _xlsx_rows(data, path.name)
     else:  # CSV in any encoding and separator we tolerate
         table = parse_table(data, file=path.name)
-        header_line, header = table.header_line, [header_key(h).lower() for h in table.header]
-        rows = [(line, dict(zip(header, cells, strict=False))) for line, cells in table.rows()]
+        header_line, header = table.header_line, [h.strip() for h in table.header]
+        raw_rows = list(table.rows())
+    columns = _columns(header)
+    headers = {column: header[i].strip() for column, i in columns.items()}
+    rows = [
+        (line, {column: (cells[i] if i < len(cells) else "") for column, i in columns.items()})
+        for line, cells in raw_rows
+    ]
     where = {"file": path.name, "line": header_line}
+    optional = {"institution_number"} if institution else set()
     missing = [
-        BadInput(f"De kolom {c} ontbreekt in de kopregel.", "column missing", **where, field=c)
+        BadInput(
+            f"De kolom {COLUMN_NAMES_NL[c]} ontbreekt in de kopregel.",
+            "column missing",
+            **where,
+            field=COLUMN_NAMES_NL[c],
+        )
         for c in COLUMNS
-        if c not in header
+        if c not in columns and c not in optional
     ]
     if missing or not rows:
         raise UploadRejected(
             missing or [BadInput("Er staan geen opdrachten in.", "no rows", **where)]
         )
-    return data, rows
+    return data, rows, headers
 
 
-def _xlsx_rows(data: bytes, file: str) -> tuple[int, list[str], list[tuple[int, dict]]]:
-    """The first sheet: `(header line, header, [(line, {column: text})])`."""
+def _columns(header: list[str]) -> dict[str, int]:
+    """Which position of the header holds which column (English or Dutch names)."""
+    # The documented English name (any case) first: an "E-mail" beside an "email" column is
+    # another column, not the address.
+    columns = {
+        name.strip().lower(): position
+        for position, name in reversed(list(enumerate(header)))
+        if name.strip().lower() in COLUMNS
+    }
+    for position, name in enumerate(header):
+        if position in columns.values():
+            continue
+        key = _plain(name)
+        for column, aliases in HEADER_ALIASES.items():
+            if key in aliases and column not in columns:
+                columns[column] = position
+                break
+    return columns
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents, spaces or punctuation: 'ICT-coördinator' → 'ictcoordinator'."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+
+
+def _role(text: str) -> str:
+    key = _plain(text)
+    return next((role for role, names in ROLE_ALIASES.items() if key in names), "")
+
+
+def _xlsx_rows(data: bytes, file: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """The first sheet: `(header line, header, [(line, [cell text])])`."""
     from openpyxl import load_workbook
 
     try:
@@ -130,11 +231,16 @@ def _xlsx_rows(data: bytes, file: str) -> tuple[int, list[str], list[tuple[int, 
             file=file,
         ) from exc
     start = next((i for i, row in enumerate(values) if any(_cell("", v) for v in row)), 0)
-    header = [_cell("", v).strip().lower() for v in (values[start] if values else [])]
+    header = [_cell("", v).strip() for v in (values[start] if values else [])]
+    columns = _columns(header)
+    number_at = columns.get("institution_number")
     rows = []
     for line, row in enumerate(values[start + 1 :], start=start + 2):
-        cells = {name: _cell(name, value) for name, value in zip(header, row, strict=False)}
-        if any(cells.values()):
+        cells = [
+            _cell("institution_number" if i == number_at else "", value)
+            for i, value in enumerate(row)
+        ]
+        if any(cells):
             rows.append((line, cells))
     return start + 1, header, rows
 
@@ -152,19 +258,32 @@ def _cell(column: str, value) -> str:
     return str(value)
 
 
-def parse_rows(file: str, rows: list[tuple[int, dict]], institutions: set[str]) -> list[StaffRow]:
-    """Check every row; UploadRejected lists the bad ones (up to MAX_ERRORS)."""
+def parse_rows(
+    file: str,
+    rows: list[tuple[int, dict]],
+    institutions: set[str],
+    *,
+    headers: dict[str, str] | None = None,
+    only: str | None = None,
+) -> list[StaffRow]:
+    """Check every row; UploadRejected lists the bad ones (up to MAX_ERRORS), each naming
+    the column as the file's header does (`headers`). With `only` (one school's list, from
+    its page) every row belongs to that institution: an empty number is that one, another
+    number refuses the row."""
     errors: list[BadInput] = []
     parsed: list[StaffRow] = []
     first_names: dict[str, tuple[int, tuple[str, str]]] = {}
     first_lines: dict[Key, int] = {}
     for line, cells in rows:
         v = {c: (cells.get(c) or "").strip() for c in COLUMNS}
-        email, role, number = v["email"].lower(), v["role"].lower(), v["institution_number"]
-        start, end = _iso_date(v["start_date"]), _iso_date(v["end_date"])
+        if only and not v["institution_number"]:
+            v["institution_number"] = only
+        email, role, number = v["email"].lower(), _role(v["role"]), v["institution_number"]
+        start, end = _date(v["start_date"]), _date(v["end_date"])
         checks = [(c, "missing", not v[c]) for c in LABELS] + [
             ("email", "email", email and not _valid_email(email)),
-            ("role", "role", role and role not in ROLES),
+            ("role", "role", v["role"] and not role),
+            ("institution_number", "other_school", only and number and number != only),
             ("institution_number", "institution", number and number not in institutions),
             ("start_date", "date", v["start_date"] and not start),
             ("end_date", "date", v["end_date"] and not end),
@@ -180,17 +299,24 @@ def parse_rows(file: str, rows: list[tuple[int, dict]], institutions: set[str]) 
         if first != line and email and start:
             problems.append(("start_date", "duplicate", first))
         problems.sort(key=lambda problem: COLUMNS.index(problem[0]))  # in column order
-        errors += [_error(file, line, c, code, v[c], ref) for c, code, ref in problems]
+        if any(code == "other_school" for _c, code, _r in problems):
+            problems = [(c, code, only) for c, code, _r in problems if code == "other_school"]
+        named = headers or {}
+        errors += [
+            _error(file, line, c, code, v[c], ref, named.get(c, c)) for c, code, ref in problems
+        ]
         parsed.append(row)
     if errors:
         raise UploadRejected(errors[:MAX_ERRORS], max(0, len(errors) - MAX_ERRORS))
     return parsed
 
 
-def _error(file: str, line: int, column: str, code: str, value: str, first) -> BadInput:
+def _error(
+    file: str, line: int, column: str, code: str, value: str, first, header: str
+) -> BadInput:
     fill = {"value": value, "label": LABELS.get(column, column), "first": first}
     nl, en = (text.format(**fill) for text in MESSAGES[code])
-    return BadInput(nl, en, file=file, line=line, field=column)
+    return BadInput(nl, en, file=file, line=line, field=header or column)
 
 
 def _valid_email(email: str) -> bool:
@@ -201,8 +327,15 @@ def _valid_email(email: str) -> bool:
     return True
 
 
-def _iso_date(text: str) -> datetime.date | None:
+def _date(text: str) -> datetime.date | None:
+    """2025-09-01 or 01/09/2025 (also 1-9-2025, 01.09.2025): day before month, as a Flemish
+    or Dutch export writes it."""
     try:
-        return datetime.date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+        if _ISO_DATE.fullmatch(text):
+            return datetime.date.fromisoformat(text)
+        if found := _DUTCH_DATE.fullmatch(text):
+            day, month, year = (int(part) for part in found.groups())
+            return datetime.date(year, month, day)
     except ValueError:  # 2025-02-30
         return None
+    return None

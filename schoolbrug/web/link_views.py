@@ -7,7 +7,13 @@ Endpoint (no login, `Authorization: Bearer <link token>`, JSON answers in Dutch 
 
 * POST /koppeling/upload/ — the export as multipart/form-data; 202 with the upload's id
   (`run`), its status URL and its report URL. The sync runs in the background (Celery) or,
-  without a broker, before the answer.
+  without a broker, before the answer. While the link's sync is off the export is kept,
+  not synced (`error: link_inactive`): the page's preview is a dry run of it. A refused
+  file or export answers a Dutch `message` beside the English `message_en` and code.
+
+Page: the main view speaks to the school (state, preview, settings, runs); the upload
+address, drop folder and a curl example are folded under "Voor uw softwareleverancier". A
+new token is asked for twice: the current one stops working at once.
 * GET /koppeling/upload/<id>/ — the upload's status; once done the SyncRun id and its report.
 * GET /koppeling/upload/<id>/rapport.json — the run's report (202 with the status until done).
 """
@@ -19,6 +25,7 @@ import logging
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -32,8 +39,9 @@ from schoolbrug.links.models import LinkUpload, SourceLink
 from schoolbrug.links.tasks import start_upload
 from schoolbrug.roles.permissions import actor as audit_actor
 from schoolbrug.roles.permissions import institution_or_404, may_manage_apps, sees_whole_school
+from schoolbrug.sources.findings import mask_national_numbers_in
 
-from . import presenters, queries
+from . import link_preview, presenters, queries
 from .link_forms import SourceLinkForm
 from .views import login
 
@@ -43,6 +51,11 @@ LINK_MANAGER_REFUSAL = (
     "koppeling met het administratiepakket wijzigen of een nieuw token maken."
 )
 
+INACTIVE_MESSAGE = (
+    "Ontvangen en bewaard, maar niet gesynchroniseerd: de synchronisatie van deze koppeling "
+    "staat uit. Op de pagina 'Koppeling met het administratiepakket' ziet de school met een "
+    "proefdraai wat deze export zou wijzigen, en zet ze de synchronisatie aan."
+)
 UPLOADS_SHOWN = 10
 RUNS_SHOWN = 10
 UPLOADED_BY = "upload"
@@ -64,9 +77,20 @@ def link_page(request: HttpRequest, number: str) -> HttpResponse:
     actor = audit_actor(request.user)
     token = None
     replaced = False
-    if request.method == "POST" and request.POST.get("actie") == "token" and link is not None:
+    confirm_token = False
+    shown_preview = None
+    action = request.POST.get("actie") if request.method == "POST" else None
+    if action == "token" and link is not None and request.POST.get("bevestigd") != "ja":
+        # The current token stops working at once: the package's uploads fail until someone
+        # fills in the new one. Asked first.
+        confirm_token = True
+        form = SourceLinkForm(instance=link, institution=institution)
+    elif action == "token" and link is not None:
         token = editing.regenerate_token(link, actor)
         replaced = True
+        form = SourceLinkForm(instance=link, institution=institution)
+    elif action == "proefdraai" and link is not None:
+        shown_preview = link_preview.preview(link, actor)
         form = SourceLinkForm(instance=link, institution=institution)
     elif request.method == "POST":
         before = copy.copy(link)
@@ -97,6 +121,9 @@ def link_page(request: HttpRequest, number: str) -> HttpResponse:
             "form": form,
             "token": token,
             "replaced": replaced,
+            "confirm_token": confirm_token,
+            "preview": shown_preview,
+            "latest_export": link_preview.latest_export(link) if link and whole_school else None,
             "upload_url": request.build_absolute_uri(reverse("web:link_upload")),
             "drop_dir": storage.drop_dir(institution.number),
             # Runs and exports name every pupil of the school: as on every page, not for a
@@ -166,7 +193,15 @@ def _upload_json(request: HttpRequest, upload: LinkUpload, *, with_report: bool)
             reverse("web:link_upload_report", args=[upload.pk])
         ),
     }
-    if upload.error:
+    if run is not None and run.status == run.Status.BAD_INPUT and run.findings:
+        # The file was refused: why, in Dutch for the school, beside the English code.
+        data |= {
+            "error": "bad_input",
+            "message": "De export werd geweigerd, er is niets gewijzigd: "
+            + _finding_text(run.findings[0]),
+            "message_en": "the export was refused (bad input); nothing was changed",
+        }
+    elif upload.error:
         data["message"] = upload.error
     elif upload.status == LinkUpload.Status.RECEIVED:
         data["message"] = (
@@ -180,6 +215,17 @@ def _upload_json(request: HttpRequest, upload: LinkUpload, *, with_report: bool)
     return data
 
 
+def _finding_text(finding: dict) -> str:
+    where = [finding.get("file") or ""]
+    if finding.get("line"):
+        where.append(f"regel {finding['line']}")
+    if finding.get("field"):
+        where.append(f"kolom {finding['field']}")
+    place = ", ".join(part for part in where if part)
+    message = mask_national_numbers_in(str(finding.get("message") or ""))
+    return f"{place}: {message}" if place else message
+
+
 def _json(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
@@ -191,14 +237,6 @@ def upload(request: HttpRequest) -> JsonResponse:
     link = _authenticated_link(request)
     if isinstance(link, JsonResponse):
         return link
-    if not link.sync_active:
-        return _error(
-            409,
-            "link_inactive",
-            "De synchronisatie van deze koppeling staat uit. Zet 'Synchronisatie actief' aan "
-            "op de pagina 'Koppeling met het administratiepakket' en stuur de export opnieuw.",
-            "This link's sync is switched off; switch it on and send the export again.",
-        )
     try:
         files = dict(request.FILES.lists())
     except MultiPartParserError:
@@ -208,11 +246,30 @@ def upload(request: HttpRequest) -> JsonResponse:
             "De aanvraag is geen leesbare multipart/form-data.",
             "the request is not readable multipart/form-data",
         )
+    except (RequestDataTooBig, TooManyFilesSent):
+        return _error(
+            413,
+            "too_large",
+            "De export is te groot of bevat te veel bestanden voor één upload. Stuur één "
+            "export (bv. één zip-bestand) per keer.",
+            "the request is too large or holds too many files",
+        )
     try:
         fmt, named = uploads.plan_upload(link.source, files)
     except uploads.UploadRefused as refused:
         return _json(refused.as_dict(), status=400)
     stored = storage.store_upload(link, fmt, named, started_by=UPLOADED_BY)
+    if not link.sync_active:
+        # Kept, not synced: the school previews it on the link page before switching the
+        # sync on (then the scheduler takes the newest export kept, as one it could not start).
+        log.info("link %s: upload %s (%s) kept; sync switched off", link.pk, stored.pk, fmt)
+        data = _upload_json(request, stored, with_report=False)
+        data |= {
+            "error": "link_inactive",
+            "message": INACTIVE_MESSAGE,
+            "message_en": "This link's sync is switched off: the export is kept, not synced.",
+        }
+        return _json(data, status=202)
     # An upload is the day's run: the scheduler does not start another one for it today.
     SourceLink.objects.filter(pk=link.pk).update(last_run_at=stored.received_at)
     log.info("link %s: upload %s (%s) received", link.pk, stored.pk, fmt)

@@ -233,3 +233,65 @@ def account_csv_rows(groups: list[AccountGroup]):
                 row.status,
                 timezone.localtime(row.changed_at).strftime("%d/%m/%Y %H:%M"),
             ]
+
+
+# What switching on would share (shown before the protocol) ----------------------------------
+
+
+@dataclass
+class SharedWithApp:
+    """One app that would read class information once sharing is on."""
+
+    name: str
+    all_classes: bool
+    class_codes: list[str]
+    pupils: int
+
+
+def sharing_preview(institution: Institution) -> list[SharedWithApp]:
+    """Per app that has access: which classes of this school year and how many pupils in
+    them (enrolled, or current members of a chosen subclass), Schoolverlaters left out."""
+    classes = grant_classes(institution)
+    rows = []
+    for access in app_access(institution):
+        if not access.has_access:
+            continue
+        codes = set(access.class_codes)
+        chosen = [c for c in classes if access.all_classes or c.code in codes]
+        plain = [c.pk for c in chosen if c.parent_id is None]
+        subs = [c.pk for c in chosen if c.parent_id is not None]
+        enrolled = Enrolment.objects.filter(school_class_id__in=plain, pupil__is_leaver=False)
+        members = SubclassMembership.objects.filter(subclass_id__in=subs, ended_at__isnull=True)
+        pupils = set(enrolled.values_list("pupil_id", flat=True))
+        pupils |= set(members.values_list("pupil_id", flat=True))
+        rows.append(
+            SharedWithApp(
+                name=access.app.name,
+                all_classes=access.all_classes,
+                class_codes=[c.code for c in chosen],
+                pupils=len(pupils),
+            )
+        )
+    return rows
+
+
+def staff_names(emails) -> dict[str, str]:
+    """E-mail address (lower case) → "Given Family" of the staff list, for pages that name
+    who may or who did something (the audit stores the address)."""
+    wanted = {e.strip().lower() for e in emails if e}
+    if not wanted:
+        return {}
+    from django.db.models.functions import Lower
+
+    from schoolbrug.registry.models import Staff
+
+    rows = (
+        Staff.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=wanted)
+        .order_by("pk")
+        .values_list("email_lower", "given_name", "family_name")
+    )
+    names: dict[str, str] = {}
+    for email, given, family in rows:
+        names.setdefault(email, f"{given} {family}".strip())
+    return names

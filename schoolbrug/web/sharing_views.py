@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,7 +28,7 @@ from schoolbrug.roles.permissions import (
     user_email,
 )
 from schoolbrug.sharing import access, consent
-from schoolbrug.sharing.consent import RefusedError
+from schoolbrug.sharing.consent import AlreadyActive, RefusedError
 from schoolbrug.sharing.models import App, ProtocolVersion
 
 from . import queries, sharing_queries
@@ -72,14 +73,21 @@ def _refused(
 @login
 def sharing_settings(request: HttpRequest, number: str) -> HttpResponse:
     institution = institution_or_404(request.user, number)
+    active = consent.active_sharing(institution)
+    periods = list(sharing_queries.sharing_periods(institution))
+    managers = consent.data_managers(institution)
+    names = sharing_queries.staff_names(
+        [*managers, *(p.activated_by for p in periods), *(p.deactivated_by for p in periods)]
+    )
     return render(
         request,
         "web/sharing_settings.html",
         {
             "institution": institution,
-            "active": consent.active_sharing(institution),
-            "periods": sharing_queries.sharing_periods(institution),
-            "data_managers": consent.data_managers(institution),
+            "active": active,
+            "periods": periods,
+            "names": names,
+            "data_managers": [(names.get(email.lower(), ""), email) for email in managers],
             "refusal": _data_manager_refusal(request.user, institution),
             "protocol": ProtocolVersion.current(),
         },
@@ -100,6 +108,10 @@ def sharing_activate(request: HttpRequest, number: str) -> HttpResponse:
         if protocol is not None and accepted == protocol.version:
             try:
                 consent.activate(institution, user_email(request.user), protocol)
+            except AlreadyActive as already:
+                # A second click, or two at once: what is the case now, not an error.
+                messages.info(request, already.reason_nl)
+                return redirect("web:sharing", number=institution.number)
             except RefusedError as refused:
                 status = 403 if _data_manager_refusal(request.user, institution) else 409
                 return _refused(request, institution, refused.reason_nl, status)
@@ -113,7 +125,13 @@ def sharing_activate(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "web/sharing_activate.html",
-        {"institution": institution, "protocol": protocol, "notice": notice},
+        {
+            "institution": institution,
+            "protocol": protocol,
+            "notice": notice,
+            # What switching on shares, before the protocol is read (seed 001).
+            "shared": sharing_queries.sharing_preview(institution),
+        },
         status=409 if notice else 200,
     )
 
@@ -140,6 +158,7 @@ def sharing_deactivate(request: HttpRequest, number: str) -> HttpResponse:
         {
             "institution": institution,
             "active": active,
+            "names": sharing_queries.staff_names([active.activated_by]),
             "consequences": consent.consequences(institution),
         },
     )
@@ -163,6 +182,7 @@ def protocol_text(request: HttpRequest, version: str) -> HttpResponse:
             "protocol": protocol,
             "institution": institution,
             "accepted": accepted,
+            "names": sharing_queries.staff_names(p.activated_by for p in accepted),
             "is_current": protocol == ProtocolVersion.current(),
         },
     )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import subclass_views, urls_links, urls_sharing, views
+from . import staff_views, subclass_views, urls_links, urls_sharing, views
 
 pages = [
     path("", views.home, name="home"),
@@ -25,11 +25,14 @@ pages = [
         name="subclass_remove",
     ),
     path("leerlingen/<uuid:sourced_id>/", views.pupil_detail, name="pupil"),
+    # The staff list in the browser: preview, then apply (staff/upload.py).
+    path("instellingen/<str:number>/personeel/", staff_views.staff_upload, name="staff_upload"),
     path("synchronisaties/", views.run_list, name="runs"),
     path("synchronisaties/<int:pk>/", views.run_detail, name="run"),
     path("synchronisaties/<int:pk>/rapport.json", views.run_report, name="run_report"),
     path("audit/", views.audit_list, name="audit"),
     path("audit/audit.csv", views.audit_csv, name="audit_csv"),
+    path("audit/logboek.xlsx", views.audit_xlsx, name="audit_xlsx"),
     # Consent, app access and account lists (seed 001).
     *urls_sharing.urlpatterns,
     # The SIS link of an institution and the upload endpoint.

@@ -23,6 +23,7 @@ from schoolbrug.roles.permissions import (
     institutions_for,
     may_manage_subclasses,
     may_see_care_record,
+    may_upload_staff,
     only_their_audit,
     only_their_classes,
     only_their_numbers,
@@ -33,7 +34,7 @@ from schoolbrug.roles.permissions import (
 from schoolbrug.sources.findings import mask_national_number
 from schoolbrug.sync.models import SyncRun
 
-from . import class_tree, presenters, queries, start_page
+from . import class_tree, history, presenters, queries, start_page
 
 # Named URL, not settings.LOGIN_URL: the pages have their own Dutch login page.
 login = login_required(login_url="login")
@@ -80,6 +81,7 @@ def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
             "classes": class_tree.as_tree(classes),
             "runs": queries.runs(institution.number)[:10] if whole else [],
             "sees_whole_school": whole,
+            "may_upload_staff": may_upload_staff(request.user, institution),
         },
     )
 
@@ -142,7 +144,9 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "subclass_refusal": "" if may_manage else SUBCLASS_MANAGER_REFUSAL,
             "subclasses": [] if is_subclass else queries.subclasses_of(school_class),
             "renamed_by_sync": queries.renamed_by_sync(school_class) if is_subclass else None,
-            "history": queries.history(school_class.sourced_id)[:50] if is_subclass else [],
+            "history": _decorated(queries.history(school_class.sourced_id)[:50], request)
+            if is_subclass
+            else [],
         },
     )
 
@@ -156,8 +160,7 @@ def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
     )
     sees_care_record = may_see_care_record(request.user, pupil)
     page = paginate(request, queries.history(pupil.sourced_id))
-    for entry in page:
-        entry.change_list = presenters.change_rows(entry.changes, hide_care=not sees_care_record)
+    history.decorate(list(page), lambda entry: sees_care_record)
     return render(
         request,
         "web/pupil_detail.html",
@@ -238,21 +241,29 @@ def _audit_filters(request: HttpRequest) -> dict:
 
 
 def _audit_entries(request: HttpRequest, filters: dict):
-    return only_their_audit(queries.audit_entries(**filters), request.user)
+    entries = only_their_audit(queries.audit_entries(**filters), request.user)
+    return history.filter_entries(
+        entries,
+        request.user,
+        person=request.GET.get("persoon", ""),
+        since=history.parse_day(request.GET.get("van", "")),
+        until=history.parse_day(request.GET.get("tot", "")),
+    )
 
 
 @login
 def audit_list(request: HttpRequest) -> HttpResponse:
     filters = _audit_filters(request)
     page = paginate(request, _audit_entries(request, filters))
-    care_shown = care_record_shown(request.user)
-    for entry in page:
-        entry.change_list = presenters.change_rows(entry.changes, hide_care=not care_shown(entry))
+    history.decorate(list(page), care_record_shown(request.user))
     return render(
         request,
         "web/audit_list.html",
         {
             **filters,
+            "person": request.GET.get("persoon", "").strip(),
+            "since": history.parse_day(request.GET.get("van", "")),
+            "until": history.parse_day(request.GET.get("tot", "")),
             "page": page,
             "institutions": _institution_choices(request),
             "entity_kinds": [
@@ -262,6 +273,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _decorated(entries, request: HttpRequest) -> list:
+    entries = list(entries)
+    history.decorate(entries, care_record_shown(request.user))
+    return entries
+
+
 class _Echo:
     """A file-like object whose write returns the line, for streaming CSV."""
 
@@ -269,16 +286,35 @@ class _Echo:
         return value
 
 
+def _audit_rows(request: HttpRequest):
+    entries = _audit_entries(request, _audit_filters(request)).iterator(chunk_size=2000)
+    return history.rows(entries, care_record_shown(request.user))
+
+
+def _download_name(extension: str) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return f'attachment; filename="logboek-{stamp}.{extension}"'
+
+
 @login
 def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered audit log as CSV for Excel: semicolons and a UTF-8 byte order mark."""
-    entries = _audit_entries(request, _audit_filters(request)).iterator(chunk_size=2000)
+    """The filtered log as CSV for Excel: semicolons, a UTF-8 byte order mark, and no cell
+    that a spreadsheet would run as a formula."""
     writer = csv.writer(_Echo(), delimiter=";")
-    rows = presenters.audit_csv_rows(entries, care_record_shown(request.user))
-    lines = (writer.writerow(row) for row in rows)
+    lines = (writer.writerow([history.cell(v) for v in row]) for row in _audit_rows(request))
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    response["Content-Disposition"] = _download_name("csv")
+    return response
+
+
+@login
+def audit_xlsx(request: HttpRequest) -> HttpResponse:
+    """The filtered log as an Excel workbook (text cells only)."""
+    response = HttpResponse(
+        history.xlsx_bytes(_audit_rows(request)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = _download_name("xlsx")
     return response
 
 

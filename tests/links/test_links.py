@@ -178,16 +178,21 @@ def test_an_old_token_no_longer_works(client, tmp_path):
     assert post(client, old, wisa_files(tmp_path)).status_code == 401
 
 
-def test_an_inactive_link_refuses_uploads(client, tmp_path):
+def test_an_inactive_link_keeps_the_export_for_a_preview_and_syncs_nothing(client, tmp_path):
+    """Before a school switches its sync on, its package may send: the export is kept (the
+    link page previews it), never synced, and the answer says so in Dutch."""
     _, token = make_link(active=False)
 
     response = post(client, token, wisa_files(tmp_path))
 
-    assert response.status_code == 409
+    assert response.status_code == 202
     body = response.json()
-    assert body["error"] == "link_inactive"
-    assert "Synchronisatie actief" in body["message"] and body["message_en"]
-    assert not LinkUpload.objects.exists() and not Pupil.objects.exists()
+    assert body["error"] == "link_inactive" and body["status"] == "received"
+    assert "niet gesynchroniseerd" in body["message"] and "proefdraai" in body["message"]
+    assert body["message_en"]
+    upload = LinkUpload.objects.get()
+    assert upload.status == "received" and upload.sync_run is None
+    assert not Pupil.objects.exists() and not SyncRun.objects.exists()
 
 
 def test_the_endpoint_takes_only_post(client):
@@ -279,6 +284,10 @@ def test_a_broken_export_is_a_bad_input_run_and_writes_nothing(client, tmp_path)
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "done" and body["run_status"] == "bad_input"
+    # Why, in Dutch for the school, beside the English code.
+    assert body["error"] == "bad_input" and body["message_en"]
+    assert body["message"].startswith("De export werd geweigerd, er is niets gewijzigd: ")
+    assert "leerlingen.csv" in body["message"]
     run = SyncRun.objects.get(pk=body["sync_run"])
     assert run.status == "bad_input" and run.source == "wisa"
     assert run.findings[0]["file"] == "leerlingen.csv"

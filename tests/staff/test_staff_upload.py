@@ -317,7 +317,11 @@ def test_the_text_summary_is_dutch_and_a_dry_run_lists_each_change(tmp_path):
     text = out.getvalue()
     assert "proefdraai (niets gewijzigd)" in text
     assert "nieuwe opdrachten: 1" in text and "beëindigde opdrachten: 0" in text
-    assert "nieuwe opdracht dirk.baas@delinde.be director @ 012345" in text
+    assert (
+        "nieuwe opdracht dirk.baas@delinde.be directeur @ 012345 (vanaf 01/09/2023): "
+        "startdatum 01/09/2023, einddatum 31/08/2024" in text
+    )
+    assert "director" not in text and "start_date" not in text
     out = io.StringIO()
     call_command("staff", "import", str(path), stdout=out)
     assert "toegepast" in out.getvalue() and "nieuwe personeelsleden: 1" in out.getvalue()
@@ -440,10 +444,10 @@ def test_an_xlsx_first_sheet_with_number_and_date_cells(tmp_path):
 
 
 def test_an_xlsx_bad_row_is_named_by_its_row_number(tmp_path):
-    path = write_xlsx(tmp_path, [DIRECTOR, row(TEACHER, start_date="1/9/2024")])
+    path = write_xlsx(tmp_path, [DIRECTOR, row(TEACHER, start_date="1 september")])
     code, report, err = upload(path)
     assert code == 2 and nothing_written()
-    assert "personeel.xlsx, regel 3, kolom start_date: Ongeldige datum '1/9/2024'" in err
+    assert "personeel.xlsx, regel 3, kolom start_date: Ongeldige datum '1 september'" in err
 
 
 # ---------------------------------------------------------------------------------------
@@ -458,11 +462,18 @@ BAD_ROWS = [
     pytest.param([row(given_name="")], 2, "given_name", "De voornaam ontbreekt", id="no-name"),
     pytest.param([row(role="boss")], 2, "role", "Onbekende rol 'boss'", id="unknown-role"),
     pytest.param(
-        [row(start_date="01/09/2024")],
+        [row(start_date="2024/09/01")],
         2,
         "start_date",
-        "Ongeldige datum '01/09/2024'",
-        id="not-iso",
+        "Ongeldige datum '2024/09/01': schrijf DD/MM/JJJJ",
+        id="year-first-with-slashes",
+    ),
+    pytest.param(
+        [row(start_date="31/02/2024")],
+        2,
+        "start_date",
+        "Ongeldige datum '31/02/2024'",
+        id="no-such-day",
     ),
     pytest.param(
         [row(end_date="2025-02-30")], 2, "end_date", "Ongeldige datum '2025-02-30'", id="no-day"
@@ -526,7 +537,7 @@ def test_a_missing_column_is_named_in_the_header_line(tmp_path):
     cells = ("an@delinde.be", "An", "Claes", SCHOOL, "2024-09-01", "")
     code, report, err = upload_rows(tmp_path, [cells], header=header)
     assert code == 2 and nothing_written()
-    assert "staff.csv, regel 1, kolom role: De kolom role ontbreekt in de kopregel." in err
+    assert "staff.csv, regel 1, kolom rol: De kolom rol ontbreekt in de kopregel." in err
 
 
 @pytest.mark.parametrize(

@@ -127,7 +127,12 @@ def test_making_a_link_shows_its_token_once(user_in, institution):
 def test_a_new_token_replaces_the_old_one(user_in, institution):
     link, old = make_link()
 
-    response = user_in.post(page_url(), {"actie": "token"})
+    # Asked first: the current token would stop working at once.
+    asked = user_in.post(page_url(), {"actie": "token"}).content.decode()
+    assert "Wil je echt een nieuwe koppelingstoken maken?" in asked
+    assert tokens.link_for_token(old) == link and not TOKEN.findall(asked)
+
+    response = user_in.post(page_url(), {"actie": "token", "bevestigd": "ja"})
 
     new = shown_token(response)
     assert new != old
@@ -324,3 +329,52 @@ def test_informat_urls_must_be_https_to_a_public_informat_host(
         assert says in page.context["form"].errors[field][0]
     link.refresh_from_db()
     assert link.source == "wisa" and link.informat_client_secret == ""
+
+
+def test_the_page_speaks_to_the_school_and_keeps_the_technical_part_folded(user_in, institution):
+    make_link()
+
+    page = user_in.get(page_url()).content.decode()
+
+    main, vendor = page.split('<details class="for-vendor"')
+    assert "curl" not in main and "/koppeling/upload/" not in main and "/drop/" not in main
+    assert "<summary>Voor uw softwareleverancier</summary>" in vendor
+    assert "curl" in vendor and "/koppeling/upload/" in vendor
+    assert '<details class="for-vendor" id="voor-uw-softwareleverancier" open' not in page
+
+
+def test_a_preview_of_the_latest_export_before_the_sync_is_switched_on(
+    client, user_in, institution, tmp_path
+):
+    from schoolbrug.registry.models import Pupil
+    from schoolbrug.sync.models import SyncRun
+    from tests.links.link_data import PUPILS
+
+    link, token = make_link(active=False)
+    pupils_path, classes_path = wisa_pair(tmp_path / "export")
+    files = {
+        "leerlingen": SimpleUploadedFile("leerlingen.csv", pupils_path.read_bytes()),
+        "klassen": SimpleUploadedFile("klassen.csv", classes_path.read_bytes()),
+    }
+    sent = client.post("/koppeling/upload/", files, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert sent.status_code == 202
+
+    page = user_in.post(page_url(), {"actie": "proefdraai"}).content.decode()
+
+    section = page.split('id="proefdraai"')[1].split("</section>")[0]
+    section = re.sub(r' data-label="[^"]*"', "", section)  # the phone layout's cell labels
+    assert "er is niets gewijzigd" in section
+    assert f"{len(PUPILS)} nieuw" in section
+    assert section.count("nieuw in") == len(PUPILS)  # one row a pupil, with the class
+    assert "<td>1A</td>" in section and "<td>2B</td>" in section
+    assert not Pupil.objects.exists()
+    run = SyncRun.objects.get()
+    assert run.status == "dry_run" and f"/synchronisaties/{run.pk}/" in section
+    link.refresh_from_db()
+    assert not link.sync_active
+
+
+def test_a_preview_without_an_export_says_what_to_do(user_in, institution):
+    make_link(active=False)
+    page = user_in.post(page_url(), {"actie": "proefdraai"}).content.decode()
+    assert "Er is nog geen export ontvangen" in page

@@ -129,6 +129,7 @@ def other_pages(school) -> dict[str, str]:
         "sharing-stop": reverse("web:sharing_deactivate", args=[number]),
         "app-access": reverse("web:app_access", args=[number, school.app.pk]),
         "subclass-new": reverse("web:subclass_new", args=[school.classes["1A"].sourced_id]),
+        "staff-upload": reverse("web:staff_upload", args=[number]),
     }
 
 

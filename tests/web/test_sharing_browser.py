@@ -76,7 +76,7 @@ def test_data_manager_activates_sharing_through_the_protocol(
 
     # The word "protocol" shows the accepted text again.
     page.locator("#sharing-state").get_by_role("link", name="protocol").click()
-    expect(page.get_by_text("aanvaard door directie@regenboog.be")).to_be_visible()
+    expect(page.get_by_text("aanvaard door Directie Test (directie@regenboog.be)")).to_be_visible()
     expect(page.get_by_role("article", name="Protocol")).to_contain_text("1. Wat wordt gedeeld.")
 
 

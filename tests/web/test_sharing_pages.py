@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -79,7 +80,7 @@ def test_data_manager_activates_sharing_after_reading_the_protocol(client, schoo
     accepted = client.get(protocol_url).content.decode()
     for line in protocol.text.splitlines():
         assert escape(line.strip()) in accepted, line
-    assert "aanvaard door directie@regenboog.be" in accepted
+    assert "aanvaard door Directie Test (directie@regenboog.be)" in accepted
 
 
 def test_a_protocol_published_in_between_is_not_accepted_unread(client, school, director):
@@ -190,7 +191,8 @@ def test_stopping_shows_the_consequences_then_stops(client, school, director, ap
     page = client.get(reverse("web:sharing", args=[number])).content.decode()
     assert "Deze school deelt geen klasinformatie" in page
     assert reverse("web:sharing_activate", args=[number]) in page
-    assert "directie@regenboog.be" in page.split("Geschiedenis")[1]
+    # Who switched it on and off, by the name of the staff list.
+    assert page.split("Geschiedenis")[1].count("Directie Test") == 2
     # Stopping twice says so, and changes nothing.
     again = client.post(reverse("web:sharing_deactivate", args=[number]))
     assert again.status_code == 409
@@ -508,3 +510,66 @@ def test_a_superuser_sees_every_school(client, school, other_school, secretary):
             assert client.get(reverse(f"web:{name}", args=[number])).status_code == 200
     page = client.get(reverse("web:sharing", args=["054321"])).content.decode()
     assert "Je kan het delen hier niet activeren of stoppen" in page
+
+
+# Switching on: what is shared, the protocol as text, twice ----------------------------------
+
+
+def test_switching_on_shows_what_will_be_shared_before_the_protocol(client, school, director, app):
+    access.grant(app, school.institution, ["1A"], by="directie@regenboog.be")
+    other, _secret = access.create_app("Smartschool")
+    access.grant(other, school.institution, None, by="directie@regenboog.be")
+    client.force_login(director)
+
+    page = content(client.get(reverse("web:sharing_activate", args=[school.institution.number])))
+
+    preview, protocol = page.split('id="wat-gedeeld"')[1].split('class="protocol"')
+    rows = re.sub(r' data-label="[^"]*"', "", preview).split("<tr>")[2:]
+    # Bingel: class 1A and its two pupils; Smartschool: every class (1A, 2B), three pupils.
+    assert "Bingel" in rows[0] and "<td>1A</td>" in rows[0] and "<td>2</td>" in rows[0]
+    assert "Smartschool" in rows[1] and "alle klassen (2)" in rows[1] and "<td>3</td>" in rows[1]
+    # The protocol reflows: its editor's line breaks are spaces, paragraphs stay paragraphs.
+    assert "<br>" not in protocol
+    assert "het\nklasnummer" not in protocol and "het klasnummer, de naam" in protocol
+    assert protocol.count("<p>") >= 5
+
+
+def test_data_managers_are_named(client, school, director):
+    client.force_login(director)
+    page = content(client.get(reverse("web:sharing", args=[school.institution.number])))
+    assert 'Directie Test <span class="muted">(directie@regenboog.be)</span>' in page
+
+
+def test_activating_twice_answers_with_the_current_state(client, school, director):
+    client.force_login(director)
+    url = reverse("web:sharing_activate", args=[school.institution.number])
+    version = ProtocolVersion.current().version
+    assert client.post(url, {"protocol": version}).status_code == 302
+
+    again = client.post(url, {"protocol": version}, follow=True)
+
+    assert again.status_code == 200
+    assert "deelt al klasinformatie" in content(again)
+    assert "Deze school deelt klasinformatie sinds" in content(again)
+    assert Sharing.objects.count() == 1 and sharing_audit() == [AuditEntry.Action.ACTIVATE]
+
+
+def test_two_activations_at_once_answer_with_the_current_state(
+    client, school, director, monkeypatch
+):
+    """The second request found sharing off too: the database's one-active-period rule stops
+    it (IntegrityError), and it answers as a second click does, not with a 500."""
+    consent.activate(school.institution, "directie@regenboog.be")
+    found = iter([None])  # the racing request's check still saw no active period
+    real = consent.active_sharing
+    monkeypatch.setattr(
+        consent, "active_sharing", lambda institution: next(found, None) or real(institution)
+    )
+    client.force_login(director)
+    url = reverse("web:sharing_activate", args=[school.institution.number])
+
+    response = client.post(url, {"protocol": ProtocolVersion.current().version})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:sharing", args=[school.institution.number])
+    assert Sharing.objects.count() == 1 and sharing_audit() == [AuditEntry.Action.ACTIVATE]

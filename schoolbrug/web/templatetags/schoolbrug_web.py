@@ -1,5 +1,7 @@
 """Template filters for the Schoolbrug pages: Dutch labels and masked personal data."""
 
+import re
+
 from django import template
 
 from schoolbrug.sources import findings
@@ -54,3 +56,33 @@ def field_label(name: str) -> str:
 def masked(national_number: str | None) -> str:
     """Only ever the masked form: `85.07.30-***.**`."""
     return mask_national_number(national_number or "")
+
+
+@register.filter(needs_autoescape=True)
+def reflow(text: str, autoescape: bool = True) -> str:
+    """Plain text as paragraphs that reflow to the window: a blank line starts a paragraph,
+    a single line break (where the author's editor wrapped) is a space, not a `<br>`."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    escape = conditional_escape if autoescape else str
+    paragraphs = [
+        " ".join(line.strip() for line in block.splitlines() if line.strip())
+        for block in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n"))
+    ]
+    return mark_safe("".join(f"<p>{escape(p)}</p>" for p in paragraphs if p))
+
+
+@register.filter
+def get_item(mapping: dict | None, key):
+    """`mapping[key]`, or "" (a name looked up by e-mail address, lower case)."""
+    if not mapping or key is None:
+        return ""
+    return mapping.get(str(key).strip().lower(), "")
+
+
+@register.filter
+def named(email: str | None, names: dict | None) -> str:
+    """'Name (address)' when the staff list knows the address, else the address."""
+    name = get_item(names, email)
+    return f"{name} ({email})" if name else (email or "")

@@ -11,8 +11,9 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from schoolbrug.audit.commands import AuditedCommand
+from schoolbrug.registry.models import Assignment
 from schoolbrug.staff.upload import run_upload
-from schoolbrug.sync.report import EXIT_BAD_INPUT
+from schoolbrug.sync.report import EXIT_BAD_INPUT, EXIT_BUSY
 
 COUNT_LABELS = {
     "staff_created": "nieuwe personeelsleden",
@@ -33,6 +34,17 @@ ACTION_LABELS = {
     ("teaching", "end"): "klas eindigt met de opdracht",
     ("teaching", "update"): "klas loopt met de opdracht langer",
 }
+
+
+FIELD_NAMES = {
+    "email": "e-mailadres",
+    "given_name": "voornaam",
+    "family_name": "familienaam",
+    "start_date": "startdatum",
+    "end_date": "einddatum",
+    "class": "klas",
+}
+ROLE_NAMES = dict(Assignment.Role.choices)
 
 
 class Command(AuditedCommand):
@@ -70,6 +82,9 @@ class Command(AuditedCommand):
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         else:
             self.stdout.write(summary(report))
+        if report.get("busy"):
+            self.stderr.write(report["message"])
+            sys.exit(EXIT_BUSY)
         if report.get("errors"):
             for error in report["errors"]:
                 self.stderr.write(f"Fout: {_where(error)}: {error['message']}")
@@ -80,6 +95,8 @@ class Command(AuditedCommand):
 
 def summary(report: dict) -> str:
     """A few Dutch lines: what the upload did (or would do), and with a dry run each change."""
+    if report.get("busy"):
+        return f"{report['file']}: niet opgeladen, er is niets gewijzigd (run {report['run_id']})."
     if report.get("errors"):
         total = len(report["errors"]) + report["more_errors"]
         return (
@@ -95,17 +112,32 @@ def summary(report: dict) -> str:
 
 
 def _describe(action: dict) -> str:
+    """One change in Dutch: field names, role names and dates (dd/mm/jjjj) as a school writes
+    them."""
     label = ACTION_LABELS[action["entity"], action["action"]]
     changes = ", ".join(
-        f"{name} {old or '–'} → {new or '–'}" if old else f"{name} {new or '–'}"
+        f"{FIELD_NAMES.get(name, name)} {_value(old)} → {_value(new)}"
+        if old
+        else f"{FIELD_NAMES.get(name, name)} {_value(new)}"
         for name, (old, new) in action["changes"].items()
     )
     if action["entity"] == "staff":
         return f"{label} {action['email']}: {changes}"
+    role = ROLE_NAMES.get(action["role"], action["role"])
     return (
-        f"{label} {action['email']} {action['role']} @ {action['institution']} "
-        f"(vanaf {action['start_date']}): {changes}"
+        f"{label} {action['email']} {role} @ {action['institution']} "
+        f"(vanaf {_value(action['start_date'])}): {changes}"
     )
+
+
+def _value(value) -> str:
+    """A date as dd/mm/jjjj, nothing as –."""
+    if not value:
+        return "–"
+    try:
+        return datetime.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
 
 
 def _where(error: dict) -> str:

@@ -14,6 +14,7 @@ from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.wisa import PUPILS_FILE as WISA_PUPILS_FILE
 from schoolbrug.sync.management.school_year import start_year_argument
+from schoolbrug.sync.management.summary import text_summary
 from schoolbrug.sync.report import EXIT_BAD_INPUT, SyncReport
 from schoolbrug.sync.service import SyncOptions, record_bad_input, sync_snapshots
 
@@ -116,7 +117,7 @@ class Command(AuditedCommand):
             self.stdout.write(text)
             return
         for report in reports:
-            self.stdout.write(_summary(report))
+            self.stdout.write(text_summary(report))
 
 
 def _sync_wisa_dir(opts, options: SyncOptions) -> list[SyncReport]:
@@ -165,27 +166,3 @@ def _read_edexml(opts):
     if opts["institution"]:
         return snapshot
     return dataclasses.replace(snapshot, institution_number=registry_number(snapshot))
-
-
-def _summary(report: SyncReport) -> str:
-    mode = (
-        "proefdraai (niets gewijzigd)"
-        if report.dry_run
-        else ("toegepast" if report.applied else "niet toegepast")
-    )
-    if report.error:
-        # An EDEXML file refused before it names its school: the file instead of ": …".
-        who = report.institution or report.error.get("file") or "?"
-        return f"{who}: onleesbare export (run {report.run_id})"
-    if report.failed or report.busy:
-        what = "mislukt" if report.failed else "geweigerd"
-        return f"{report.institution}: {what}, run {report.run_id}: {report.message}"
-    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if v)
-    lines = [f"{report.institution}: {mode}, run {report.run_id}: {counts or 'geen leerlingen'}"]
-    if report.stopped:
-        lines.append(f"  GESTOPT: {report.stop_reason}")
-    errors = sum(1 for f in report.findings if f.get("severity") == "error")
-    warnings = len(report.findings) - errors
-    if report.findings:
-        lines.append(f"  bevindingen: {errors} fouten, {warnings} waarschuwingen")
-    return "\n".join(lines)
