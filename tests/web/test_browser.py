@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from playwright import sync_api
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from .browser import CHROMIUM, CHROMIUM_ARGS, HEIGHTS, WIDTHS, require_chromium
 from .conftest import NATIONAL_NUMBERS, PASSWORD
 
 
@@ -26,12 +26,16 @@ def allow_orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture
-def page():
+@pytest.fixture(params=list(WIDTHS), ids=lambda device: f"{WIDTHS[device]}px")
+def page(request):
+    """A browser page at each of the three widths: every flow works on a laptop, a tablet
+    and a phone (issue 19)."""
+    device = request.param
     require_chromium()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="nl-BE", viewport={"width": 1280, "height": 900})
+        viewport = {"width": WIDTHS[device], "height": HEIGHTS[device]}
+        context = browser.new_context(locale="nl-BE", viewport=viewport)
         page = context.new_page()
         page.set_default_timeout(10_000)
         yield page
