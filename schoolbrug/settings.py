@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "schoolbrug.staff",
     "schoolbrug.sharing",
     "schoolbrug.roles",
+    "schoolbrug.platform",
     "schoolbrug.web",
     "schoolbrug.demo",
 ]

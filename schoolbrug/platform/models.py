@@ -1,0 +1,132 @@
+"""The learning platform's data: the product catalogue, the licences a school bought, the
+classes and pupils linked to them, and how each pupil logs in.
+
+The SIS stays the master: nothing here creates or moves a pupil or class. A group licence
+covers the pupils enrolled in its classes today (derived, so a pupil the sync moves has the new
+class's licences at once); a child licence covers the pupils it names, one seat each.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from schoolbrug.encryption import EncryptedTextField
+from schoolbrug.registry.models import Institution, Pupil, SchoolClass
+from schoolbrug.registry.models.base import SourcedModel
+
+
+class Product(SourcedModel):
+    """A method (methode) or other digital product a school can buy licences for."""
+
+    code = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    publisher = models.CharField(max_length=200, blank=True)
+    # "rekenen", "taal", ...: how the licence page groups products.
+    subject = models.CharField(max_length=100, blank=True)
+    # Where the pupil's page sends them (the product's own start page).
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Licence(SourcedModel):
+    class Kind(models.TextChoices):
+        GROUP = "group", "per groep"
+        CHILD = "child", "per kind"
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="platform_licences"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="licences")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    # Pupils the licence may cover: a child licence's seats, a group licence's pupils.
+    seats = models.PositiveIntegerField()
+    # The school's order reference, as the publisher gave it.
+    reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["institution", "product__name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} {self.get_kind_display()} ({self.seats})"
+
+
+class LicenceClass(SourcedModel):
+    """A class linked to a group licence ("Koppelen", "Toevoegen")."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="class_links")
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.CASCADE, related_name="platform_licence_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "school_class"], name="licence_class_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence} → {self.school_class}"
+
+
+class LicenceSeat(SourcedModel):
+    """A pupil holding one seat of a child licence."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="seat_links")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="platform_seats")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "pupil"], name="licence_seat_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence} → {self.pupil}"
+
+
+class LoginMethod(models.TextChoices):
+    PICTURES = "pictures", "plaatjes"
+    PIN = "pin", "pincode"
+
+
+class ClassLogin(models.Model):
+    """How the pupils of one class log in ("Wijzig login methode voor de groep")."""
+
+    school_class = models.OneToOneField(
+        SchoolClass, on_delete=models.CASCADE, related_name="platform_login"
+    )
+    method = models.CharField(max_length=10, choices=LoginMethod.choices)
+
+    def __str__(self) -> str:
+        return f"{self.school_class}: {self.get_method_display()}"
+
+
+class PupilLogin(models.Model):
+    """A pupil's picture and PIN. The PIN is encrypted at rest (it must be printable on the
+    class sheet, so it cannot be a one-way hash) and never logged. Failed attempts and the
+    lock are counted here, per pupil; per address in `AddressLock`."""
+
+    pupil = models.OneToOneField(Pupil, on_delete=models.CASCADE, related_name="platform_login")
+    pin = EncryptedTextField(blank=True)
+    picture = models.CharField(max_length=30, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"login of {self.pupil}"
+
+
+class AddressLock(models.Model):
+    """Failed pupil log-ins from one address (a tablet trolley shares one): past the limit
+    the address is locked for a while, whoever it tries."""
+
+    address = models.CharField(max_length=45, unique=True)
+    failed_attempts = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.address
