@@ -1,0 +1,82 @@
+"""The sync keeps licences right: a pupil who leaves frees their seat, a pupil moved to
+another class has that class's group licences after the same run."""
+
+from __future__ import annotations
+
+import pytest
+
+from schoolbrug.audit.context import acting
+from schoolbrug.audit.models import AuditEntry
+from schoolbrug.platform import licences
+from schoolbrug.platform.models import Licence, LicenceSeat, Product
+from schoolbrug.registry.models import Institution, Pupil, SchoolClass
+from schoolbrug.sync.service import sync_snapshot
+from tests.factories import pupil, snapshot
+
+pytestmark = pytest.mark.django_db
+
+SCHOOL = "012345"
+
+
+def _pupils(moved: bool = False, without: tuple[int, ...] = ()):
+    rows = [
+        pupil(1, "1A", 1, given_name="Anna"),
+        pupil(2, "1B" if moved else "1A", 2 if not moved else 9, given_name="Bram"),
+        pupil(3, "1B", 3, given_name="Cas"),
+        pupil(4, "1B", 4, given_name="Dani"),
+    ]
+    return [p for n, p in enumerate(rows, start=1) if n not in without]
+
+
+def _sync(pupils):
+    return sync_snapshot(
+        snapshot(pupils, institution=SCHOOL), started_by="nachtelijke sync", force=True
+    )
+
+
+def _by_name(name: str) -> Pupil:
+    return Pupil.objects.get(given_name=name)
+
+
+def test_a_leaver_frees_the_seat_and_a_moved_pupil_has_the_new_class_licences():
+    _sync(_pupils())
+    institution = Institution.objects.get(number=SCHOOL)
+    product_a = Product.objects.create(code="A", name="Rekenrijk")
+    product_b = Product.objects.create(code="B", name="Taalrijk")
+    group_1b = Licence.objects.create(
+        institution=institution, product=product_a, kind="group", seats=10
+    )
+    child = Licence.objects.create(
+        institution=institution, product=product_b, kind="child", seats=2
+    )
+    with acting("ict@regenboog.be", "licenties"):
+        licences.link_class(group_1b, SchoolClass.objects.get(institution=institution, code="1B"))
+        licences.link_pupils(child, [_by_name("Anna"), _by_name("Cas")])
+    assert licences.available_seats(child) == 0
+    assert licences.licensed_products(_by_name("Bram")) == []
+
+    # The night's sync: Cas left the school, Bram moved from 1A to 1B.
+    report = _sync(_pupils(moved=True, without=(3,)))
+    assert report.applied
+
+    assert _by_name("Cas").is_leaver
+    assert list(LicenceSeat.objects.values_list("pupil__given_name", flat=True)) == ["Anna"]
+    assert licences.available_seats(child) == 1
+    assert [p.code for p in licences.licensed_products(_by_name("Bram"))] == ["A"]
+    assert licences.licensed_products(_by_name("Cas")) == []
+    freed = AuditEntry.objects.get(
+        entity="pupil", entity_sourced_id=_by_name("Cas").sourced_id, action="revoke"
+    )
+    assert freed.actor == "nachtelijke sync"
+    assert freed.reason.startswith("synchronisatie ")
+    assert freed.changes == {"licentie": ["Taalrijk", None]}
+
+
+def test_a_dry_run_frees_nothing():
+    _sync(_pupils())
+    institution = Institution.objects.get(number=SCHOOL)
+    product = Product.objects.create(code="B", name="Taalrijk")
+    child = Licence.objects.create(institution=institution, product=product, kind="child", seats=2)
+    licences.link_pupils(child, [_by_name("Cas")])
+    sync_snapshot(snapshot(_pupils(without=(3,)), institution=SCHOOL), dry_run=True, force=True)
+    assert LicenceSeat.objects.filter(pupil=_by_name("Cas")).exists()
