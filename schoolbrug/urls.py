@@ -9,5 +9,6 @@ urlpatterns = [
     path("ims/oneroster/rostering/v1p2/", include("schoolbrug.oneroster.rest.urls")),
     path("oauth/", include("schoolbrug.oneroster.rest.oauth_urls")),
     path("", include("schoolbrug.roles.urls")),
+    path("", include("schoolbrug.platform.urls")),
     path("", include("schoolbrug.web.urls")),
 ]

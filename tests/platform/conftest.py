@@ -58,3 +58,26 @@ def platform_school(db):
     school = make_school()
     school.catalogue = make_catalogue(school)
     return school
+
+
+ICT_EMAIL = "ict@regenboog.be"
+TEACHER_EMAIL = "juf.1a@regenboog.be"
+SECRETARY_EMAIL = "secretariaat@regenboog.be"
+
+
+@pytest.fixture
+def people(platform_school, django_user_model):
+    """An ICT coordinator, the teacher of 1A and the secretary of the school, logged in by
+    e-mail (their rights follow from their assignments)."""
+    from schoolbrug.registry.models import Assignment, Teaching
+    from tests.web.conftest import make_staff, make_user
+
+    make_staff(platform_school.institution, ICT_EMAIL, Assignment.Role.ICT_COORDINATOR)
+    teacher = make_staff(platform_school.institution, TEACHER_EMAIL, Assignment.Role.TEACHER)
+    Teaching.objects.create(assignment=teacher, schoolclass=platform_school.classes["1A"])
+    make_staff(platform_school.institution, SECRETARY_EMAIL, Assignment.Role.SECRETARY)
+    return SimpleNamespace(
+        ict=make_user(django_user_model, "ict", ICT_EMAIL),
+        teacher=make_user(django_user_model, "juf", TEACHER_EMAIL),
+        secretary=make_user(django_user_model, "secretariaat", SECRETARY_EMAIL),
+    )
