@@ -21,6 +21,8 @@ from schoolbrug.roles.permissions import (
     care_record_shown,
     institution_or_404,
     institutions_for,
+    may_administer_platform,
+    may_manage_class_logins,
     may_manage_subclasses,
     may_see_care_record,
     only_their_audit,
@@ -80,6 +82,7 @@ def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
             "classes": class_tree.as_tree(classes),
             "runs": queries.runs(institution.number)[:10] if whole else [],
             "sees_whole_school": whole,
+            "platform_admin": may_administer_platform(request.user, institution),
         },
     )
 
@@ -143,6 +146,8 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "subclasses": [] if is_subclass else queries.subclasses_of(school_class),
             "renamed_by_sync": queries.renamed_by_sync(school_class) if is_subclass else None,
             "history": queries.history(school_class.sourced_id)[:50] if is_subclass else [],
+            # The learning platform's codes of the class (platform/login_views.py).
+            "class_logins": not is_subclass and may_manage_class_logins(request.user, school_class),
         },
     )
 

@@ -140,3 +140,17 @@ def test_printversie_of_a_picture_class_names_each_picture(client, platform_scho
     )
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "Plaatje: raket" in text and "Pincode" not in text
+
+
+def test_the_portal_links_to_the_platform_for_those_who_may_open_it(
+    client, platform_school, people
+):
+    school_page = reverse("web:institution", args=["012345"])
+    class_page = reverse("web:class", args=[platform_school.classes["1A"].sourced_id])
+    client.force_login(people.ict)
+    assert "Leerplatform: licenties" in client.get(school_page).content.decode()
+    client.force_login(people.secretary)
+    assert "Leerplatform" not in client.get(school_page).content.decode()
+    assert "Leerplatform" not in client.get(class_page).content.decode()
+    client.force_login(people.teacher)
+    assert "inloggegevens van de leerlingen" in client.get(class_page).content.decode()
