@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from schoolbrug.registry.models import Institution, SchoolClass
+from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear
 from schoolbrug.roles import permissions
-from schoolbrug.web import queries
+
+# Like the portal's pages: an anonymous visitor goes to the log-in page. (The platform does not
+# import web/: nothing outside web/ does.)
+login = login_required(login_url="login")
 
 
 class Forbidden(Exception):
@@ -31,11 +35,18 @@ def current_classes(institution: Institution):
     """The SIS's classes of the school year shown (no subclasses, no leavers class)."""
     return SchoolClass.objects.filter(
         institution=institution,
-        school_year=queries.school_year_shown(institution),
+        school_year=school_year_of(institution),
         parent__isnull=True,
         is_leavers=False,
         is_active=True,
     ).order_by("code")
+
+
+def school_year_of(institution: Institution) -> SchoolYear | None:
+    """The school year of the institution's newest classes: the one the sync keeps now."""
+    return (
+        SchoolYear.objects.filter(classes__institution=institution).order_by("-start_year").first()
+    )
 
 
 def login_class(request: HttpRequest, number: str, class_id: uuid.UUID) -> SchoolClass:

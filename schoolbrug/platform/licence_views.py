@@ -13,10 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from schoolbrug.registry.models import Pupil
-from schoolbrug.web.views import login
 
 from . import licences, pupil_login
-from .access import admin_institution, current_classes, guarded
+from .access import admin_institution, current_classes, guarded, login
 from .models import Licence
 from .refusals import Refused
 

@@ -12,10 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from schoolbrug.roles import permissions
-from schoolbrug.web.views import login
 
-from . import pupil_login, sheets
-from .access import guarded, login_class
+from . import class_numbers, pupil_login, sheets
+from .access import guarded, login, login_class
 from .models import LoginMethod
 from .pictures import NAMES, svg
 
@@ -49,6 +48,7 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
             "method": method,
             "methods": LoginMethod.choices,
             "rows": rows,
+            "new_numbers": class_numbers.recent_changes([row["pupil"] for row in rows]),
             "is_admin": permissions.may_administer_platform(request.user, school_class.institution),
         },
     )

@@ -9,9 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from schoolbrug.registry.models import Assignment, Enrolment, Pupil, Teaching
-from schoolbrug.web.views import login
 
-from .access import admin_institution, current_classes, guarded
+from .access import admin_institution, current_classes, guarded, login
 
 TABS = {
     "gegevens": "Gegevens",

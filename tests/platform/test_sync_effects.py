@@ -80,3 +80,29 @@ def test_a_dry_run_frees_nothing():
     licences.link_pupils(child, [_by_name("Cas")])
     sync_snapshot(snapshot(_pupils(without=(3,)), institution=SCHOOL), dry_run=True, force=True)
     assert LicenceSeat.objects.filter(pupil=_by_name("Cas")).exists()
+
+
+def test_a_class_number_change_shows_the_teacher_who_logs_in_differently(client, django_user_model):
+    from django.urls import reverse
+
+    from schoolbrug.platform import pupil_login
+    from schoolbrug.registry.models import Assignment, Teaching
+    from tests.web.conftest import make_staff, make_user
+
+    _sync(_pupils())
+    institution = Institution.objects.get(number=SCHOOL)
+    class_1a = SchoolClass.objects.get(institution=institution, code="1A")
+    pupil_login.set_method(class_1a, "pin")
+    teacher = make_staff(institution, "juf@school.test", Assignment.Role.TEACHER)
+    Teaching.objects.create(assignment=teacher, schoolclass=class_1a)
+    client.force_login(make_user(django_user_model, "juf", "juf@school.test"))
+    url = reverse("platform:class_logins", args=[SCHOOL, class_1a.sourced_id])
+    assert "loggen anders in" not in client.get(url).content.decode()
+
+    renumbered = _pupils()
+    renumbered[0] = pupil(1, "1A", 5, given_name="Anna")
+    _sync(renumbered)
+    page = client.get(url).content.decode()
+    assert "loggen anders in" in page
+    assert "Anna Peeters: 1 → 5" in page
+    assert "Bram Peeters:" not in page
