@@ -116,3 +116,27 @@ def test_an_address_trying_many_pupils_is_locked(client, platform_school, settin
 def test_a_class_without_a_login_method_has_no_login_page(client, platform_school):
     s = platform_school
     assert client.get(_sign_in_url(s, s.pupils[0])).status_code == 404
+
+
+def test_the_pupils_session_is_a_signed_cookie_that_cannot_be_forged(client, platform_school):
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    pupil_login.change_pin(s.pupils[0], "3141")
+    client.post(_sign_in_url(s, s.pupils[0]), {"pin": "3141"})
+    products = reverse("platform:pupil_products")
+    assert "Dag Jan" in client.get(products).content.decode()
+    client.cookies["leerling"] = str(s.pupils[1].pk)  # another pupil's id, unsigned
+    assert client.get(products).status_code == 302
+
+
+def test_a_pupil_of_another_class_cannot_log_in_through_this_class(client, platform_school):
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    pupil_login.set_method(s.classes["2B"], LoginMethod.PIN)
+    noah = s.pupils[2]  # in 2B
+    pupil_login.change_pin(noah, "2718")
+    url = reverse(
+        "platform:pupil_sign_in",
+        args=[s.institution.number, s.classes["1A"].sourced_id, noah.sourced_id],
+    )
+    assert client.post(url, {"pin": "2718"}).status_code == 404
