@@ -18,10 +18,10 @@ SALT = "schoolbrug.platform.pupil"
 SCHOOL_DAY = 9 * 3600
 
 
-def start(response: HttpResponse, pupil: Pupil) -> None:
+def start(response: HttpResponse, pupil_id: int) -> None:
     response.set_signed_cookie(
         COOKIE,
-        str(pupil.pk),
+        str(pupil_id),
         salt=SALT,
         max_age=SCHOOL_DAY,
         httponly=True,

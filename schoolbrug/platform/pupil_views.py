@@ -68,14 +68,13 @@ def sign_in(request: HttpRequest, number: str, class_id: uuid.UUID, pupil_id: uu
     message, status = "", 200
     if request.method == "POST":
         # The answer first, with one query: at nine whole schools log in at once.
-        login = pupil_login.login_for(number, class_id, pupil_id)
-        answer = request.POST.get(
-            "pin" if login and login.method == LoginMethod.PIN else "plaatje", ""
-        )
-        result = pupil_login.attempt(login, answer.strip(), client_address(request))
+        address = client_address(request)
+        login = pupil_login.login_for(class_id, pupil_id, address)
+        field = "pin" if login and login.method == LoginMethod.PIN else "plaatje"
+        result = pupil_login.attempt(login, request.POST.get(field, "").strip(), address)
         if result.ok:
             response = redirect("platform:pupil_products")
-            pupil_session.start(response, login.pupil)
+            pupil_session.start(response, login.pupil_id)
             return response
         message = result.message
         status = 403 if result.refusal.endswith("locked") else 200
