@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.api_bench import _cpu_per_request, _cpu_seconds  # noqa: E402
 from bench.load import _get  # noqa: E402
 
 print = functools.partial(print, flush=True)  # noqa: A001 - figures appear as they come
@@ -77,12 +78,20 @@ def main() -> None:
             f"second process, {args.seconds:.0f} s, {os.cpu_count()} cores"
         )
         _in_second_process(port, logins, args, seconds=min(3.0, args.seconds))  # warm
+        load_before = os.getloadavg()[0]
+        before = _cpu_seconds(server.pid)
         figures = _in_second_process(port, logins, args, seconds=args.seconds)
+        workers, database = _cpu_per_request(before, _cpu_seconds(server.pid), figures["requests"])
         print(
             f"log-ins (PIN and pictures) {figures['requests_per_s']:7.0f} /s  "
             f"p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
             f"max {figures['max_ms']:6.0f} ms  errors {figures['errors']}"
             + (f" {figures['first_errors']}" if figures["errors"] else "")
+        )
+        print(
+            f"CPU per log-in: workers {workers:.2f} ms, PostgreSQL {database:.2f} ms, "
+            f"load generator {figures['loader_cpu_ms']:.2f} ms; load average before "
+            f"{load_before:.1f} (other processes on the machine)"
         )
     finally:
         server.terminate()
@@ -248,18 +257,21 @@ def run_posts(port: int, logins, token: str, seconds: float, concurrency: int) -
             errors.extend(bad)
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    loader_cpu = time.process_time() - cpu_started
     latencies.sort()
 
     def percentile(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
     return {
+        "loader_cpu_ms": loader_cpu / max(len(latencies), 1) * 1000,
         "requests": len(latencies),
         "errors": len(errors),
         "first_errors": errors[:3],
