@@ -30,6 +30,8 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
             messages.success(request, "De inlogmethode van de groep is gewijzigd.")
         return redirect("platform:class_logins", number, class_id)
     method = pupil_login.method_of(school_class)
+    if method:
+        pupil_login.ensure_logins(school_class)  # a pupil added by hand since the last sync
     rows = [
         {
             "pupil": pupil,

@@ -102,6 +102,44 @@ def ensure_logins(school_class: SchoolClass) -> int:
     return made
 
 
+def logins_for_newcomers(institution_pk: int) -> int:
+    """A PIN and a picture, in bulk, for every current pupil of the institution in a class
+    with a login method who has none yet (the sync's new pupils); each logged on the pupil,
+    the PIN as "gewijzigd" only. Returns how many."""
+    pupils = list(
+        Pupil.objects.filter(
+            institution_id=institution_pk,
+            is_leaver=False,
+            platform_login__isnull=True,
+            enrolments__school_class__platform_login__isnull=False,
+        )
+        .select_related("institution")
+        .distinct()
+    )
+    if not pupils:
+        return 0
+    logins = [PupilLogin(pupil=p, pin=new_pin(), picture=_picture()) for p in pupils]
+    PupilLogin.objects.bulk_create(logins, batch_size=1000)
+    context, now = current(), timezone.now()
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                at=now,
+                actor=context.actor_name(),
+                reason=context.reason_text(),
+                institution_number=login.pupil.institution.number,
+                entity="pupil",
+                entity_sourced_id=login.pupil.sourced_id,
+                action=AuditEntry.Action.UPDATE,
+                changes={"pin": [None, "gewijzigd"], "picture": [None, login.picture]},
+            )
+            for login in logins
+        ],
+        batch_size=1000,
+    )
+    return len(logins)
+
+
 def _picture() -> str:
     return secrets.choice(NAMES)
 

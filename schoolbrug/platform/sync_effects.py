@@ -6,6 +6,8 @@
 * A pupil moved to another class has that class's group licences at once: a group licence
   covers whoever is enrolled in its classes (`licences.group_pupils`), so the move itself is
   the change; nothing is copied that could go stale.
+* A new pupil in a class that logs in on the platform gets a PIN and a picture the same
+  night, so they can log in the next morning (`pupil_login.logins_for_newcomers`).
 
 The sync does not know this module: it sends `sync.signals.plans_applied`, this listens.
 """
@@ -17,6 +19,7 @@ from schoolbrug.sync.signals import plans_applied
 
 from .licences import free_seats
 from .models import LicenceSeat
+from .pupil_login import logins_for_newcomers
 
 
 def connect() -> None:
@@ -28,6 +31,9 @@ def free_leavers_seats(sender, applied, **_) -> None:
     runs = {pk: run for pk, run in applied if pk is not None}
     if not runs:
         return
+    for institution_pk, run in runs.items():
+        with acting(run.started_by, f"synchronisatie {run.pk} ({run.source})"):
+            logins_for_newcomers(institution_pk)
     held = LicenceSeat.objects.filter(
         pupil__institution_id__in=runs, pupil__is_leaver=True
     ).values_list("pupil__institution_id", flat=True)

@@ -106,3 +106,19 @@ def test_a_class_number_change_shows_the_teacher_who_logs_in_differently(client,
     assert "loggen anders in" in page
     assert "Anna Peeters: 1 → 5" in page
     assert "Bram Peeters:" not in page
+
+
+def test_a_new_pupil_in_a_login_class_can_log_in_the_next_morning():
+    from schoolbrug.platform import pupil_login
+    from schoolbrug.platform.models import PupilLogin
+
+    _sync(_pupils(without=(4,)))
+    institution = Institution.objects.get(number=SCHOOL)
+    pupil_login.set_method(SchoolClass.objects.get(institution=institution, code="1B"), "pin")
+    assert PupilLogin.objects.count() == 1  # Cas, in 1B
+    _sync(_pupils())  # Dani arrives in 1B
+    dani = PupilLogin.objects.get(pupil=_by_name("Dani"))
+    assert pupil_login.valid_pin(dani.pin)
+    assert not PupilLogin.objects.filter(pupil=_by_name("Anna")).exists()  # 1A: no method
+    entry = AuditEntry.objects.get(entity_sourced_id=_by_name("Dani").sourced_id, action="update")
+    assert entry.changes["pin"] == [None, "gewijzigd"] and entry.actor == "nachtelijke sync"
