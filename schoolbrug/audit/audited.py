@@ -141,6 +141,8 @@ AUDITED = [
         ignore=("failed_attempts", "locked_until"),
         institution="pupil.institution.number",
     ),
+    # The exchange with the pupil-monitoring system: consent and key (only as "gewijzigd").
+    Audited("platform.MonitoringLink", "monitoring_link", secret=("authorization_key",)),
 ]
 
 # Fields no model logs: the entry has its own time, and the entity's id.
@@ -167,6 +169,8 @@ EXEMPT = {
     "registry.SchoolYear": "a calendar fact the first sync of a year creates; grants nothing",
     "platform.LicenceSeat": "written in bulk; each seat taken or freed is logged on its pupil",
     "platform.AddressLock": "failed pupil log-ins of one address; a security count",
+    "platform.ProductResult": "a product's reported score, passed on as is; its delivery has "
+    "its own status (attempts, last error, delivered at)",
     # framework tables
     "auth.Permission": "the list of permissions Django derives from the models",
     "contenttypes.ContentType": "Django's table of models",

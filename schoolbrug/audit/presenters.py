@@ -144,6 +144,10 @@ FIELD_LABELS = {
     "picture": gettext_lazy("leerlingplaatje"),
     "pin": gettext_lazy("pincode"),
     "vergrendeld": gettext_lazy("vergrendeld"),
+    "system": gettext_lazy("leerlingvolgsysteem"),
+    "authorization_key": gettext_lazy("autorisatiesleutel"),
+    "consent_by": gettext_lazy("toestemming gegeven door"),
+    "consent_at": gettext_lazy("toestemming gegeven op"),
 }
 
 ENTITY_LABELS = {
@@ -176,6 +180,7 @@ ENTITY_LABELS = {
     "licence_class": gettext_lazy("groep van een licentie"),
     "class_login": gettext_lazy("inlogmethode van een groep"),
     "pupil_login": gettext_lazy("inloggegevens van een leerling"),
+    "monitoring_link": gettext_lazy("koppeling met het leerlingvolgsysteem"),
 }
 
 

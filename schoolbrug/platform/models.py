@@ -130,3 +130,51 @@ class AddressLock(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class MonitoringLink(models.Model):
+    """The school's exchange with its pupil-monitoring system (seed 004 §5, "Koppeling
+    toevoegen"): which system, the authorization key it issued (encrypted at rest), and the
+    school's explicit consent. Only exercise results are sent, as UWLR 2.2."""
+
+    institution = models.OneToOneField(
+        Institution, on_delete=models.CASCADE, related_name="monitoring_link"
+    )
+    # A key of settings.SCHOOLBRUG_MONITORING_SYSTEMS, which holds each system's address.
+    system = models.CharField(max_length=30)
+    authorization_key = EncryptedTextField()
+    consent_by = models.CharField(max_length=200)
+    consent_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.institution} → {self.system}"
+
+
+class ProductResult(SourcedModel):
+    """A result a product reported for a pupil. Its `sourced_id` is the UWLR result key, so
+    a delivery sent again after a time-out is the same result to the receiver, not a new one.
+    Test results are kept but never sent (seed 004: "alleen oefenresultaten")."""
+
+    class Kind(models.TextChoices):
+        EXERCISE = "exercise", "oefening"
+        TEST = "test", "toets"
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="platform_results")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="results")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    code = models.CharField(max_length=256)  # UWLR toetscode
+    score = models.PositiveIntegerField()
+    taken_on = models.DateField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["institution", "kind", "delivered_at"], name="result_pending")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} {self.code} {self.score}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import licence_views, login_views, pupil_views, school_views
+from . import licence_views, login_views, monitoring_views, pupil_views, school_views
 
 app_name = "platform"
 
@@ -31,6 +31,7 @@ urlpatterns = [
         licence_views.licence_unlink,
         name="unlink",
     ),
+    path(ADMIN + "resultaten/", monitoring_views.monitoring, name="monitoring"),
     path(CLASS + "inloggen/", login_views.class_logins, name="class_logins"),
     path(CLASS + "printversie.pdf", login_views.print_sheet, name="print_sheet"),
     path(CLASS + "leerling/<uuid:pupil_id>/", login_views.change_login, name="change_login"),

@@ -1,4 +1,5 @@
-"""`schoolbrug platform products load FILE` and `schoolbrug platform licences add ...`."""
+"""`schoolbrug platform products load FILE`, `platform licences add ...` and `platform results
+deliver` (the exercise results to the pupil-monitoring systems; from cron)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.management.base import CommandError
 
 from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.platform import products
-from schoolbrug.platform.models import Licence, Product
+from schoolbrug.platform.models import Licence, MonitoringLink, Product
 from schoolbrug.registry.models import Institution
 
 EXIT_BAD_INPUT = 2
@@ -34,6 +35,13 @@ class Command(AuditedCommand):
         add.add_argument("--kind", required=True, choices=Licence.Kind.values)
         add.add_argument("--seats", required=True, type=int)
         add.add_argument("--reference", default="")
+        result_actions = groups.add_parser(
+            "results", help="resultaten naar het leerlingvolgsysteem"
+        )
+        result_actions = result_actions.add_subparsers(dest="action", required=True)
+        result_actions.add_parser(
+            "deliver", help="lever de wachtende oefenresultaten van elke actieve koppeling (cron)"
+        )
         for sub in (load, add):
             sub.add_argument("--as", dest="actor", default="cli", help="wie dit doet")
 
@@ -56,6 +64,22 @@ class Command(AuditedCommand):
     def _products_list(self, opts) -> None:
         for product in Product.objects.all():
             self.stdout.write(f"{product.code}\t{product.name}\t{product.publisher}")
+
+    def _results_deliver(self, opts) -> None:
+        from django.conf import settings
+
+        from schoolbrug.platform.delivery import deliver_results
+
+        links = MonitoringLink.objects.filter(active=True).values_list("pk", flat=True)
+        for link_id in links:
+            if settings.CELERY_BROKER_URL:
+                deliver_results.delay(link_id)  # retried with back-off by the workers
+            else:
+                try:
+                    deliver_results.apply(args=[link_id]).get()
+                except Exception as error:  # one school's receiver must not stop the others
+                    self.stderr.write(f"Koppeling {link_id}: levering mislukt ({error}).")
+        self.stdout.write(f"{len(links)} koppeling(en) aan de beurt.")
 
     def _licences_add(self, opts) -> None:
         institution = Institution.objects.filter(number=opts["institution"]).first()
