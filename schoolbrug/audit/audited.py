@@ -169,6 +169,7 @@ EXEMPT = {
     "registry.SchoolYear": "a calendar fact the first sync of a year creates; grants nothing",
     "platform.LicenceSeat": "written in bulk; each seat taken or freed is logged on its pupil",
     "platform.AddressLock": "failed pupil log-ins of one address; a security count",
+    "platform.GradebookLineItem": "a product's own exercise or test, put through the API",
     "platform.ProductResult": "a product's reported score, passed on as is; its delivery has "
     "its own status (attempts, last error, delivered at)",
     # framework tables

@@ -25,6 +25,10 @@ class Product(SourcedModel):
     subject = models.CharField(max_length=100, blank=True)
     # Where the pupil's page sends them (the product's own start page).
     url = models.URLField(blank=True)
+    # The product's OAuth2 client for the gradebook API (client credentials, sharing.App).
+    app = models.OneToOneField(
+        "sharing.App", null=True, blank=True, on_delete=models.SET_NULL, related_name="product"
+    )
 
     class Meta:
         ordering = ["name", "code"]
@@ -165,6 +169,11 @@ class ProductResult(SourcedModel):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="results")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     code = models.CharField(max_length=256)  # UWLR toetscode
+    # Posted through the gradebook API: its lineItem and the product's own sourcedId.
+    line_item = models.ForeignKey(
+        "GradebookLineItem", null=True, blank=True, on_delete=models.CASCADE, related_name="results"
+    )
+    external_id = models.CharField(max_length=256, blank=True)
     score = models.PositiveIntegerField()
     taken_on = models.DateField()
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -175,6 +184,37 @@ class ProductResult(SourcedModel):
         indexes = [
             models.Index(fields=["institution", "kind", "delivered_at"], name="result_pending")
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="result_external_id_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.pupil} {self.code} {self.score}"
+
+
+class GradebookLineItem(models.Model):
+    """A OneRoster 1.2 lineItem a product put (an exercise or a test of a class). Its
+    `sourced_id` is the product's own; `kind` comes from its category ("exercise"/"oefening"
+    or "test"/"toets"), so that only exercise results go to the monitoring system."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="line_items")
+    sourced_id = models.CharField(max_length=256)
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=256)
+    kind = models.CharField(max_length=10, choices=ProductResult.Kind.choices)
+    assign_date = models.DateTimeField()
+    due_date = models.DateTimeField()
+    status = models.CharField(max_length=12, default="active")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "sourced_id"], name="line_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
