@@ -1,8 +1,9 @@
 """The learning platform in the demo (issue 21): the catalogue from `platform_products.csv`,
 on the first school a group licence linked to its first class (a PIN class) and a child
 licence with seats for two pupils of its second class (a picture class), and the login `ict`
-(ICT coordinator there). The teacher login `leerkracht` teaches the PIN class. Made once and
-found again on the next start."""
+(ICT coordinator there). The teacher login `leerkracht` teaches the PIN class. Exercise and
+test results of the PIN class, and a link with a monitoring system whose results wait (the
+demo has no system to deliver to). Made once and found again on the next start."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from pathlib import Path
 from django.utils import timezone
 
 from schoolbrug.platform import licences, products, pupil_login
-from schoolbrug.platform.models import Licence, LoginMethod, Product
+from schoolbrug.platform.models import (
+    Licence,
+    LoginMethod,
+    MonitoringLink,
+    Product,
+    ProductResult,
+)
 from schoolbrug.registry.models import Assignment, Institution, SchoolClass, Staff
 
 ICT = ("ict", "ict@schoolbrug.invalid", "Ivo", "Coördinator")
@@ -54,7 +61,39 @@ def prepare(institution: Institution, password: str, user_for) -> str | None:
             "origin": "demo",
         },
     )
+    _results(institution, group, pin_class, user.email)
     return user.username
+
+
+def _results(institution: Institution, licence: Licence, school_class, consent_by: str) -> None:
+    """Exercise and test results of the PIN class's first pupils, and the school's link with a
+    monitoring system (waiting: the demo has no system to deliver to)."""
+    if not MonitoringLink.objects.filter(institution=institution).exists():
+        MonitoringLink.objects.create(
+            institution=institution,
+            system="momento",
+            authorization_key="demo-sleutel",
+            consent_by=consent_by,
+            consent_at=timezone.now(),
+        )
+    if ProductResult.objects.filter(institution=institution).exists():
+        return
+    today = timezone.localdate()
+    ProductResult.objects.bulk_create(
+        [
+            ProductResult(
+                institution=institution,
+                pupil=pupil,
+                product=licence.product,
+                kind=ProductResult.Kind.TEST if n == 0 else ProductResult.Kind.EXERCISE,
+                code=f"rekenrijk-blok{n + 1}",
+                score=5 + n,
+                taken_on=today - datetime.timedelta(days=n),
+            )
+            for pupil in pupil_login.class_pupils(school_class)[:3]
+            for n in range(3)
+        ]
+    )
 
 
 def _licence(institution: Institution, code: str, kind: str, seats: int) -> Licence:

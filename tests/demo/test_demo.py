@@ -163,6 +163,10 @@ def test_the_demo_has_the_learning_platform(monkeypatch, client):
     methods = dict(ClassLogin.objects.values_list("school_class__code", "method"))
     assert methods == {"1A": "pin", "2B": "pictures"}
     assert PupilLogin.objects.count() == 3
+    from schoolbrug.platform.models import MonitoringLink, ProductResult
+
+    assert MonitoringLink.objects.get().consent_by == "ict@schoolbrug.invalid"
+    assert ProductResult.objects.filter(kind="test").count() == 2  # two pupils in 1A
     ict = authenticate(username="ict", password="demo")
     assert may_administer_platform(ict, first)
     teacher = authenticate(username="leerkracht", password="demo")
