@@ -105,8 +105,14 @@ def _stamp(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _href(kind: str, sourced_id) -> str:
-    return f"{BASE}/{kind}/{sourced_id}"
+ROSTERING = "/ims/oneroster/rostering/v1p2"
+
+
+def _href(request, kind: str, sourced_id) -> str:
+    """An absolute URI (the file's `format: uri`): classes, schools and users are the
+    rostering API's, lineItems and categories the gradebook's."""
+    base = ROSTERING if kind in ("classes", "schools", "users") else BASE
+    return request.build_absolute_uri(f"{base}/{kind}/{sourced_id}")
 
 
 # --- licences -----------------------------------------------------------------------------
@@ -137,7 +143,7 @@ def _uuid_or_none(value: str):
 # --- lineItems ----------------------------------------------------------------------------
 
 
-def _line_item_json(item: GradebookLineItem) -> dict:
+def _line_item_json(request, item: GradebookLineItem) -> dict:
     klass, school = item.school_class, item.school_class.institution
     return {
         "sourcedId": item.sourced_id,
@@ -147,17 +153,17 @@ def _line_item_json(item: GradebookLineItem) -> dict:
         "assignDate": _stamp(item.assign_date),
         "dueDate": _stamp(item.due_date),
         "class": {
-            "href": _href("classes", klass.sourced_id),
+            "href": _href(request, "classes", klass.sourced_id),
             "sourcedId": str(klass.sourced_id),
             "type": "class",
         },
         "school": {
-            "href": _href("schools", school.sourced_id),
+            "href": _href(request, "schools", school.sourced_id),
             "sourcedId": str(school.sourced_id),
             "type": "org",
         },
         "category": {
-            "href": _href("categories", item.kind),
+            "href": _href(request, "categories", item.kind),
             "sourcedId": item.kind,
             "type": "category",
         },
@@ -170,7 +176,7 @@ class LineItemView(GradebookView):
         item = item.select_related("school_class__institution").first()
         if item is None:
             raise not_found("lineItem", sourced_id)
-        return Response({"lineItem": _line_item_json(item)})
+        return Response({"lineItem": _line_item_json(request, item)})
 
     def put(self, request, sourced_id: str):
         product = self.product()
@@ -203,19 +209,19 @@ class LineItemView(GradebookView):
 # --- results ------------------------------------------------------------------------------
 
 
-def _result_json(result: ProductResult) -> dict:
+def _result_json(request, result: ProductResult) -> dict:
     item, pupil = result.line_item, result.pupil
     return {
         "sourcedId": result.external_id,
         "status": "active",
         "dateLastModified": _stamp(result.updated_at),
         "lineItem": {
-            "href": _href("lineItems", item.sourced_id),
+            "href": _href(request, "lineItems", item.sourced_id),
             "sourcedId": item.sourced_id,
             "type": "lineItem",
         },
         "student": {
-            "href": _href("users", pupil.sourced_id),
+            "href": _href(request, "users", pupil.sourced_id),
             "sourcedId": str(pupil.sourced_id),
             "type": "user",
         },
@@ -285,7 +291,7 @@ class ResultView(GradebookView):
         )
         if result is None or result.line_item is None:
             raise not_found("result", sourced_id)
-        return Response({"result": _result_json(result)})
+        return Response({"result": _result_json(request, result)})
 
     def put(self, request, sourced_id: str):
         with transaction.atomic():
