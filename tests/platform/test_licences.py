@@ -97,14 +97,19 @@ def test_a_thousand_pupils_link_in_one_action_with_bulk_statements(platform_scho
     s = platform_school
     pupils = add_pupils(s, 1000, "2B")
     licence = Licence.objects.create(
-        institution=s.institution, product=s.catalogue.taal, kind="child", seats=1000
+        institution=s.institution, product=s.catalogue.taal, kind="child", seats=2000
     )
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries, acting(ICT, "licenties"):
-        assert licences.link_pupils(licence, pupils) == 1000
-    elapsed = time.perf_counter() - started
-    assert LicenceSeat.objects.filter(licence=licence).count() == 1000
-    assert AuditEntry.objects.filter(entity="pupil", actor=ICT, action="grant").count() == 1000
+        assert licences.link_pupils(licence, pupils[:500]) == 500
     # A statement per batch (SQLite's limit on parameters makes more), never one per pupil.
-    assert len(queries) < 50, [q["sql"][:80] for q in queries.captured_queries]
+    assert len(queries) < 30, [q["sql"][:80] for q in queries.captured_queries]
+    more = add_pupils(s, 1000, "2B", start=1000)
+    # Timed without the query capture; CPU time, as the machine is shared (bench/ measures
+    # the wall clock on PostgreSQL).
+    started = time.process_time()
+    with acting(ICT, "licenties"):
+        assert licences.link_pupils(licence, more) == 1000
+    elapsed = time.process_time() - started
+    assert LicenceSeat.objects.filter(licence=licence).count() == 1500
+    assert AuditEntry.objects.filter(entity="pupil", actor=ICT, action="grant").count() == 1500
     assert elapsed < 1.0
