@@ -53,9 +53,10 @@ def main() -> None:
     if not args.reuse:
         for sql in (f"DROP DATABASE IF EXISTS {args.database}", f"CREATE DATABASE {args.database}"):
             subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-        subprocess.run(
-            [sys.executable, "-m", "schoolbrug.cli", "migrate", "-v", "0"], check=True, cwd=ROOT
-        )
+    # Also on --reuse: a database filled before a new migration.
+    subprocess.run(
+        [sys.executable, "-m", "schoolbrug.cli", "migrate", "-v", "0"], check=True, cwd=ROOT
+    )
     import django
 
     django.setup()
