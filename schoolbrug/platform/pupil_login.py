@@ -102,13 +102,14 @@ def ensure_logins(school_class: SchoolClass) -> int:
     return made
 
 
-def logins_for_newcomers(institution_pk: int) -> int:
-    """A PIN and a picture, in bulk, for every current pupil of the institution in a class
+def logins_for_newcomers(institution_pks, named=None) -> int:
+    """A PIN and a picture, in bulk, for every current pupil of these institutions in a class
     with a login method who has none yet (the sync's new pupils); each logged on the pupil,
-    the PIN as "gewijzigd" only. Returns how many."""
+    the PIN as "gewijzigd" only, with `named(institution_pk)` → (actor, reason) (default: the
+    current audit context). One query for the whole batch of a region night. Returns how many."""
     pupils = list(
         Pupil.objects.filter(
-            institution_id=institution_pk,
+            institution_id__in=list(institution_pks),
             is_leaver=False,
             platform_login__isnull=True,
             enrolments__school_class__platform_login__isnull=False,
@@ -125,8 +126,8 @@ def logins_for_newcomers(institution_pk: int) -> int:
         [
             AuditEntry(
                 at=now,
-                actor=context.actor_name(),
-                reason=context.reason_text(),
+                actor=who[0],
+                reason=who[1],
                 institution_number=login.pupil.institution.number,
                 entity="pupil",
                 entity_sourced_id=login.pupil.sourced_id,
@@ -134,6 +135,11 @@ def logins_for_newcomers(institution_pk: int) -> int:
                 changes={"pin": [None, "gewijzigd"], "picture": [None, login.picture]},
             )
             for login in logins
+            for who in [
+                named(login.pupil.institution_id)
+                if named
+                else (context.actor_name(), context.reason_text())
+            ]
         ],
         batch_size=1000,
     )

@@ -31,17 +31,19 @@ def free_leavers_seats(sender, applied, **_) -> None:
     runs = {pk: run for pk, run in applied if pk is not None}
     if not runs:
         return
-    for institution_pk, run in runs.items():
-        with acting(run.started_by, f"synchronisatie {run.pk} ({run.source})"):
-            logins_for_newcomers(institution_pk)
+    logins_for_newcomers(runs, named=lambda pk: (runs[pk].started_by, _reason(runs[pk])))
     held = LicenceSeat.objects.filter(
         pupil__institution_id__in=runs, pupil__is_leaver=True
     ).values_list("pupil__institution_id", flat=True)
     for institution_pk in set(held):
         run = runs[institution_pk]
-        with acting(run.started_by, f"synchronisatie {run.pk} ({run.source})"):
+        with acting(run.started_by, _reason(run)):
             free_seats(
                 LicenceSeat.objects.filter(
                     pupil__institution_id=institution_pk, pupil__is_leaver=True
                 )
             )
+
+
+def _reason(run) -> str:
+    return f"synchronisatie {run.pk} ({run.source})"  # as the sync's own entries say it
