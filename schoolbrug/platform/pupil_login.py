@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_datetime
 from schoolbrug.audit.context import current
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.encryption import decrypt
-from schoolbrug.registry.models import Enrolment, Pupil, SchoolClass
+from schoolbrug.registry.models import Pupil, SchoolClass
 
 from .models import AddressLock, ClassLogin, LoginMethod, PupilLogin
 from .pictures import NAMES
@@ -331,21 +331,7 @@ def _address_locked(address: str, now) -> bool:
     )
 
 
-def unlock_address(address: str) -> int:
-    return AddressLock.objects.filter(address=address).delete()[0]
-
-
 def login_rows(school_class: SchoolClass) -> list[tuple[Pupil, PupilLogin | None]]:
     """The class's pupils with their logins (the codes view and the class sheet)."""
     pupils = list(class_pupils(school_class).select_related("platform_login"))
     return [(p, getattr(p, "platform_login", None)) for p in pupils]
-
-
-def enrolled_class(pupil: Pupil) -> SchoolClass | None:
-    enrolment = (
-        Enrolment.objects.filter(pupil=pupil)
-        .select_related("school_class")
-        .order_by("-school_year__start_year")
-        .first()
-    )
-    return enrolment.school_class if enrolment else None
