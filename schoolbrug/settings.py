@@ -72,7 +72,8 @@ SESSION_COOKIE_AGE = _number("SCHOOLBRUG_SESSION_HOURS", 8) * 3600
 SCHOOLBRUG_PROXY_COUNT = _number("SCHOOLBRUG_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, for superusers only (web/admin_site.py).
+    "schoolbrug.web.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-# A 500 of the rostering API answers the 1.2 error payload; the web UI's, Django's page.
+# A 404 or 500 of the rostering API answers the 1.2 error payload; the web UI's, the portal's
+# Dutch page in its own layout (web/templates/404.html, 500.html).
+handler404 = "schoolbrug.oneroster.rest.errors.page_not_found"
 handler500 = "schoolbrug.oneroster.rest.errors.server_error"
 
 urlpatterns = [

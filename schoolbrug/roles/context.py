@@ -1,4 +1,4 @@
-"""What the layout needs to know of the user's roles: the menu's "Personen" link."""
+"""What the layout needs to know of the user's roles: the menu's "Personen" and "Beheer" links."""
 
 from __future__ import annotations
 
@@ -14,5 +14,6 @@ def roles(request: HttpRequest) -> dict:
     # Lazy: only pages that show the menu ask.
     return {
         "administers_people": lambda: permissions.administers_people(user),
+        "may_use_django_admin": permissions.may_use_django_admin(user),
         "viewing_as": getattr(request, "real_user", None) is not None,
     }

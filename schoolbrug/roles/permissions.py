@@ -85,6 +85,13 @@ def is_site_admin(user) -> bool:
     return RoleGrant.objects.current().filter(user=user, role=RoleGrant.Role.SITE_ADMIN).exists()
 
 
+def may_use_django_admin(user) -> bool:
+    """Django's admin (/admin/) is a tool for whoever runs the installation: superusers only.
+    A staff flag alone, or a granted site admin role, does not open it; the portal's pages
+    are where schools work."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
 def sees_everything(user) -> bool:
     return is_site_admin(user)
 

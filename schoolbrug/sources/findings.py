@@ -1,9 +1,9 @@
 """Findings: what validation says about a row, with a stable code the secretary can look up.
 
-Each code has one Dutch message and fix hint (for the school) and one English message (for
-logs). A finding never carries a full national number, only the masked form: besides the
-`national_number_masked` field, every text of a finding is masked when it is made
-(`mask_national_numbers_in`), because a shifted column puts a national number where a name,
+Each code has one short Dutch title, one Dutch message and fix hint (for the school) and one
+English message (for logs). A finding never carries a full national number, only the masked
+form: besides the `national_number_masked` field, every text of a finding is masked when it is
+made (`mask_national_numbers_in`), because a shifted column puts a national number where a name,
 a birth date or a gender should be, and messages quote those cells.
 """
 
@@ -37,6 +37,9 @@ class Rule:
     message: str  # Dutch, may use {class_code}, {value}
     hint: str  # Dutch
     message_en: str
+    # Dutch, a few words: what the report shows above the message, with the code in small
+    # print. A keyword, required: a new rule without a title does not load.
+    title: str
 
 
 RULES: dict[str, Rule] = {
@@ -46,6 +49,7 @@ RULES: dict[str, Rule] = {
         "Leerling heeft geen klasnummer (of klasnummer 0) en wordt nog niet gesynchroniseerd.",
         "Geef de leerling een klasnummer in het administratiepakket zodra hij of zij instapt.",
         "pupil has no class number (or 0): deferred until it gets one",
+        title="Geen klasnummer",
     ),
     "PUPIL_NATIONAL_NUMBER_MISSING": Rule(
         Severity.ERROR,
@@ -53,6 +57,7 @@ RULES: dict[str, Rule] = {
         "Leerling heeft geen rijksregisternummer.",
         "Vul het rijksregisternummer (of BIS-nummer) in op de leerlingfiche.",
         "pupil has no national number",
+        title="Rijksregisternummer ontbreekt",
     ),
     "PUPIL_NATIONAL_NUMBER_INVALID": Rule(
         Severity.ERROR,
@@ -61,6 +66,7 @@ RULES: dict[str, Rule] = {
         "Controleer het rijksregisternummer op de leerlingfiche (11 cijfers, zie "
         "identiteitskaart).",
         "national number fails its check digits",
+        title="Ongeldig rijksregisternummer",
     ),
     "PUPIL_NATIONAL_NUMBER_DUPLICATE": Rule(
         Severity.ERROR,
@@ -69,6 +75,7 @@ RULES: dict[str, Rule] = {
         "Zoek de dubbele leerlingfiches in het administratiepakket en voeg ze samen of verbeter "
         "het nummer.",
         "the same national number appears on more than one pupil in this institution",
+        title="Dubbel rijksregisternummer in de export",
     ),
     # The planner's (sync/national_numbers.py): the registry holds a number once per school.
     "PUPIL_NATIONAL_NUMBER_TAKEN": Rule(
@@ -80,6 +87,7 @@ RULES: dict[str, Rule] = {
         "en verbeter het verkeerde. Werd de andere leerling met de hand ingevoerd, vraag de "
         "beheerder van Schoolbrug dan die fiche na te kijken.",
         "the new national number is held by another pupil of the institution who keeps it",
+        title="Rijksregisternummer al bij een andere leerling",
     ),
     "PUPIL_SOURCE_ID_DUPLICATE": Rule(
         Severity.ERROR,
@@ -87,6 +95,7 @@ RULES: dict[str, Rule] = {
         "Dezelfde leerling-id staat meer dan eens in de export.",
         "Laat het pakket de export opnieuw maken; meld het aan de leverancier als het blijft.",
         "the same source id appears more than once in the export",
+        title="Dubbele leerling-id in de export",
     ),
     "PUPIL_FAMILY_NAME_MISSING": Rule(
         Severity.ERROR,
@@ -94,6 +103,7 @@ RULES: dict[str, Rule] = {
         "De naam van de leerling ontbreekt.",
         "Vul de naam in op de leerlingfiche.",
         "family name missing",
+        title="Naam ontbreekt",
     ),
     "PUPIL_GIVEN_NAME_MISSING": Rule(
         Severity.ERROR,
@@ -101,6 +111,7 @@ RULES: dict[str, Rule] = {
         "De voornaam van de leerling ontbreekt.",
         "Vul de voornaam in op de leerlingfiche.",
         "given name missing",
+        title="Voornaam ontbreekt",
     ),
     "PUPIL_NAME_HOLDS_NATIONAL_NUMBER": Rule(
         Severity.ERROR,
@@ -110,6 +121,7 @@ RULES: dict[str, Rule] = {
         "Controleer in het administratiepakket welke kolommen de export bevat en in welke "
         "volgorde (of het kolommenbestand van --mapping), en maak de export opnieuw.",
         "a name holds a national number: columns shifted, pupil rejected",
+        title="Rijksregisternummer in de naam (verschoven kolommen)",
     ),
     "PUPIL_CLASS_NUMBER_INVALID": Rule(
         Severity.ERROR,
@@ -119,6 +131,7 @@ RULES: dict[str, Rule] = {
         "Verbeter het klasnummer op de leerlingfiche. Een lang getal wijst op verschoven "
         "kolommen in de export.",
         "class number outside 1-99: pupil rejected",
+        title="Ongeldig klasnummer",
     ),
     "PUPIL_GENDER_MISSING": Rule(
         Severity.ERROR,
@@ -126,6 +139,7 @@ RULES: dict[str, Rule] = {
         "Het geslacht van de leerling ontbreekt of is onleesbaar ({value}).",
         "Vul het geslacht in op de leerlingfiche (M, V of X).",
         "gender missing or unreadable",
+        title="Geslacht ontbreekt",
     ),
     "PUPIL_BIRTH_DATE_MISSING": Rule(
         Severity.ERROR,
@@ -133,6 +147,7 @@ RULES: dict[str, Rule] = {
         "De geboortedatum ontbreekt of is onleesbaar ({value}).",
         "Vul de geboortedatum in als dag/maand/jaar, bijvoorbeeld 30/7/2015.",
         "birth date missing or unreadable",
+        title="Geboortedatum ontbreekt",
     ),
     "PUPIL_BIRTH_DATE_CONTRADICTS_NATIONAL_NUMBER": Rule(
         Severity.WARNING,
@@ -140,6 +155,7 @@ RULES: dict[str, Rule] = {
         "De geboortedatum past niet bij het rijksregisternummer.",
         "Controleer geboortedatum en rijksregisternummer op de leerlingfiche.",
         "birth date contradicts the national number",
+        title="Geboortedatum past niet bij het rijksregisternummer",
     ),
     "PUPIL_GENDER_CONTRADICTS_NATIONAL_NUMBER": Rule(
         Severity.WARNING,
@@ -147,6 +163,7 @@ RULES: dict[str, Rule] = {
         "Het geslacht past niet bij het rijksregisternummer.",
         "Controleer het geslacht op de leerlingfiche; bij een BIS-nummer kan dit kloppen.",
         "gender contradicts the national number",
+        title="Geslacht past niet bij het rijksregisternummer",
     ),
     "PUPIL_EMAIL_INVALID": Rule(
         Severity.WARNING,
@@ -155,6 +172,7 @@ RULES: dict[str, Rule] = {
         "de leerling wordt wel gesynchroniseerd.",
         "Verbeter het e-mailadres op de leerlingfiche (vorm naam@domein.be, zonder spaties).",
         "pupil e-mail malformed: left out, pupil synced",
+        title="Ongeldig e-mailadres",
     ),
     "PUPIL_CLASS_MISSING": Rule(
         Severity.ERROR,
@@ -162,6 +180,7 @@ RULES: dict[str, Rule] = {
         "De leerling zit in geen klas.",
         "Plaats de leerling in een klas in het administratiepakket.",
         "pupil has no class",
+        title="Leerling zit in geen klas",
     ),
     "CLASS_UNKNOWN": Rule(
         Severity.ERROR,
@@ -170,6 +189,7 @@ RULES: dict[str, Rule] = {
         "gesynchroniseerd.",
         "Controleer de klascode: elke letter en spatie telt. Voeg de klas toe aan de export.",
         "class code not in the classes file: its pupils are rejected",
+        title="Onbekende klas",
     ),
     "CLASS_YEAR_MISSING": Rule(
         Severity.ERROR,
@@ -178,6 +198,7 @@ RULES: dict[str, Rule] = {
         "gesynchroniseerd.",
         "Geef de klas een leerjaar in het administratiepakket.",
         "class has no valid year: its pupils are rejected",
+        title="Leerjaar ontbreekt",
     ),
     "CLASS_YEAR_UNKNOWN": Rule(
         Severity.WARNING,
@@ -187,6 +208,7 @@ RULES: dict[str, Rule] = {
         "Vul in de bron de grades van de klas of van haar cursus in als apps het leerjaar "
         "nodig hebben.",
         "class has no grades (optional in OneRoster 1.2): synced with its year unknown",
+        title="Leerjaar onbekend",
     ),
     "CLASS_CURRICULUM_MISSING": Rule(
         Severity.ERROR,
@@ -194,6 +216,7 @@ RULES: dict[str, Rule] = {
         "Klas '{class_code}' heeft geen vakkenpakket; de leerlingen worden niet gesynchroniseerd.",
         "Wijs de klas een vakkenpakket toe in het administratiepakket.",
         "class has no curriculum: its pupils are rejected",
+        title="Vakkenpakket ontbreekt",
     ),
     "CLASS_KINDERGARTEN_INVALID": Rule(
         Severity.ERROR,
@@ -201,6 +224,7 @@ RULES: dict[str, Rule] = {
         "Kleuterklas '{class_code}' moet graad NVT en leerjaar 0 tot 3 hebben.",
         "Zet bij de kleuterklas graad op NVT en leerjaar op 0, 1, 2 of 3.",
         "kindergarten class needs stage NVT and year 0-3: its pupils are rejected",
+        title="Ongeldige kleuterklas",
     ),
     "CLASS_DUPLICATE": Rule(
         Severity.ERROR,
@@ -208,6 +232,7 @@ RULES: dict[str, Rule] = {
         "Klas '{class_code}' staat meer dan eens in het klassenbestand.",
         "Laat het pakket de export opnieuw maken.",
         "class code appears more than once in the classes file",
+        title="Dubbele klas in het klassenbestand",
     ),
     "ROW_TOO_MANY_CELLS": Rule(
         Severity.ERROR,
@@ -217,6 +242,7 @@ RULES: dict[str, Rule] = {
         "Een waarde bevat waarschijnlijk het scheidingsteken (; of ,) zonder aanhalingstekens. "
         "Verbeter de waarde in het administratiepakket of maak de export opnieuw.",
         "row has more cells than the header: columns shifted, pupil rejected",
+        title="Te veel cellen op de regel (verschoven kolommen)",
     ),
     # OneRoster (oneroster/csv_in/): a row the parser skips; a pupil it concerns is
     # withheld (neither synced nor made a leaver).
@@ -226,6 +252,7 @@ RULES: dict[str, Rule] = {
         "Een verplichte waarde ontbreekt (kolom {value}); deze regel wordt niet ingelezen.",
         "Vul de waarde in het pakket in en maak de OneRoster-export opnieuw.",
         "required value missing: row skipped",
+        title="Verplichte waarde ontbreekt",
     ),
     "ONEROSTER_REFERENCE_UNKNOWN": Rule(
         Severity.ERROR,
@@ -235,6 +262,7 @@ RULES: dict[str, Rule] = {
         "Controleer of de export alle bestanden bevat (ook courses.csv en orgs.csv) en of de "
         "id klopt; meld het aan de leverancier als het blijft.",
         "reference to an id that is not in the set: row skipped",
+        title="Verwijzing naar een onbekende id",
     ),
     "ONEROSTER_ORG_NOT_SCHOOL": Rule(
         Severity.ERROR,
@@ -244,6 +272,7 @@ RULES: dict[str, Rule] = {
         "Laat het pakket klassen en inschrijvingen aan de school koppelen (type school), niet "
         "aan een afdeling of schoolbestuur.",
         "schoolSourcedId points to an org that is not of type school: row skipped",
+        title="Organisatie is geen school",
     ),
     "ONEROSTER_ID_DUPLICATE": Rule(
         Severity.ERROR,
@@ -251,6 +280,7 @@ RULES: dict[str, Rule] = {
         "De id '{value}' staat meer dan eens in dit bestand; geen van die regels wordt ingelezen.",
         "Laat het pakket de export opnieuw maken; meld het aan de leverancier als het blijft.",
         "the same sourcedId appears more than once in the file: those rows are skipped",
+        title="Dubbele id in het bestand",
     ),
     # The sync's summer rule (sync/blackout.py): leavers wait until the period is over.
     "PUPIL_LEAVING_HELD": Rule(
@@ -262,6 +292,7 @@ RULES: dict[str, Rule] = {
         "Niets te doen als de leerling echt vertrekt. Moet de leerling nu al naar "
         "Schoolverlaters, start de synchronisatie dan opnieuw met --force.",
         "leaver held in the blackout period: leaves at the first sync after it, or with --force",
+        title="Vertrek wacht tot na de zomerperiode",
     ),
     "CLASS_NUMBER_CHANGED": Rule(
         Severity.WARNING,
@@ -270,6 +301,7 @@ RULES: dict[str, Rule] = {
         "nieuwe nummer aan.",
         "Breng de klasleraar op de hoogte van de nieuwe klasnummers.",
         "class number changed: the pupil logs in with the new number",
+        title="Klasnummer gewijzigd",
     ),
 }
 
@@ -303,6 +335,13 @@ class Finding:
         """English, without personal data: code, place and reason only."""
         where = ":".join(str(p) for p in (self.file, self.line) if p not in ("", None))
         return f"{self.code} {where} {self.field} {RULES[self.code].message_en}".strip()
+
+
+def finding_title(code: str) -> str:
+    """The Dutch title of a finding code; a code no rule knows (a report stored by an older
+    version) is shown as it is."""
+    rule = RULES.get(code)
+    return gettext(rule.title) if rule else code
 
 
 def make_finding(

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.utils import translation
 
 from schoolbrug.sources.errors import BadInput
 from schoolbrug.sources.findings import (
@@ -8,6 +9,7 @@ from schoolbrug.sources.findings import (
     Finding,
     Outcome,
     Severity,
+    finding_title,
     make_finding,
     mask_national_number,
     mask_national_numbers_in,
@@ -30,6 +32,31 @@ def test_a_finding_never_carries_the_full_number():
 def test_every_rule_speaks_dutch_and_english():
     for code, rule in RULES.items():
         assert rule.message and rule.hint and rule.message_en, code
+
+
+def test_every_code_has_its_own_short_dutch_title():
+    titles = [rule.title for rule in RULES.values()]
+    for code, rule in RULES.items():
+        # A few words of Dutch, not the code itself, not the long message.
+        assert rule.title and rule.title != code and "_" not in rule.title, code
+        assert len(rule.title) <= 60 and rule.title != rule.message, code
+        assert finding_title(code) == rule.title
+    assert len(set(titles)) == len(titles), "two codes share a title"
+
+
+def test_a_dutch_schools_titles_say_groep():
+    # Titles are translated like the messages (registry/language.py): "groep" in the
+    # Netherlands, "klas" in Flanders.
+    with translation.override("nl-nl"):
+        assert finding_title("PUPIL_NO_CLASS_NUMBER") == "Geen groepsnummer"
+        assert finding_title("CLASS_UNKNOWN") == "Onbekende groep"
+    with translation.override("nl-be"):
+        assert finding_title("PUPIL_NO_CLASS_NUMBER") == "Geen klasnummer"
+
+
+def test_an_unknown_code_shows_as_itself():
+    # A report stored by an older version may hold a code that no rule knows any more.
+    assert finding_title("SOME_OLD_CODE") == "SOME_OLD_CODE"
 
 
 # A valid national number (born 30/7/1985) and a BIS number (month + 40), each written as a

@@ -9,25 +9,14 @@ a browser. Screenshots of the home page and the run page go to $SCHOOLBRUG_SCREE
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from playwright import sync_api
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from .conftest import NATIONAL_NUMBERS, PASSWORD
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +28,7 @@ def allow_orm_beside_playwright(monkeypatch):
 
 @pytest.fixture
 def page():
-    if not Path(CHROMIUM).exists():
-        # CI installs it (.ci/run): there a missing browser is a failure, not a skip.
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run should have installed it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    require_chromium()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="nl-BE", viewport={"width": 1280, "height": 900})

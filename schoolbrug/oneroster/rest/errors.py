@@ -81,8 +81,17 @@ def exception_handler(exc, context) -> Response | None:
     return Response(status_info(minor, text), status=status, headers=headers)
 
 
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an unknown address under the API answers JSON, the web UI's the portal's
+    Dutch page (web/templates/404.html)."""
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse(status_info("unknownobject", "unknown path"), status=404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: the rostering API's clients read JSON, the web UI's people a page."""
+    """handler500: the rostering API's clients read JSON, the web UI's people a Dutch page
+    (web/templates/500.html)."""
     if request.path.startswith(API_PREFIXES):
         body = status_info("internal_server_error", "internal server error (logged)")
         return JsonResponse(body, status=500)

@@ -2,10 +2,17 @@
 
 from django import template
 
+from schoolbrug.sources import findings
 from schoolbrug.sources.findings import mask_national_number
 from schoolbrug.web import presenters
 
 register = template.Library()
+
+
+@register.filter
+def finding_title(code: str) -> str:
+    """A finding code ("PUPIL_NO_CLASS_NUMBER") as its short Dutch title."""
+    return findings.finding_title(code) if code else ""
 
 
 @register.filter
