@@ -72,5 +72,8 @@ def test_the_ict_coordinator_links_a_child_licence_on_a_tablet(live_server, scho
         )
         expect(page.get_by_role("link", name="Printversie")).to_be_visible()
         page.screenshot(path=shots / "leerplatform-inloggegevens.png", full_page=True)
+        # No request of the browser may still run when the live server stops (its thread
+        # would close the test's shared SQLite connection).
+        page.wait_for_load_state("networkidle")
         context.close()
         browser.close()

@@ -69,6 +69,9 @@ def test_the_gradebook_keeps_to_the_official_file(live_server, subtests):
     )
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    # No kept-alive connection: its server thread would outlive the live server and close
+    # the test's shared SQLite connection from the wrong thread.
+    session.headers["Connection"] = "close"
     # Objects that exist: a lineItem and a result of it.
     assert session.put(f"{live_server.url}{BASE}/lineItems/blok-1", json=line_item(school)).ok
     assert session.put(f"{live_server.url}{BASE}/results/r-1", json=result(school.pupils[0])).ok

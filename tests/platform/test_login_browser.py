@@ -37,6 +37,7 @@ def tablet():
         page = context.new_page()
         page.set_default_timeout(10_000)
         yield page
+        page.wait_for_load_state("networkidle")  # nothing running when the live server stops
         context.close()
         browser.close()
 
