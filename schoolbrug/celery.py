@@ -28,3 +28,4 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
 )
 app.autodiscover_tasks(["schoolbrug.links"])
+app.autodiscover_tasks(["schoolbrug.platform"], related_name="delivery")

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "schoolbrug.staff",
     "schoolbrug.sharing",
     "schoolbrug.roles",
+    "schoolbrug.platform",
     "schoolbrug.web",
     "schoolbrug.demo",
 ]
@@ -323,6 +324,14 @@ SPECTACULAR_SETTINGS = {
 # broker, e.g. redis://127.0.0.1:6379/0. Empty: the work runs in the process that asks for it,
 # so the demo needs nothing. No result backend: an upload's state is kept in the database.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+
+# The learning platform's pupil-monitoring systems (platform/delivery.py): where each
+# receives UWLR 2.2 BrengLeerresultaten. Set per installation (the vendors' addresses are in
+# their contracts, not here); SCHOOLBRUG_MONITORING_<NAME>_URL adds or overrides one.
+SCHOOLBRUG_MONITORING_SYSTEMS = {
+    name: {"label": label, "url": os.environ.get(f"SCHOOLBRUG_MONITORING_{name.upper()}_URL", "")}
+    for name, label in (("momento", "Momento"), ("parnassys", "ParnasSys"), ("esis", "ESIS"))
+}
 
 # Informat pulls go only over https to public addresses of these hosts ("*.example.be": any
 # name under example.be; empty: any public host). The default is where Informat's public API

@@ -9,7 +9,9 @@ handler500 = "schoolbrug.oneroster.rest.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("ims/oneroster/rostering/v1p2/", include("schoolbrug.oneroster.rest.urls")),
+    path("ims/oneroster/gradebook/v1p2/", include("schoolbrug.platform.gradebook_urls")),
     path("oauth/", include("schoolbrug.oneroster.rest.oauth_urls")),
     path("", include("schoolbrug.roles.urls")),
+    path("", include("schoolbrug.platform.urls")),
     path("", include("schoolbrug.web.urls")),
 ]

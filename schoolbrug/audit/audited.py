@@ -127,6 +127,22 @@ AUDITED = [
     Audited("auth.Group", "group", many=("permissions",)),
     # roles granted by hand: site admin, board admin (roles/models.py)
     Audited("roles.RoleGrant", "role", ignore=("granted_by",)),  # the entry's own actor
+    # the learning platform (platform/): catalogue, licences, classes linked, log-in methods
+    Audited("platform.Product", "product", institution=""),
+    Audited("platform.Licence", "licence"),
+    Audited("platform.LicenceClass", "licence_class", institution="licence.institution.number"),
+    Audited("platform.ClassLogin", "class_login", institution="school_class.institution.number"),
+    # The PIN only as "gewijzigd"; attempts and the lock are counted by QuerySet.update (no
+    # entry per wrong try), an unlock is logged by hand (platform/pupil_login.py).
+    Audited(
+        "platform.PupilLogin",
+        "pupil_login",
+        secret=("pin",),
+        ignore=("failed_attempts", "locked_until"),
+        institution="pupil.institution.number",
+    ),
+    # The exchange with the pupil-monitoring system: consent and key (only as "gewijzigd").
+    Audited("platform.MonitoringLink", "monitoring_link", secret=("authorization_key",)),
 ]
 
 # Fields no model logs: the entry has its own time, and the entity's id.
@@ -151,6 +167,11 @@ EXEMPT = {
     # written only by the sync, in bulk, and read-only in the admin
     "registry.SourceAlias": "ids the sources give our entities; the sync keeps them",
     "registry.SchoolYear": "a calendar fact the first sync of a year creates; grants nothing",
+    "platform.LicenceSeat": "written in bulk; each seat taken or freed is logged on its pupil",
+    "platform.AddressLock": "failed pupil log-ins of one address; a security count",
+    "platform.GradebookLineItem": "a product's own exercise or test, put through the API",
+    "platform.ProductResult": "a product's reported score, passed on as is; its delivery has "
+    "its own status (attempts, last error, delivered at)",
     # framework tables
     "auth.Permission": "the list of permissions Django derives from the models",
     "contenttypes.ContentType": "Django's table of models",

@@ -131,6 +131,23 @@ FIELD_LABELS = {
     "starts_at": gettext_lazy("vanaf"),
     "ends_at": gettext_lazy("tot"),
     "bekeken_als": gettext_lazy("bekeken als"),
+    # the learning platform (platform/)
+    "method": gettext_lazy("inlogmethode"),
+    "product": gettext_lazy("product"),
+    "reference": gettext_lazy("bestelreferentie"),
+    "seats": gettext_lazy("aantal licenties"),
+    "licence": gettext_lazy("licentie"),
+    "licentie": gettext_lazy("licentie"),
+    "publisher": gettext_lazy("uitgever"),
+    "subject": gettext_lazy("vak"),
+    "url": gettext_lazy("webadres"),
+    "picture": gettext_lazy("leerlingplaatje"),
+    "pin": gettext_lazy("pincode"),
+    "vergrendeld": gettext_lazy("vergrendeld"),
+    "system": gettext_lazy("leerlingvolgsysteem"),
+    "authorization_key": gettext_lazy("autorisatiesleutel"),
+    "consent_by": gettext_lazy("toestemming gegeven door"),
+    "consent_at": gettext_lazy("toestemming gegeven op"),
 }
 
 ENTITY_LABELS = {
@@ -158,6 +175,12 @@ ENTITY_LABELS = {
     "user": gettext_lazy("gebruiker"),
     "group": gettext_lazy("groep"),
     "role": gettext_lazy("beheerrol"),
+    "product": gettext_lazy("product van het leerplatform"),
+    "licence": gettext_lazy("licentie"),
+    "licence_class": gettext_lazy("groep van een licentie"),
+    "class_login": gettext_lazy("inlogmethode van een groep"),
+    "pupil_login": gettext_lazy("inloggegevens van een leerling"),
+    "monitoring_link": gettext_lazy("koppeling met het leerlingvolgsysteem"),
 }
 
 

@@ -7,7 +7,9 @@ class and one to a single class. Besides the demo login (a site admin, a superus
 
 * `bestuur` / the demo password: board admin of a synthetic board that runs the first two
   institutions;
-* `leerkracht` / the demo password: teacher of the first institution's first class.
+* `leerkracht` / the demo password: teacher of the first institution's first class;
+* `ict` / the demo password: its ICT coordinator, with the learning platform's licences and
+  a PIN class and a picture class (`platform_demo.py`).
 
 Everything is made once and found again on the next start. Only for the demo's own database
 (the demo command refuses any other).
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from schoolbrug.demo import platform_demo
 from schoolbrug.registry.models import Assignment, Board, Institution, SchoolClass, Staff, Teaching
 from schoolbrug.roles.models import RoleGrant
 from schoolbrug.sharing import access, consent
@@ -54,6 +57,9 @@ def prepare(demo_user, password: str) -> list[DemoLogin]:
     logins = [DemoLogin(board_admin.username, f"bestuursbeheerder van {BOARD_NAME}")]
     if teacher is not None:
         logins.append(DemoLogin(teacher.username, f"leerkracht in {first.name}"))
+    ict = platform_demo.prepare(first, password, _user)
+    if ict is not None:
+        logins.append(DemoLogin(ict, f"ict-coördinator in {first.name} (leerplatform)"))
     return logins
 
 

@@ -337,3 +337,32 @@ def may_upload_staff(user, institution: Institution) -> bool:
     if board_institutions(user).filter(pk=institution.pk).exists():
         return True
     return _assignments_today(user, STAFF_UPLOAD_ROLES).filter(institution=institution).exists()
+
+
+# The learning platform (platform/): its admin is the ICT coordinator's (seed 004 §3.2: "Alleen
+# als je rechten hebt als ict-coördinator krijg je toegang tot dit beheerdeel").
+PLATFORM_ADMIN_ROLES = (Assignment.Role.ICT_COORDINATOR,)
+
+PLATFORM_ADMIN_REFUSAL = (
+    "Alleen een ict-coördinator met een lopende opdracht in deze school kan het beheer van het "
+    "leerplatform openen. Die opdracht volgt uit de personeelsupload van het administratiepakket."
+)
+CLASS_LOGIN_REFUSAL = (
+    "Alleen de leerkrachten van deze groep en de ict-coördinator zien de inloggegevens van de "
+    "leerlingen en kunnen ze wijzigen."
+)
+
+
+def may_administer_platform(user, institution: Institution) -> bool:
+    """A site admin, or an ICT coordinator with a current assignment in the institution."""
+    if sees_everything(user):
+        return True
+    return _assignments_today(user, PLATFORM_ADMIN_ROLES).filter(institution=institution).exists()
+
+
+def may_manage_class_logins(user, school_class: SchoolClass) -> bool:
+    """The class's pupils' codes (see, change, print, unlock): its teachers today and the ICT
+    coordinator of its school (and a site admin)."""
+    if may_administer_platform(user, school_class.institution):
+        return True
+    return taught_classes(user).filter(pk=school_class.pk).exists()

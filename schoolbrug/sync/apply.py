@@ -29,6 +29,7 @@ from . import bulk
 from .extra_groups import apply_extra_groups
 from .models import HeldLeaver, SyncRun
 from .plan import ClassActionKind, Plan, PupilAction, PupilActionKind, record_values
+from .signals import plans_applied
 from .state import CLASS_FIELDS, PUPIL_FIELDS, InstitutionState
 from .subclasses import end_memberships, rename_subclasses
 
@@ -100,6 +101,8 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
         context.apply_extra_groups()
     _keep_held_leavers(contexts)
     bulk.insert([entry for c in contexts for entry in c.audit])
+    # The contexts above the sync (the learning platform's seats) follow in this transaction.
+    plans_applied.send(apply_plans, applied=[(c.institution_pk, c.run) for c in contexts])
 
 
 _CLASS_UPDATE = (*CLASS_FIELDS, "is_active")

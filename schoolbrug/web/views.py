@@ -21,6 +21,8 @@ from schoolbrug.roles.permissions import (
     care_record_shown,
     institution_or_404,
     institutions_for,
+    may_administer_platform,
+    may_manage_class_logins,
     may_manage_subclasses,
     may_see_care_record,
     may_upload_staff,
@@ -82,6 +84,7 @@ def institution_detail(request: HttpRequest, number: str) -> HttpResponse:
             "runs": queries.runs(institution.number)[:10] if whole else [],
             "sees_whole_school": whole,
             "may_upload_staff": may_upload_staff(request.user, institution),
+            "platform_admin": may_administer_platform(request.user, institution),
         },
     )
 
@@ -147,6 +150,8 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "history": _decorated(queries.history(school_class.sourced_id)[:50], request)
             if is_subclass
             else [],
+            # The learning platform's codes of the class (platform/login_views.py).
+            "class_logins": not is_subclass and may_manage_class_logins(request.user, school_class),
         },
     )
 

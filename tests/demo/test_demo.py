@@ -136,3 +136,42 @@ def test_the_demo_shows_sharing_apps_a_board_admin_and_a_teacher(monkeypatch):
     teacher = authenticate(username="leerkracht", password="demo")
     assert list(taught_classes(teacher).values_list("code", flat=True)) == ["1A"]
     assert Teaching.objects.count() == 1
+
+
+def test_the_demo_has_the_learning_platform(monkeypatch, client):
+    """Products, a group and a child licence, a PIN class and a picture class, an ICT
+    coordinator and the teacher of the PIN class; a second start makes nothing twice."""
+    from schoolbrug.platform.models import ClassLogin, Licence, Product, PupilLogin
+    from schoolbrug.roles.permissions import may_administer_platform, may_manage_class_logins
+
+    first = make_school("012345").institution
+    SyncRun.objects.create(
+        started_at=timezone.now(),
+        started_by="demo",
+        source="wisa",
+        institution_number="012345",
+        status=SyncRun.Status.APPLIED,
+    )
+    monkeypatch.setattr(
+        "schoolbrug.demo.management.commands.demo.Command._build_region", lambda *a: None
+    )
+    run_demo()
+    out = run_demo()
+    assert "Ook: ict / demo (ict-coördinator" in out
+    assert Product.objects.count() == 3
+    assert sorted(Licence.objects.values_list("kind", flat=True)) == ["child", "group"]
+    methods = dict(ClassLogin.objects.values_list("school_class__code", "method"))
+    assert methods == {"1A": "pin", "2B": "pictures"}
+    assert PupilLogin.objects.count() == 3
+    from schoolbrug.platform.models import MonitoringLink, ProductResult
+
+    assert MonitoringLink.objects.get().consent_by == "ict@schoolbrug.invalid"
+    assert ProductResult.objects.filter(kind="test").count() == 2  # two pupils in 1A
+    ict = authenticate(username="ict", password="demo")
+    assert may_administer_platform(ict, first)
+    teacher = authenticate(username="leerkracht", password="demo")
+    assert may_manage_class_logins(teacher, first.classes.get(code="1A"))
+    client.force_login(ict)
+    assert (
+        client.get(f"/instellingen/{first.number}/leerplatform/licenties/groep/").status_code == 200
+    )

@@ -1,0 +1,97 @@
+"""Schemathesis against 1EdTech's official gradebook file, for the operations the platform
+serves (PUT/GET lineItems/{id} and results/{id}, POST lineItems/{id}/results), on a live
+server with a product's real token: no request may end in a server error, every answer must
+be one the file documents (status code, content type, body schema), and requests the file
+calls invalid must be refused. Valid requests about the objects that exist are included, so
+the 200 and 201 answers are checked, not only the refusals."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from schoolbrug.platform import gradebook, licences
+from schoolbrug.sharing import access
+from tests.web.conftest import make_school
+
+from .conftest import make_catalogue
+from .test_gradebook_api import BASE, SPEC, line_item, result
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+SERVED = {
+    ("PUT", "/lineItems/{sourcedId}"),
+    ("GET", "/lineItems/{sourcedId}"),
+    ("PUT", "/results/{sourcedId}"),
+    ("GET", "/results/{sourcedId}"),
+    ("POST", "/lineItems/{lineItemSourcedId}/results"),
+}
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+EXAMPLES = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+def fuzz(strategy, session: requests.Session, examples: int) -> None:
+    @given(case=strategy)
+    @settings(EXAMPLES, max_examples=examples)
+    def run(case):
+        case.call_and_validate(session=session, checks=CHECKS)
+
+    run()
+
+
+def test_the_gradebook_keeps_to_the_official_file(live_server, subtests):
+    school = make_school()
+    school.catalogue = make_catalogue(school)
+    app, secret = access.create_app("Rekenrijk", scopes=list(gradebook.GRADEBOOK_SCOPES))
+    school.catalogue.rekenen.app = app
+    school.catalogue.rekenen.save()
+    licences.link_class(school.catalogue.group, school.classes["1A"])
+    answer = requests.post(
+        f"{live_server.url}/oauth/token/",
+        data={"grant_type": "client_credentials", "scope": " ".join(gradebook.GRADEBOOK_SCOPES)},
+        auth=(app.application.client_id, secret),
+        timeout=10,
+    )
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    # No kept-alive connection: its server thread would outlive the live server and close
+    # the test's shared SQLite connection from the wrong thread.
+    session.headers["Connection"] = "close"
+    # Objects that exist: a lineItem and a result of it.
+    assert session.put(f"{live_server.url}{BASE}/lineItems/blok-1", json=line_item(school)).ok
+    assert session.put(f"{live_server.url}{BASE}/results/r-1", json=result(school.pupils[0])).ok
+
+    schema = schemathesis.openapi.from_path(SPEC)
+    schema.config.update(base_url=f"{live_server.url}{BASE}")  # its servers: imsglobal.org
+    operations = [
+        op
+        for op in (r.ok() for r in schema.get_all_operations())
+        if (op.method.upper(), op.path) in SERVED
+    ]
+    assert len(operations) == len(SERVED)
+    existing = {"sourcedId": "blok-1", "lineItemSourcedId": "blok-1"}
+    for operation in operations:
+        with subtests.test(operation=operation.label, data="valid"):
+            fuzz(operation.as_strategy(GenerationMode.POSITIVE), session, 8)
+        with subtests.test(operation=operation.label, data="invalid"):
+            fuzz(operation.as_strategy(GenerationMode.NEGATIVE), session, 6)
+        ids = {p.name: existing[p.name] for p in operation.path_parameters}
+        if operation.path.startswith("/results"):
+            ids = {"sourcedId": "r-1"}
+        with subtests.test(operation=operation.label, data="existing objects"):
+            fuzz(operation.as_strategy(path_parameters=ids), session, 6)

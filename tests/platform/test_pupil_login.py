@@ -1,0 +1,142 @@
+"""Pupils log in with a picture or a PIN; PINs are encrypted at rest and never logged; wrong
+attempts lock the pupil and the address until a teacher unlocks."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from schoolbrug.audit.context import acting
+from schoolbrug.audit.models import AuditEntry
+from schoolbrug.platform import licences, pupil_login
+from schoolbrug.platform.models import LoginMethod, PupilLogin
+from schoolbrug.platform.pictures import NAMES
+
+pytestmark = pytest.mark.django_db
+
+
+def _sign_in_url(school, pupil):
+    return reverse(
+        "platform:pupil_sign_in",
+        args=[school.institution.number, school.classes["1A"].sourced_id, pupil.sourced_id],
+    )
+
+
+def test_a_pin_class_logs_in_and_sees_its_licensed_products(client, platform_school):
+    s = platform_school
+    jan = s.pupils[0]
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    licences.link_class(s.catalogue.group, s.classes["1A"])
+    pin = PupilLogin.objects.get(pupil=jan).pin
+    assert pupil_login.valid_pin(pin)
+
+    page = client.get(reverse("platform:pupil_schools"))
+    assert s.institution.name in page.content.decode()
+    page = client.get(reverse("platform:pupil_names", args=["012345", s.classes["1A"].sourced_id]))
+    assert "Jan P." in page.content.decode() and "Noah" not in page.content.decode()
+
+    wrong = "0000" if pin != "0000" else "1111"
+    answer = client.post(_sign_in_url(s, jan), {"pin": wrong})
+    assert "Dat klopt niet" in answer.content.decode()
+    answer = client.post(_sign_in_url(s, jan), {"pin": pin})
+    assert answer.status_code == 302
+    products = client.get(answer["Location"]).content.decode()
+    assert "Rekenrijk" in products and "Taalrijk" not in products
+    assert PupilLogin.objects.get(pupil=jan).failed_attempts == 0
+
+
+def test_a_picture_class_logs_in_with_the_pupils_picture(client, platform_school):
+    s = platform_school
+    mila = s.pupils[1]
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PICTURES)
+    picture = PupilLogin.objects.get(pupil=mila).picture
+    page = client.get(_sign_in_url(s, mila)).content.decode()
+    assert page.count("<svg") == len(NAMES) == 24
+    other = next(name for name in NAMES if name != picture)
+    assert client.post(_sign_in_url(s, mila), {"plaatje": other}).status_code == 200
+    assert client.post(_sign_in_url(s, mila), {"plaatje": picture}).status_code == 302
+
+
+def test_pins_are_encrypted_at_rest_and_absent_from_logs_and_audit(client, platform_school, caplog):
+    s = platform_school
+    with acting("ict@regenboog.be", "codes"):
+        pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+        pupil_login.change_pin(s.pupils[0], "4826")
+    caplog.set_level(logging.DEBUG)
+    client.post(_sign_in_url(s, s.pupils[0]), {"pin": "4826"})
+    client.post(_sign_in_url(s, s.pupils[1]), {"pin": "4826"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pin FROM platform_pupillogin")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == 2 and all(value and "4826" not in value for value in stored)
+    assert all(len(value) > 50 for value in stored)  # Fernet tokens, not digits
+    assert "4826" not in caplog.text
+    changes = " ".join(str(e.changes) for e in AuditEntry.objects.filter(entity="pupil_login"))
+    assert "4826" not in changes and "gewijzigd" in changes
+    assert PupilLogin.objects.get(pupil=s.pupils[0]).pin == "4826"
+
+
+def test_wrong_attempts_lock_the_pupil_until_the_teacher_unlocks(client, platform_school, settings):
+    settings.SCHOOLBRUG_PUPIL_LOGIN_LIMIT = 3
+    s = platform_school
+    jan = s.pupils[0]
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    pupil_login.change_pin(jan, "1357")
+    for _ in range(3):
+        client.post(_sign_in_url(s, jan), {"pin": "9999"})
+    locked = client.post(_sign_in_url(s, jan), {"pin": "1357"})
+    assert locked.status_code == 403
+    assert "Vraag je juf of meester" in locked.content.decode()
+    with acting("juf.1a@regenboog.be", "ontgrendelen"):
+        assert pupil_login.unlock(jan)
+    assert client.post(_sign_in_url(s, jan), {"pin": "1357"}).status_code == 302
+    entry = AuditEntry.objects.get(entity="pupil", changes__has_key="vergrendeld")
+    assert entry.actor == "juf.1a@regenboog.be"
+
+
+def test_an_address_trying_many_pupils_is_locked(client, platform_school, settings):
+    settings.SCHOOLBRUG_PUPIL_LOGIN_LIMIT = 100
+    settings.SCHOOLBRUG_ADDRESS_LOGIN_LIMIT = 4
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    jan, mila = s.pupils[:2]
+    pupil_login.change_pin(mila, "2468")
+    for pupil in (jan, mila, jan, mila):
+        client.post(_sign_in_url(s, pupil), {"pin": "0001"})
+    refused = client.post(_sign_in_url(s, mila), {"pin": "2468"})
+    assert refused.status_code == 403
+    assert "Op dit toestel" in refused.content.decode()
+    other_device = client.post(_sign_in_url(s, mila), {"pin": "2468"}, REMOTE_ADDR="10.1.2.3")
+    assert other_device.status_code == 302
+
+
+def test_a_class_without_a_login_method_has_no_login_page(client, platform_school):
+    s = platform_school
+    assert client.get(_sign_in_url(s, s.pupils[0])).status_code == 404
+
+
+def test_the_pupils_session_is_a_signed_cookie_that_cannot_be_forged(client, platform_school):
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    pupil_login.change_pin(s.pupils[0], "3141")
+    client.post(_sign_in_url(s, s.pupils[0]), {"pin": "3141"})
+    products = reverse("platform:pupil_products")
+    assert "Dag Jan" in client.get(products).content.decode()
+    client.cookies["leerling"] = str(s.pupils[1].pk)  # another pupil's id, unsigned
+    assert client.get(products).status_code == 302
+
+
+def test_a_pupil_of_another_class_cannot_log_in_through_this_class(client, platform_school):
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    pupil_login.set_method(s.classes["2B"], LoginMethod.PIN)
+    noah = s.pupils[2]  # in 2B
+    pupil_login.change_pin(noah, "2718")
+    url = reverse(
+        "platform:pupil_sign_in",
+        args=[s.institution.number, s.classes["1A"].sourced_id, noah.sourced_id],
+    )
+    assert client.post(url, {"pin": "2718"}).status_code == 404
