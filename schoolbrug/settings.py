@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "schoolbrug.links",
     "schoolbrug.staff",
     "schoolbrug.sharing",
+    "schoolbrug.enrolment",
     "schoolbrug.roles",
     "schoolbrug.web",
     "schoolbrug.demo",

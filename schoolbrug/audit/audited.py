@@ -125,7 +125,18 @@ AUDITED = [
         many=("groups", "user_permissions"),
     ),
     Audited("auth.Group", "group", many=("permissions",)),
-    # roles granted by hand: site admin, board admin (roles/models.py)
+    # the enrolment site of a LOP (enrolment/): its schools, their offer, the rights the LOP
+    # sets; the administrative groups list is written in bulk by `sync-admin-groups`, which
+    # logs its changes with `changes.record_bulk`
+    Audited("enrolment.Lop", "lop"),
+    Audited("enrolment.LopSchool", "lop_school"),
+    Audited("enrolment.AdministrativeGroup", "admin_group"),
+    Audited(
+        "enrolment.Offer", "offer", ignore=("updated_at",), institution="school.institution.number"
+    ),
+    Audited("enrolment.FreeEnrolmentStart", "free_enrol_start"),
+    Audited("enrolment.SchoolAdminRights", "school_rights"),
+    # roles granted by hand: site admin, board admin, LOP expert, school admin (roles/models.py)
     Audited("roles.RoleGrant", "role", ignore=("granted_by",)),  # the entry's own actor
 ]
 
@@ -151,6 +162,7 @@ EXEMPT = {
     # written only by the sync, in bulk, and read-only in the admin
     "registry.SourceAlias": "ids the sources give our entities; the sync keeps them",
     "registry.SchoolYear": "a calendar fact the first sync of a year creates; grants nothing",
+    "enrolment.FreePlacesSnapshot": "a kept copy of the free places on 1 July; changes nothing",
     # framework tables
     "auth.Permission": "the list of permissions Django derives from the models",
     "contenttypes.ContentType": "Django's table of models",
