@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ims/oneroster/rostering/v1p2/", include("schoolbrug.oneroster.rest.urls")),
     path("oauth/", include("schoolbrug.oneroster.rest.oauth_urls")),
+    path("", include("schoolbrug.enrolment.urls")),
     path("", include("schoolbrug.roles.urls")),
     path("", include("schoolbrug.web.urls")),
 ]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enrolment"
+
+urlpatterns = [
+    path("aanmelden/<slug:lop>/", views.public_page, name="public"),
+    path("aanmelden/<slug:lop>/scholen/<int:school>/", views.school_edit, name="school"),
+    path("aanmelden/<slug:lop>/beheer/", views.expert_home, name="expert"),
+    path("aanmelden/<slug:lop>/beheer/an/", views.newcomers_everywhere, name="newcomers"),
+    path(
+        "aanmelden/<slug:lop>/beheer/vrije-plaatsen/<int:pk>/",
+        views.snapshot_download,
+        name="snapshot",
+    ),
+]
