@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import compare_views, views
 
 app_name = "enrolment"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("aanmelden/<slug:lop>/scholen/<int:school>/", views.school_edit, name="school"),
     path("aanmelden/<slug:lop>/beheer/", views.expert_home, name="expert"),
     path("aanmelden/<slug:lop>/beheer/an/", views.newcomers_everywhere, name="newcomers"),
+    path(
+        "aanmelden/<slug:lop>/beheer/scholen/<int:school>/vergelijken/",
+        compare_views.compare,
+        name="compare",
+    ),
     path(
         "aanmelden/<slug:lop>/beheer/vrije-plaatsen/<int:pk>/",
         views.snapshot_download,
