@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compare_views, views
+from . import admin_views, compare_views, views
 
 app_name = "enrolment"
 
@@ -9,6 +9,16 @@ urlpatterns = [
     path("aanmelden/<slug:lop>/scholen/<int:school>/", views.school_edit, name="school"),
     path("aanmelden/<slug:lop>/beheer/", views.expert_home, name="expert"),
     path("aanmelden/<slug:lop>/beheer/an/", views.newcomers_everywhere, name="newcomers"),
+    path(
+        "aanmelden/<slug:lop>/beheer/schoolbeheerders/",
+        admin_views.school_admins_page,
+        name="school_admins",
+    ),
+    path(
+        "aanmelden/<slug:lop>/beheer/schoolbeheerders/sjabloon.xlsx",
+        admin_views.admins_template,
+        name="admins_template",
+    ),
     path(
         "aanmelden/<slug:lop>/beheer/scholen/<int:school>/vergelijken/",
         compare_views.compare,
