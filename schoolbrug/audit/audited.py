@@ -128,7 +128,7 @@ AUDITED = [
     # the enrolment site of a LOP (enrolment/): its schools, their offer, the rights the LOP
     # sets; the administrative groups list is written in bulk by `sync-admin-groups`, which
     # logs its changes with `changes.record_bulk`
-    Audited("enrolment.Lop", "lop"),
+    Audited("enrolment.Lop", "lop", ignore=("version",)),  # a cache token (public_cache.py)
     Audited("enrolment.LopSchool", "lop_school"),
     Audited("enrolment.AdministrativeGroup", "admin_group"),
     Audited(

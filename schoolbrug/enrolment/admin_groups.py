@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 
 from schoolbrug.audit import changes
 
-from .models import NEWCOMERS_CODE, AdministrativeGroup
+from .models import NEWCOMERS_CODE, AdministrativeGroup, Lop
 
 REQUIRED = ("administratievegroep_code", "administratievegroep_omschrijving")
 COLUMNS = {
@@ -182,6 +183,8 @@ def sync_admin_groups(path: Path) -> Counts:
         )
         changes.record_bulk(AdministrativeGroup, [(None, g) for g in created])
         changes.record_bulk(AdministrativeGroup, changed_pairs)
+        if new or changed_pairs:  # bulk statements send no signal: the public pages' version
+            Lop.objects.update(version=F("version") + 1)
     listed_codes = {g.code for g in listed}
     missing = sum(1 for code in known if code not in listed_codes and code != NEWCOMERS_CODE)
     return Counts(

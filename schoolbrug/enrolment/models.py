@@ -46,6 +46,9 @@ class Lop(models.Model):
     # The calendar year the current school year starts in (2026 → 2026-2027); the rollover
     # moves it on by one.
     current_year_start = models.PositiveSmallIntegerField()
+    # Moves on with every change the public page shows (`public_cache.py`), in the same
+    # transaction: a page cached under an older version is never served again.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from schoolbrug.roles import permissions
 
-from . import editing, rights
+from . import editing, public_cache, rights
 from .forms import RightsForm
 from .models import FreeEnrolmentStart, FreePlacesSnapshot, Lop, LopSchool, Offer, Period, Year
 from .queries import lop_overview, school_view
@@ -29,7 +29,12 @@ FIELD_NAME = re.compile(r"^o(\d+)-([a-z_]+)$")
 def public_page(request: HttpRequest, lop: str) -> HttpResponse:
     """Parents, no login: every school by type with capacity and free places."""
     the_lop = get_object_or_404(Lop, slug=lop)
-    return render(
+    anonymous = not request.user.is_authenticated
+    if anonymous:
+        kept = public_cache.get(the_lop)
+        if kept is not None:
+            return HttpResponse(kept[0], content_type=kept[1])
+    response = render(
         request,
         "enrolment/public.html",
         {
@@ -39,6 +44,9 @@ def public_page(request: HttpRequest, lop: str) -> HttpResponse:
             "next_label": the_lop.year_label(Year.NEXT),
         },
     )
+    if anonymous:
+        public_cache.put(the_lop, response.content, response["Content-Type"])
+    return response
 
 
 def _school_or_404(request, lop: str, school: int) -> LopSchool:

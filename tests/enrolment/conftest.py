@@ -95,3 +95,14 @@ def lop_world(db, django_user_model):
         site_admin=site_admin,
         outsider=outsider,
     )
+
+
+@pytest.fixture(autouse=True)
+def empty_public_cache():
+    """Each test's database starts its LOPs at version 0 again: a page kept by an earlier
+    test must not be served (in production ids and versions only go up)."""
+    from schoolbrug.enrolment import public_cache
+
+    public_cache.clear()
+    yield
+    public_cache.clear()

@@ -52,6 +52,9 @@ def test_double_quota_splits_free_places_and_an_gets_its_column(client, lop_worl
 
 def test_a_change_is_on_the_public_page_at_once(client, lop_world):
     offer = lop_world.offers[("so", Year.NEXT)]
+    assert "1ste leerjaar A 20 10 20 10" in text_of(client.get("/aanmelden/noordrand/"))
+    kept = client.get("/aanmelden/noordrand/").content  # from the worker's memory now
+    assert kept == client.get("/aanmelden/noordrand/").content
     client.force_login(lop_world.expert)
     client.post(
         f"/aanmelden/noordrand/scholen/{offer.school_id}/", {f"o{offer.pk}-free_places": "8"}
@@ -192,3 +195,23 @@ def test_the_expert_adds_an_for_every_school_once(client, lop_world):
     newcomers = Offer.objects.filter(group__code=NEWCOMERS_CODE)
     assert newcomers.count() == len(lop_world.schools) * 2
     assert AuditEntry.objects.filter(entity="offer", action="create").count() >= 10
+
+
+def test_the_kept_page_follows_every_kind_of_change(client, lop_world):
+    from schoolbrug.enrolment import editing
+
+    url = "/aanmelden/noordrand/"
+    client.get(url)
+    lop_world.groups[6246].name = "1ste leerjaar A (nieuw)"
+    lop_world.groups[6246].save()
+    assert "1ste leerjaar A (nieuw)" in text_of(client.get(url))
+    school = lop_world.schools["bao"]
+    school.name = "De Regenboog"
+    school.save()
+    assert "De Regenboog" in text_of(client.get(url))
+    offer = lop_world.offers[("bao", Year.CURRENT)]
+    editing.remove_programme(lop_world.expert, offer)
+    assert "niet aangeboden" in text_of(client.get(url))
+    lop_world.lop.double_quota = True
+    lop_world.lop.save()
+    assert "IND" in text_of(client.get(url))

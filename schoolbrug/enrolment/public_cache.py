@@ -1,0 +1,77 @@
+"""The public page of a LOP, rendered once per version and kept in each worker's memory.
+
+It is the page everyone opens the minute enrolment opens, so a parent's request costs one
+indexed query (the LOP by its slug, with its `version`) and the bytes of the page. Every save
+or delete of an offer, a LOP school or an administrative group moves the version of the LOP(s)
+concerned in the same transaction (`connect()` below, and `bump_all` after the bulk list
+load), so no worker ever serves a page older than the data: the next request after a change
+renders it again. Only pages for parents (no log-in) are kept: a logged-in page holds the
+person's name and a CSRF token.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+from .models import AdministrativeGroup, Lop, LopSchool, Offer
+
+_pages: dict[int, tuple[tuple, bytes, str]] = {}
+_lock = threading.Lock()
+KEPT = 64  # LOPs per worker; more are rendered on each request
+
+
+def key_of(lop: Lop) -> tuple:
+    """What the page depends on of the LOP row itself, and the version of the rest."""
+    return (lop.version, lop.name, lop.region, lop.double_quota, lop.current_year_start)
+
+
+def get(lop: Lop) -> tuple[bytes, str] | None:
+    found = _pages.get(lop.pk)
+    if found is None or found[0] != key_of(lop):
+        return None
+    return found[1], found[2]
+
+
+def put(lop: Lop, content: bytes, content_type: str) -> None:
+    with _lock:
+        if len(_pages) >= KEPT and lop.pk not in _pages:
+            _pages.pop(next(iter(_pages)))
+        _pages[lop.pk] = (key_of(lop), content, content_type)
+
+
+def clear() -> None:
+    _pages.clear()
+
+
+def bump(lop_ids) -> None:
+    Lop.objects.filter(pk__in=lop_ids).update(version=F("version") + 1)
+
+
+def bump_all() -> None:
+    Lop.objects.update(version=F("version") + 1)
+
+
+def _offer_changed(sender, instance, **kwargs) -> None:
+    bump(LopSchool.objects.filter(pk=instance.school_id).values("lop_id"))
+
+
+def _school_changed(sender, instance, **kwargs) -> None:
+    bump([instance.lop_id])
+
+
+def _group_changed(sender, instance, **kwargs) -> None:
+    bump_all()
+
+
+def connect() -> None:
+    for model, receiver in (
+        (Offer, _offer_changed),
+        (LopSchool, _school_changed),
+        (AdministrativeGroup, _group_changed),
+    ):
+        uid = f"enrolment-public-{model.__name__}"
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete")
