@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_views, compare_views, views
+from . import admin_views, compare_views, import_views, views
 
 app_name = "enrolment"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("aanmelden/<slug:lop>/scholen/<int:school>/", views.school_edit, name="school"),
     path("aanmelden/<slug:lop>/beheer/", views.expert_home, name="expert"),
     path("aanmelden/<slug:lop>/beheer/an/", views.newcomers_everywhere, name="newcomers"),
+    path("aanmelden/<slug:lop>/beheer/aanbod.xlsx", import_views.offer_export, name="offer_export"),
+    path("aanmelden/<slug:lop>/beheer/import/", import_views.offer_import, name="offer_import"),
     path(
         "aanmelden/<slug:lop>/beheer/schoolbeheerders/",
         admin_views.school_admins_page,
