@@ -11,6 +11,8 @@ person's name and a CSRF token.
 
 from __future__ import annotations
 
+import gzip
+import re
 import threading
 
 from django.db.models import F
@@ -18,7 +20,8 @@ from django.db.models.signals import post_delete, post_save
 
 from .models import AdministrativeGroup, Lop, LopSchool, Offer
 
-_pages: dict[int, tuple[tuple, bytes, str]] = {}
+_pages: dict[int, tuple[tuple, Kept]] = {}
+BETWEEN_TAGS = re.compile(rb">\s+<")
 _lock = threading.Lock()
 KEPT = 64  # LOPs per worker; more are rendered on each request
 
@@ -28,18 +31,33 @@ def key_of(lop: Lop) -> tuple:
     return (lop.version, lop.name, lop.region, lop.double_quota, lop.current_year_start)
 
 
-def get(lop: Lop) -> tuple[bytes, str] | None:
+class Kept:
+    """A page as kept: the HTML with the template's indentation folded (a run of white space
+    between two tags becomes one space, which the browser shows the same), and gzipped once
+    for the phones and browsers that accept it (all of them: a tenth of the bytes)."""
+
+    __slots__ = ("plain", "gzipped", "content_type")
+
+    def __init__(self, content: bytes, content_type: str):
+        self.plain = BETWEEN_TAGS.sub(b"> <", content)
+        self.gzipped = gzip.compress(self.plain, compresslevel=6)
+        self.content_type = content_type
+
+
+def get(lop: Lop) -> Kept | None:
     found = _pages.get(lop.pk)
     if found is None or found[0] != key_of(lop):
         return None
-    return found[1], found[2]
+    return found[1]
 
 
-def put(lop: Lop, content: bytes, content_type: str) -> None:
+def put(lop: Lop, content: bytes, content_type: str) -> Kept:
+    kept = Kept(content, content_type)
     with _lock:
         if len(_pages) >= KEPT and lop.pk not in _pages:
             _pages.pop(next(iter(_pages)))
-        _pages[lop.pk] = (key_of(lop), content, content_type)
+        _pages[lop.pk] = (key_of(lop), kept)
+    return kept
 
 
 def clear() -> None:

@@ -29,11 +29,14 @@ FIELD_NAME = re.compile(r"^o(\d+)-([a-z_]+)$")
 def public_page(request: HttpRequest, lop: str) -> HttpResponse:
     """Parents, no login: every school by type with capacity and free places."""
     the_lop = get_object_or_404(Lop, slug=lop)
-    anonymous = not request.user.is_authenticated
+    # No `user` when schoolbrug.handlers serves a parent's request without the web UI's
+    # middleware (no session cookie).
+    user = getattr(request, "user", None)
+    anonymous = user is None or not user.is_authenticated
     if anonymous:
         kept = public_cache.get(the_lop)
         if kept is not None:
-            return HttpResponse(kept[0], content_type=kept[1])
+            return _kept_response(request, kept)
     response = render(
         request,
         "enrolment/public.html",
@@ -45,7 +48,18 @@ def public_page(request: HttpRequest, lop: str) -> HttpResponse:
         },
     )
     if anonymous:
-        public_cache.put(the_lop, response.content, response["Content-Type"])
+        return _kept_response(
+            request, public_cache.put(the_lop, response.content, response["Content-Type"])
+        )
+    return response
+
+
+def _kept_response(request: HttpRequest, kept: public_cache.Kept) -> HttpResponse:
+    gzipped = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+    response = HttpResponse(kept.gzipped if gzipped else kept.plain, content_type=kept.content_type)
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
     return response
 
 

@@ -215,3 +215,13 @@ def test_the_kept_page_follows_every_kind_of_change(client, lop_world):
     lop_world.lop.double_quota = True
     lop_world.lop.save()
     assert "IND" in text_of(client.get(url))
+
+
+def test_parents_get_the_kept_page_gzipped_when_they_ask(client, lop_world):
+    import gzip
+
+    plain = client.get("/aanmelden/noordrand/")
+    zipped = client.get("/aanmelden/noordrand/", headers={"accept-encoding": "gzip, br"})
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 2
