@@ -25,7 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_bench import _free_port, _in_second_process, _wait_for  # noqa: E402
+from bench.api_bench import (  # noqa: E402
+    _cpu_per_request,
+    _cpu_seconds,
+    _free_port,
+    _in_second_process,
+    _machine_speed,
+    _wait_for,
+)
 
 print = functools.partial(print, flush=True)  # noqa: A001
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,13 +177,21 @@ def main() -> None:
         paths = [f"/aanmelden/{SLUG}/"]
         _in_second_process(port, paths, headers, args, seconds=3)  # warm both workers
         time.sleep(1)
+        speed = _machine_speed()
+        before = _cpu_seconds(server.pid)
         figures = _in_second_process(port, paths, headers, args, seconds=args.seconds)
+        workers, database = _cpu_per_request(before, _cpu_seconds(server.pid), figures["requests"])
         print(
             f"public page, {SCHOOLS} schools: {figures['requests_per_s']:.0f} req/s  "
             f"p50 {figures['p50_ms']:.1f} ms  p99 {figures['p99_ms']:.1f} ms  "
             f"max {figures['max_ms']:.0f} ms  errors {figures['errors']}  "
             f"({args.workers} gunicorn workers, {args.concurrency} connections, "
             f"{args.seconds:.0f} s, {os.cpu_count()} cores)"
+        )
+        print(
+            f"CPU/request: workers {workers:.2f} ms, PostgreSQL {database:.2f} ms "
+            f"(machine: {speed:.0f} ms for api_bench's fixed loop; load average "
+            f"{os.getloadavg()[0]:.1f})"
         )
         print(f"a school admin's change visible at once: {change_is_visible(port)}")
     finally:
