@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_views, compare_views, import_views, views
+from . import admin_views, compare_views, import_views, log_views, views
 
 app_name = "enrolment"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("aanmelden/<slug:lop>/beheer/", views.expert_home, name="expert"),
     path("aanmelden/<slug:lop>/beheer/an/", views.newcomers_everywhere, name="newcomers"),
     path("aanmelden/<slug:lop>/beheer/aanbod.xlsx", import_views.offer_export, name="offer_export"),
+    path("aanmelden/<slug:lop>/beheer/logboek/", log_views.log_page, name="log"),
+    path(
+        "aanmelden/<slug:lop>/beheer/logboek.<str:kind>",
+        log_views.log_download,
+        name="log_download",
+    ),
     path("aanmelden/<slug:lop>/beheer/import/", import_views.offer_import, name="offer_import"),
     path(
         "aanmelden/<slug:lop>/beheer/schoolbeheerders/",
