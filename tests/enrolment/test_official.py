@@ -100,6 +100,10 @@ def api(settings):
 
 @pytest.fixture
 def pius(lop_world):
+    return make_pius(lop_world)
+
+
+def make_pius(lop_world):
     """Site 2 of institution 53331 (38 programmes officially) as a school of the LOP, with
     two programmes of the official offer and one that is not in it."""
     institution = Institution.objects.create(number="53331", name="Pius X")
