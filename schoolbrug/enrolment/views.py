@@ -73,11 +73,19 @@ def _school_or_404(request, lop: str, school: int) -> LopSchool:
 
 
 def _wanted(post) -> dict[int, dict[str, str]]:
+    """{offer id: {field: text}} of what the person changed: a field sent with the value the
+    page showed (`s<id>-<field>`) and that value again is left out, so a second person who
+    saves the same school from an older page does not undo the first one's change. A field
+    sent without it (a hand-made POST) counts as it is, and is checked as any other."""
     wanted: dict[int, dict[str, str]] = {}
     for key, value in post.items():
         matched = FIELD_NAME.match(key)
-        if matched:
-            wanted.setdefault(int(matched.group(1)), {})[matched.group(2)] = value
+        if not matched:
+            continue
+        shown = post.get(f"s{key[1:]}")
+        if shown is not None and shown.strip() == value.strip():
+            continue
+        wanted.setdefault(int(matched.group(1)), {})[matched.group(2)] = value
     return wanted
 
 

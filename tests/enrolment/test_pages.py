@@ -225,3 +225,31 @@ def test_parents_get_the_kept_page_gzipped_when_they_ask(client, lop_world):
     assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
     assert gzip.decompress(zipped.content) == plain.content
     assert len(zipped.content) < len(plain.content) / 2
+
+
+def test_two_people_saving_the_same_school_keep_both_changes(client, lop_world):
+    """Both opened the page with capacity 20 and free places 10; one saves free places 7,
+    the other capacity 25 from their older page: both changes stay."""
+    from django.test import Client
+
+    offer = lop_world.offers[("so", Year.NEXT)]
+    shown = {
+        f"{prefix}{offer.pk}-{name}": value
+        for prefix in ("o", "s")
+        for name, value in (("capacity", "20"), ("free_places", "10"))
+    }
+    first, second = Client(), Client()
+    first.force_login(lop_world.expert)
+    second.force_login(lop_world.site_admin)
+    url = edit_url(lop_world)
+    assert first.post(url, {**shown, f"o{offer.pk}-free_places": "7"}).status_code == 302
+    assert second.post(url, {**shown, f"o{offer.pk}-capacity": "25"}).status_code == 302
+    offer.refresh_from_db()
+    assert (offer.capacity, offer.free_places) == (25, 7)
+
+
+def test_the_edit_page_sends_the_shown_values_along(client, lop_world):
+    offer = lop_world.offers[("so", Year.NEXT)]
+    client.force_login(lop_world.expert)
+    html = client.get(edit_url(lop_world)).content.decode()
+    assert f'name="s{offer.pk}-free_places" value="10"' in html

@@ -24,14 +24,27 @@ def offer_input(offer, name: str, editable) -> str:
     value = "" if value is None else value
     kind = "number" if name in NUMBER_FIELDS else "date" if name in DATE_FIELDS else "text"
     extra = ' min="0"' if kind == "number" else ""
-    disabled = "" if name in editable else " disabled"
+    if name not in editable:
+        return format_html(
+            '<input type="{}" name="o{}-{}" value="{}" aria-label="{}" disabled>',
+            kind,
+            offer.pk,
+            name,
+            value,
+            field_label(name),
+        )
+    # The value as shown goes along: only what the person changed is saved, so two people
+    # editing the same school at once do not undo each other's changes (views._wanted).
     return format_html(
-        '<input type="{}" name="o{}-{}" value="{}" aria-label="{}"{}{}>',
+        '<input type="{}" name="o{}-{}" value="{}" aria-label="{}"{}>'
+        '<input type="hidden" name="s{}-{}" value="{}">',
         kind,
         offer.pk,
         name,
         value,
         field_label(name),
-        mark_safe(extra),  # one of two constants above
-        mark_safe(disabled),
+        mark_safe(extra),  # a constant above
+        offer.pk,
+        name,
+        value,
     )
