@@ -28,7 +28,9 @@ FIELD_NAME = re.compile(r"^o(\d+)-([a-z_]+)$")
 
 def public_page(request: HttpRequest, lop: str) -> HttpResponse:
     """Parents, no login: every school by type with capacity and free places."""
-    the_lop = get_object_or_404(Lop, slug=lop)
+    the_lop = public_cache.lop_by_slug(lop)
+    if the_lop is None:
+        raise Http404("Geen LOP met dit adres.")
     # No `user` when schoolbrug.handlers serves a parent's request without the web UI's
     # middleware (no session cookie).
     user = getattr(request, "user", None)

@@ -253,3 +253,7 @@ def test_the_edit_page_sends_the_shown_values_along(client, lop_world):
     client.force_login(lop_world.expert)
     html = client.get(edit_url(lop_world)).content.decode()
     assert f'name="s{offer.pk}-free_places" value="10"' in html
+
+
+def test_an_unknown_lop_is_a_404(client, lop_world):
+    assert client.get("/aanmelden/bestaat-niet/").status_code == 404
