@@ -5,6 +5,7 @@ from . import admin_views, compare_views, import_views, log_views, views
 app_name = "enrolment"
 
 urlpatterns = [
+    path("aanmelden/", views.lop_index, name="index"),
     path("aanmelden/<slug:lop>/", views.public_page, name="public"),
     path("aanmelden/<slug:lop>/scholen/<int:school>/", views.school_edit, name="school"),
     path("aanmelden/<slug:lop>/beheer/", views.expert_home, name="expert"),

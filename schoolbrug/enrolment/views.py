@@ -215,3 +215,21 @@ def snapshot_download(request: HttpRequest, lop: str, pk: int) -> HttpResponse:
     name = f"vrije-plaatsen-{the_lop.slug}-{snapshot.school_year}-1-juli.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def lop_index(request: HttpRequest) -> HttpResponse:
+    """Every LOP's public page; for a logged-in person also the LOPs they keep and the schools
+    they administer (the way in after logging in)."""
+    user = getattr(request, "user", None)
+    experts, schools = [], []
+    if user is not None and user.is_authenticated:
+        lops = Lop.objects.order_by("name")
+        experts = [lop for lop in lops if permissions.is_lop_expert(user, lop)]
+        schools = LopSchool.objects.filter(
+            pk__in=permissions.administered_lop_schools(user)
+        ).select_related("lop", "institution", "site")
+    return render(
+        request,
+        "enrolment/index.html",
+        {"lops": Lop.objects.order_by("name"), "experts": experts, "schools": schools},
+    )

@@ -257,3 +257,12 @@ def test_the_edit_page_sends_the_shown_values_along(client, lop_world):
 
 def test_an_unknown_lop_is_a_404(client, lop_world):
     assert client.get("/aanmelden/bestaat-niet/").status_code == 404
+
+
+def test_the_index_leads_each_person_to_what_they_keep(client, lop_world):
+    assert "LOP Noordrand" in text_of(client.get("/aanmelden/"))
+    client.force_login(lop_world.admins["so"])
+    html = client.get("/aanmelden/").content.decode()
+    assert edit_url(lop_world, "so") in html and "/beheer/" not in html
+    client.force_login(lop_world.expert)
+    assert "/aanmelden/noordrand/beheer/" in client.get("/aanmelden/").content.decode()
