@@ -78,7 +78,13 @@ def test_a_parent_reads_free_places_on_a_phone(live_server, lop_world, phone, sh
     row = school.locator("tbody tr").first
     expect(row).to_contain_text("1ste leerjaar A")
     expect(row.locator("td.free").first).to_have_text("10")
-    expect(school.locator("thead")).to_contain_text("IND")
+    expect(school.locator("thead").first).to_contain_text("IND")
+    following = school.locator("table.lop-offer").nth(1)
+    expect(following.locator("caption")).to_have_text("2027-2028")
+    expect(following.locator("td.free").first).to_have_text("10")
+    for table in school.locator("table.lop-offer").all():  # both years, one under the other
+        right = table.evaluate("e => e.getBoundingClientRect().right")
+        assert right <= phone.width + 1, f"a year's table ends at {right}px"
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= phone.width + 1, f"the page scrolls sideways: {width}px"
     phone.screenshot(path=shots / "enrolment-public-390.png", full_page=False)
