@@ -13,6 +13,7 @@ import datetime
 import itertools
 
 import pytest
+from django.db import transaction
 
 from schoolbrug.enrolment import editing, rights
 from schoolbrug.enrolment.models import (
@@ -109,18 +110,25 @@ def offer_state(school):
     )
 
 
-@pytest.mark.parametrize("opened", [True, False], ids=["opened", "closed"])
-@pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize("period", Period.values)
 @pytest.mark.parametrize("school_type", SchoolType.values)
 @pytest.mark.parametrize("role", ROLES)
-def test_rights_matrix(lop_world, role, school_type, period, action, opened):
-    world = lop_world
+def test_rights_matrix(lop_world, role, school_type, subtests):
+    # Every period × action × opened/closed cell on one world, each in a savepoint rolled
+    # back after it: the cells stay independent and the world is built 25 times, not 1,650.
+    for period, action, opened in itertools.product(Period.values, ACTIONS, (True, False)):
+        state = "opened" if opened else "closed"
+        with subtests.test(period=period, action=action, right=state), transaction.atomic():
+            check_cell(lop_world, role, school_type, period, action, opened)
+            transaction.set_rollback(True)
+
+
+def check_cell(world, role, school_type, period, action, opened):
     year = set_period(world.lop, school_type, period)
     right = right_for(action)
     open_rights(world.lop, school_type, period, right, opened)
     school = world.schools[school_type]
-    offer = world.offers[(school_type, year)]
+    # Read afresh: an earlier cell's removal left its in-memory offer without a key.
+    offer = Offer.objects.get(school=school, year=year, group__code=6246)
     assert rights.period_of(school, year, TODAY) == period
 
     expected = role in ("lop_expert", "site_admin") or (
