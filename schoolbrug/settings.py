@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "schoolbrug.links",
     "schoolbrug.staff",
     "schoolbrug.sharing",
+    "schoolbrug.enrolment",
     "schoolbrug.roles",
     "schoolbrug.platform",
     "schoolbrug.web",
@@ -346,3 +347,10 @@ SCHOOLBRUG_INFORMAT_HOSTS = [
 # Tests only, never from the environment: lets a pull reach a test server on this machine
 # (127.0.0.1, ::1), over http or https.
 SCHOOLBRUG_INFORMAT_ALLOW_LOOPBACK = False
+
+# The official offer (Onderwijs Vlaanderen's API) the LOP expert compares a school's offer with
+# (enrolment/official.py); without a key the expert uploads the CSV instead.
+SCHOOLBRUG_ONDERWIJS_API_URL = os.environ.get(
+    "SCHOOLBRUG_ONDERWIJS_API_URL", "https://onderwijs.api.vlaanderen.be/instellingsgegevens"
+)
+SCHOOLBRUG_ONDERWIJS_API_KEY = os.environ.get("SCHOOLBRUG_ONDERWIJS_API_KEY", "")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("ims/oneroster/rostering/v1p2/", include("schoolbrug.oneroster.rest.urls")),
     path("ims/oneroster/gradebook/v1p2/", include("schoolbrug.platform.gradebook_urls")),
     path("oauth/", include("schoolbrug.oneroster.rest.oauth_urls")),
+    path("", include("schoolbrug.enrolment.urls")),
     path("", include("schoolbrug.roles.urls")),
     path("", include("schoolbrug.platform.urls")),
     path("", include("schoolbrug.web.urls")),

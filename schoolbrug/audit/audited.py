@@ -125,7 +125,18 @@ AUDITED = [
         many=("groups", "user_permissions"),
     ),
     Audited("auth.Group", "group", many=("permissions",)),
-    # roles granted by hand: site admin, board admin (roles/models.py)
+    # the enrolment site of a LOP (enrolment/): its schools, their offer, the rights the LOP
+    # sets; the administrative groups list is written in bulk by `sync-admin-groups`, which
+    # logs its changes with `changes.record_bulk`
+    Audited("enrolment.Lop", "lop", ignore=("version",)),  # a cache token (public_cache.py)
+    Audited("enrolment.LopSchool", "lop_school"),
+    Audited("enrolment.AdministrativeGroup", "admin_group"),
+    Audited(
+        "enrolment.Offer", "offer", ignore=("updated_at",), institution="school.institution.number"
+    ),
+    Audited("enrolment.FreeEnrolmentStart", "free_enrol_start"),
+    Audited("enrolment.SchoolAdminRights", "school_rights"),
+    # roles granted by hand: site admin, board admin, LOP expert, school admin (roles/models.py)
     Audited("roles.RoleGrant", "role", ignore=("granted_by",)),  # the entry's own actor
     # the learning platform (platform/): catalogue, licences, classes linked, log-in methods
     Audited("platform.Product", "product", institution=""),
@@ -172,6 +183,7 @@ EXEMPT = {
     "platform.GradebookLineItem": "a product's own exercise or test, put through the API",
     "platform.ProductResult": "a product's reported score, passed on as is; its delivery has "
     "its own status (attempts, last error, delivered at)",
+    "enrolment.FreePlacesSnapshot": "a kept copy of the free places on 1 July; changes nothing",
     # framework tables
     "auth.Permission": "the list of permissions Django derives from the models",
     "contenttypes.ContentType": "Django's table of models",

@@ -148,6 +148,31 @@ FIELD_LABELS = {
     "authorization_key": gettext_lazy("autorisatiesleutel"),
     "consent_by": gettext_lazy("toestemming gegeven door"),
     "consent_at": gettext_lazy("toestemming gegeven op"),
+    # the enrolment site of a LOP (enrolment/models.py)
+    "dual": gettext_lazy("duaal"),
+    "finality": gettext_lazy("finaliteit"),
+    "form": gettext_lazy("onderwijsvorm"),
+    "lop": gettext_lazy("LOP"),
+    "lop_school": gettext_lazy("school van het LOP"),
+    "school_type": gettext_lazy("schooltype"),
+    "starts_on": gettext_lazy("vanaf"),
+    "ends_on": gettext_lazy("tot"),
+    "current_year_start": gettext_lazy("lopend schooljaar begint in"),
+    "double_quota": gettext_lazy("dubbele contingentering"),
+    "region": gettext_lazy("regio"),
+    "slug": gettext_lazy("webadres"),
+    "capacity": gettext_lazy("capaciteit"),
+    "extra_info": gettext_lazy("extra info"),
+    "free_places": gettext_lazy("vrije plaatsen"),
+    "free_places_indicator": gettext_lazy("vrije plaatsen indicator"),
+    "group": gettext_lazy("opleiding"),
+    "indicator_percentage": gettext_lazy("percentage indicator"),
+    "school": gettext_lazy("school"),
+    "seated_pupils": gettext_lazy("zittende leerlingen"),
+    "suffix": gettext_lazy("achtervoegsel"),
+    "dates": gettext_lazy("datums"),
+    "period": gettext_lazy("periode"),
+    "programmes": gettext_lazy("opleidingen toevoegen/verwijderen"),
 }
 
 ENTITY_LABELS = {
@@ -181,6 +206,13 @@ ENTITY_LABELS = {
     "class_login": gettext_lazy("inlogmethode van een groep"),
     "pupil_login": gettext_lazy("inloggegevens van een leerling"),
     "monitoring_link": gettext_lazy("koppeling met het leerlingvolgsysteem"),
+    # the enrolment site of a LOP (enrolment/)
+    "lop": gettext_lazy("LOP"),
+    "lop_school": gettext_lazy("school van een LOP"),
+    "admin_group": gettext_lazy("administratieve groep"),
+    "offer": gettext_lazy("aanbod"),
+    "free_enrol_start": gettext_lazy("start vrije inschrijvingen"),
+    "school_rights": gettext_lazy("rechten van schoolbeheerders"),
 }
 
 

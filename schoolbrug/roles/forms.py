@@ -16,7 +16,13 @@ from .models import RoleGrant
 
 class GrantForm(forms.Form):
     email = forms.EmailField(label=_("E-mailadres van de persoon"))
-    role = forms.ChoiceField(label=_("Rol"), choices=RoleGrant.Role.choices)
+    # The LOP roles are granted on the enrolment site's own pages (enrolment/), per LOP.
+    role = forms.ChoiceField(
+        label=_("Rol"),
+        choices=[
+            (r.value, r.label) for r in (RoleGrant.Role.SITE_ADMIN, RoleGrant.Role.BOARD_ADMIN)
+        ],
+    )
     board = forms.ModelChoiceField(
         label=_("Schoolbestuur (voor een bestuursbeheerder)"),
         queryset=Board.objects.order_by("name"),

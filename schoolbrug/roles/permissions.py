@@ -40,6 +40,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.enrolment.rights import RIGHT_FIELDS, school_admin_rights
 from schoolbrug.registry.language import activate_for
 from schoolbrug.registry.models import (
     Assignment,
@@ -366,3 +367,59 @@ def may_manage_class_logins(user, school_class: SchoolClass) -> bool:
     if may_administer_platform(user, school_class.institution):
         return True
     return taught_classes(user).filter(pk=school_class.pk).exists()
+
+
+# --- the enrolment site of a LOP (enrolment/, seed 002) -----------------------------------
+#
+# Parents read a LOP's public page without logging in. A LOP expert keeps all of one LOP
+# (every school's offer, the rights, the school admins); a school admin edits the offer of the
+# schools they were granted, only the fields the LOP opened for that school type and period
+# (`enrolment.rights`); a site admin acts as expert of every LOP.
+
+
+def _lop_grants(user, role: str) -> QuerySet:
+    if not (user.is_authenticated and user.is_active):
+        return RoleGrant.objects.none()
+    return RoleGrant.objects.current().filter(user=user, role=role)
+
+
+def expert_lops(user) -> QuerySet:
+    """The ids of the LOPs `user` is expert of now (a lazy subquery)."""
+    return _lop_grants(user, RoleGrant.Role.LOP_EXPERT).values("lop_id")
+
+
+def is_lop_expert(user, lop) -> bool:
+    """A site admin, or a LOP expert of this LOP."""
+    return is_site_admin(user) or expert_lops(user).filter(lop_id=lop.pk).exists()
+
+
+def administered_lop_schools(user) -> QuerySet:
+    """The ids of the LOP schools `user` is school admin of now (a lazy subquery)."""
+    return _lop_grants(user, RoleGrant.Role.SCHOOL_ADMIN).values("lop_school_id")
+
+
+def may_edit_lop_school(user, school) -> bool:
+    """Whether `user` may open the edit page of a LOP school at all."""
+    return (
+        is_lop_expert(user, school.lop)
+        or administered_lop_schools(user).filter(lop_school_id=school.pk).exists()
+    )
+
+
+def lop_rights_for(user, school, year: str, today=None) -> frozenset[str] | None:
+    """What `user` may change in `school`'s offer for `year` (current/next): None for no
+    limit (the LOP's expert, a site admin), else the rights of `enrolment.rights.RIGHTS` the
+    LOP opened for a school admin of that type in today's period (empty for anyone else)."""
+    if is_lop_expert(user, school.lop):
+        return None
+    if not administered_lop_schools(user).filter(lop_school_id=school.pk).exists():
+        return frozenset()
+    return school_admin_rights(school, year, today or timezone.localdate())
+
+
+def lop_fields_allowed(user, school, year: str, today=None) -> frozenset[str] | None:
+    """The offer fields `user` may change (None: all), from `lop_rights_for`."""
+    rights = lop_rights_for(user, school, year, today)
+    if rights is None:
+        return None
+    return frozenset(field for right in rights for field in RIGHT_FIELDS[right])

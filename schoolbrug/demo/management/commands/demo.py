@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from schoolbrug.audit.commands import AuditedCommand
+from schoolbrug.demo import enrolment as demo_enrolment
 from schoolbrug.demo import logins as demo_logins
 from schoolbrug.registry.models import Assignment, Institution, Pupil, Staff
 from schoolbrug.sync.models import SyncRun
@@ -83,7 +84,9 @@ class Command(AuditedCommand):
             self._refuse_real_data()
             self._build_region(pupils, seed, settings.VAR_DIR / "demo")
 
-        others = demo_logins.prepare(self._ensure_demo_user(), DEMO_PASSWORD)
+        demo_user = self._ensure_demo_user()
+        others = demo_logins.prepare(demo_user, DEMO_PASSWORD)
+        others += demo_enrolment.prepare(demo_user, DEMO_PASSWORD, seed)
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(_("Schoolbrug-demo klaar.")))

@@ -3,6 +3,9 @@
 Checks every minute which links are due (see `schoolbrug.links.scheduling`) and starts them:
 through Celery when CELERY_BROKER_URL is set, otherwise one after the other in this process.
 Runs until interrupted (Ctrl+C, SIGTERM); `--once` checks once and stops.
+
+Each pass also does the enrolment site's yearly work when it is due (`enrolment/rollover.py`:
+the 1 July copy of the free places, the school-year rollover on 1 August); both are done once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from schoolbrug.audit.commands import AuditedCommand
+from schoolbrug.enrolment import rollover
 from schoolbrug.links.scheduling import STARTED_BY, Outcome, run_due
 
 log = logging.getLogger("schoolbrug.sync.scheduler")
@@ -73,6 +77,9 @@ class Command(AuditedCommand):
         stamp = timezone.localtime(now or timezone.now()).strftime("%H:%M")
         for outcome in outcomes:
             self.stdout.write(f"{stamp} {outcome.link.institution.number}: {_describe(outcome)}")
+        today = timezone.localdate(now) if now else None
+        for line in rollover.run(today, actor=STARTED_BY):
+            self.stdout.write(f"{stamp} {line}")
         return outcomes
 
 

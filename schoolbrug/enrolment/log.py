@@ -1,0 +1,72 @@
+"""A LOP's own audit log (seed 002's "logbestand"): every change to its offers, schools,
+rights, start dates and school admins, newest first, filtered by school, person and date, and
+downloadable as CSV and XLSX. The entries are the audit log's (`audit/`); this picks a LOP's.
+
+Offers and LOP schools are found by their institution number (their entries keep it after a
+delete); rights, start dates, the LOP itself and its role grants by their entity ids.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+from django.db.models import Q, QuerySet
+
+from schoolbrug.audit.audited import derived_id
+from schoolbrug.audit.models import AuditEntry
+from schoolbrug.audit.presenters import audit_csv_rows
+from schoolbrug.roles.models import RoleGrant
+
+from .models import Lop
+
+
+def _ids(model, queryset) -> list:
+    return [derived_id(model._meta.label_lower, pk) for pk in queryset.values_list("pk", flat=True)]
+
+
+def lop_entries(lop: Lop) -> QuerySet[AuditEntry]:
+    numbers = list(lop.schools.values_list("institution__number", flat=True).distinct())
+    ids = [
+        derived_id(Lop._meta.label_lower, lop.pk),
+        *_ids(lop.rights.model, lop.rights.all()),
+        *_ids(lop.free_enrolment_starts.model, lop.free_enrolment_starts.all()),
+        *_ids(RoleGrant, RoleGrant.objects.filter(lop=lop)),
+    ]
+    return AuditEntry.objects.filter(
+        Q(entity__in=("offer", "lop_school"), institution_number__in=numbers)
+        | Q(
+            entity__in=("lop", "school_rights", "free_enrol_start", "role"),
+            entity_sourced_id__in=ids,
+        )
+    ).order_by("-at", "-id")
+
+
+def filtered(
+    entries: QuerySet[AuditEntry],
+    institution: str = "",
+    person: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[AuditEntry]:
+    if institution:
+        entries = entries.filter(institution_number=institution)
+    if person:
+        entries = entries.filter(actor__icontains=person)
+    if since:
+        entries = entries.filter(at__date__gte=since)
+    if until:
+        entries = entries.filter(at__date__lte=until)
+    return entries
+
+
+def as_xlsx(entries) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Logboek")
+    for row in audit_csv_rows(entries):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
