@@ -150,3 +150,8 @@ class Snapshot:
     # sourcedId, and (user id, class id) → the enrollment's sourcedId.
     course_ids: dict[str, str] = field(default_factory=dict)
     enrollment_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    # What else a OneRoster set says that the registry keeps as given (sync/source_details.py):
+    # user id → (username, userIds) of each user whose row it has, and (user id, class id) →
+    # (beginDate, endDate) of a pupil's enrollment.
+    user_details: dict[str, tuple[str, str]] = field(default_factory=dict)
+    enrollment_dates: dict[tuple[str, str], tuple] = field(default_factory=dict)

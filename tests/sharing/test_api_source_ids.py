@@ -27,6 +27,11 @@ def edfi_ids(name: str, **where: str) -> set[str]:
         }
 
 
+def edfi_rows(name: str) -> dict[str, dict[str, str]]:
+    with (EDFI / f"{name}.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return {row["sourcedId"]: row for row in csv.DictReader(handle)}
+
+
 @pytest.fixture
 def api(grand_bend, app, live_server):  # noqa: F811 - the fixture imported above
     access.grant(app.app, grand_bend, [], by="directie@grandbend.test")
@@ -49,10 +54,21 @@ def test_every_object_and_reference_has_the_sets_id(api, grand_bend):  # noqa: F
             assert enrollment[ref]["href"].endswith(f"/{sourced_id}")
             assert "-" not in sourced_id or ref == "user"  # none of our UUIDs
         assert enrollment["user"]["sourcedId"] in edfi_ids("users")
+        # A pupil's enrollment has the dates the set gave it.
+        given = edfi_rows("enrollments")[enrollment["sourcedId"]]
+        if enrollment["role"] == "student":
+            assert (enrollment["beginDate"], enrollment["endDate"]) == (
+                given["beginDate"], given["endDate"]
+            )  # fmt: skip
     mary = api.get("/users/604863")
     assert mary.status_code == 200, mary.text
     user = mary.json()["user"]
-    assert (user["sourcedId"], user["username"], user["givenName"]) == ("604863", "604863", "Mary")
+    # The set's username and userIds, not ours (issue 18, point 6).
+    assert (user["sourcedId"], user["username"], user["givenName"]) == (
+        "604863", "Mary Archer", "Mary"
+    )  # fmt: skip
+    assert user["userIds"] == [{"type": "Local", "identifier": "863"}]
+    assert api.ids("/users", "users", filter="username='Mary Archer'") == {"604863"}
     assert user["primaryOrg"]["sourcedId"] == "255901001"
 
 

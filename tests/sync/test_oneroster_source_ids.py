@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from schoolbrug.audit.models import AuditEntry
 from schoolbrug.oneroster.csv_out.export import export_oneroster
-from schoolbrug.registry.models import Pupil, SourceAlias
+from schoolbrug.registry.models import Pupil, SourceAlias, SourceDetails
 from schoolbrug.registry.outward import OutwardIds, inward, outward_ids
 from tests.sync.test_oneroster_roundtrip import assert_same_files, empty_registry
 
@@ -75,9 +76,9 @@ def test_the_sets_ids_come_back_unchanged_in_our_export(edfi, tmp_path):
     assert {r["orgSourcedId"] for r in rows(out, "roles")} == orgs
     assert {r["primaryOrgSourcedId"] for r in rows(out, "users")} == orgs
     assert ids(out, "demographics") <= users
-    # Pupils log in by their id: the set's, not ours.
-    pupils = [r for r in rows(out, "users") if r["username"] == r["sourcedId"]]
-    assert len(pupils) == 8
+    # Users log in by the set's usernames, with its userIds (issue 18, point 6).
+    given = {r["sourcedId"]: (r["username"], r["userIds"]) for r in rows(edfi, "users")}
+    assert {r["sourcedId"]: (r["username"], r["userIds"]) for r in rows(out, "users")} == given
     # Ours stays the key inside.
     alias = SourceAlias.objects.get(kind="pupil", external_id="604863")
     assert Pupil.objects.get(sourced_id=alias.sourced_id).given_name == "Mary"
@@ -137,3 +138,60 @@ def test_two_sets_that_give_one_id_to_different_pupils_never_give_two_rows_one_i
     # Deterministic: the same again.
     export_oneroster(tmp_path / "again", school_year=2026)
     assert_same_files(tmp_path / "out", tmp_path / "again")
+
+
+def test_the_sets_enrollment_dates_come_back_on_its_pupils_enrollments(edfi, tmp_path):
+    sync(edfi)
+    export_oneroster(tmp_path / "out", school_year=2026)
+
+    theirs = {row["sourcedId"]: row for row in rows(edfi, "enrollments")}
+    students = [r for r in rows(tmp_path / "out", "enrollments") if r["role"] == "student"]
+    assert len(students) == 8
+    for row in students:
+        given = theirs[row["sourcedId"]]
+        assert (row["beginDate"], row["endDate"]) == (given["beginDate"], given["endDate"])
+    assert SourceDetails.objects.filter(kind="enrollment").count() == 8
+    # A change is in the log, under the record's id and the sync's run.
+    entries = AuditEntry.objects.filter(entity="source_details")
+    assert entries.count() == 18 and all(e.sync_run_id for e in entries)  # 10 users, 8 pupils'
+
+
+def changed_set(tmp_path: Path) -> Path:
+    """The Ed-Fi set as the SIS sends it later: Mary's username changed, Kyle's gone (the
+    default again), Mary's national number added to her userIds, an enrollment's end moved."""
+    folder = tmp_path / "later"
+    shutil.copytree(EDFI, folder)
+    users = (folder / "users.csv").read_text(encoding="utf-8-sig")
+    users = users.replace("Mary Archer,{Local:863}", "marcher,{Local:863}{RRN:85.07.30-033.28}")
+    users = users.replace("Kyle Hughes,{Local:874}", ",{Local:874}")
+    (folder / "users.csv").write_text(users, encoding="utf-8")
+    enrollments = (folder / "enrollments.csv").read_text(encoding="utf-8-sig")
+    mary = "604863,student,,2020-08-17,2020-12-18"
+    assert enrollments.count(mary) == 2  # both her classes: we keep one
+    enrollments = enrollments.replace(mary, "604863,student,,2020-08-17,2021-01-15")
+    (folder / "enrollments.csv").write_text(enrollments, encoding="utf-8")
+    return folder
+
+
+def test_a_later_set_changes_what_is_kept_and_a_national_number_is_never_kept(edfi, tmp_path):
+    sync(edfi)
+    mary = SourceAlias.objects.get(kind="pupil", external_id="604863").sourced_id
+    kyle = SourceAlias.objects.get(kind="pupil", external_id="604874").sourced_id
+
+    sync(changed_set(tmp_path))
+
+    kept = SourceDetails.objects.get(sourced_id=mary)
+    assert (kept.username, kept.user_ids) == ("marcher", "{Local:863}")
+    assert SourceDetails.objects.get(sourced_id=kyle).username == ""
+    assert not SourceDetails.objects.filter(user_ids__contains="85").exists()
+    export_oneroster(tmp_path / "out", school_year=2026)
+    users = {r["sourcedId"]: r for r in rows(tmp_path / "out", "users")}
+    assert (users["604863"]["username"], users["604863"]["userIds"]) == ("marcher", "{Local:863}")
+    assert users["604874"]["username"] == "604874"  # our default: their id
+    ends = {r["userSourcedId"]: r["endDate"] for r in rows(tmp_path / "out", "enrollments")}
+    assert ends["604863"] == "2021-01-15"
+    # With the national number exported, it follows the set's own ids.
+    export_oneroster(tmp_path / "rrn", school_year=2026, with_national_number=True)
+    users = {r["sourcedId"]: r for r in rows(tmp_path / "rrn", "users")}
+    assert users["604863"]["userIds"] == "{Local:863},{RRN:85073003328}"
+    assert AuditEntry.objects.filter(entity="source_details", action="update").count() >= 2

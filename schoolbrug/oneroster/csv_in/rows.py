@@ -149,7 +149,7 @@ class RowReader(ParseState):
         rows = list(
             table.rows(
                 "sourcedId", "status", "givenName", "familyName", "email", "phone", "userIds",
-                "primaryOrgSourcedId", "orgSourcedIds", "role",
+                "primaryOrgSourcedId", "orgSourcedIds", "role", "username",
             )
         )  # fmt: skip
         counts = Counter(row.sourcedId for row in rows)
@@ -199,7 +199,8 @@ class RowReader(ParseState):
     def _enrollments(self, table: Table) -> None:
         table.require("classSourcedId", "schoolSourcedId", "userSourcedId", "role")
         columns = ("status", "classSourcedId", "schoolSourcedId", "userSourcedId", "role")
-        for order, row in enumerate(table.rows(*columns, "primary", "sourcedId")):
+        extra = ("primary", "sourcedId", "beginDate", "endDate")
+        for order, row in enumerate(table.rows(*columns, *extra)):
             klass, user, role = row.classSourcedId, row.userSourcedId, row.role.lower()
             known = self.classes.get(klass)
             school = known.school if known else self.bad_classes.get(klass) or row.schoolSourcedId
@@ -230,6 +231,9 @@ class RowReader(ParseState):
                 if row.sourcedId:  # kept as the enrollment's id (Snapshot.enrollment_ids)
                     self.enrollment_ids[school].setdefault((user, klass), row.sourcedId)
                 if role == "student":
+                    dates = (parse_date(row.beginDate), parse_date(row.endDate))
+                    if dates != (None, None):  # kept as the enrolment's (Snapshot)
+                        self.enrollment_dates[school].setdefault((user, klass), dates)
                     homeroom = known.homeroom if known else False
                     rank = (not homeroom, row.primary.lower() != "true", order)
                     self.students[school].setdefault(user, []).append((rank, klass))

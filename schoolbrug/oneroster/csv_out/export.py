@@ -82,6 +82,7 @@ from schoolbrug.registry.models import (
 from schoolbrug.registry.outward import OutwardIds
 from schoolbrug.sources.records import COMBINED_CURRICULUM
 
+from .details import Details, joined_user_ids, source_details
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
 from .outward import OutwardCells
 from .sessions import write_sessions
@@ -218,6 +219,7 @@ class _Export:
         self.leavers: dict[str, _Class] = {}  # institution sourced_id → its leavers class
         self.class_ids: dict[tuple[str, str], str] = {}  # (institution number, code) → class id
         self.courses: dict[str, _Course] = {}  # in order of first use
+        self.details = Details((), None)  # what the sets said (read with the pupils)
 
     def write(self) -> None:
         self._orgs()
@@ -355,12 +357,16 @@ class _Export:
             school_year_id=self.year.pk, school_class__institution_id__in=self.institutions
         )
         since = self.since
+        details = self.details = source_details(enrolments, self.institutions, since)
         if since is not None:  # bulk rows carry no dates
             columns += ["updated_at", "pupil__updated_at"]
             enrolments = enrolments.filter(
                 Q(updated_at__gt=since)
                 | Q(pupil__updated_at__gt=since)
                 | Q(school_class__updated_at__gt=since)
+                # what the set said of them (username, enrollment dates) changed
+                | Q(sourced_id__in=details.changed)
+                | Q(pupil__sourced_id__in=details.changed)
             )
         left_classes = self._classes_left() if since is not None else {}
         row = self.row
@@ -383,6 +389,9 @@ class _Export:
                     status, enabled = DELETED, "false"
                 else:
                     status, enabled = ACTIVE, "true"
+            username, user_ids = details.user(pupil)
+            if since is not None:
+                changed = latest(changed, details.moment(pupil), details.moment(enrolment))
             pupil, school = str(pupil), klass.institution
             row(
                 "users",
@@ -390,8 +399,8 @@ class _Export:
                 status=status,
                 sourcedId=pupil,
                 enabledUser=enabled,
-                username=pupil,
-                userIds=f"{{RRN:{national}}}" if national else "",
+                username=cell_text(username) or pupil,
+                userIds=joined_user_ids(user_ids, national),
                 givenName=cell_text(given),
                 familyName=cell_text(family),
                 email=cell_text(email),
@@ -460,6 +469,9 @@ class _Export:
     ) -> None:
         """`own`: the id of the enrolment or teaching link the row stands for, under which a
         source's enrollment id is kept (the API's enrollment id)."""
+        begin = end = None
+        if own is not None and role == "student":
+            begin, end = self.details.dates(own)
         own = str(own) if own is not None else None
         self.row(
             "enrollments",
@@ -473,6 +485,8 @@ class _Export:
             userSourcedId=user,
             role=role,
             primary=primary,
+            beginDate=cell_date(begin),
+            endDate=cell_date(end),
         )
 
     def _classes_left(self) -> dict[str, dict[str, datetime.datetime]]:
