@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.oneroster.csv_out.export import export_oneroster
@@ -195,3 +196,26 @@ def test_a_later_set_changes_what_is_kept_and_a_national_number_is_never_kept(ed
     users = {r["sourcedId"]: r for r in rows(tmp_path / "rrn", "users")}
     assert users["604863"]["userIds"] == "{Local:863},{RRN:85073003328}"
     assert AuditEntry.objects.filter(entity="source_details", action="update").count() >= 2
+
+
+def test_a_delta_has_the_users_and_enrollments_whose_kept_details_changed(edfi, tmp_path):
+    sync(edfi)
+    moment = timezone.now()
+    teacher = next(r for r in rows(edfi, "users") if r["role"] == "teacher")
+    later = changed_set(tmp_path)
+    users = (later / "users.csv").read_text(encoding="utf-8")
+    (later / "users.csv").write_text(
+        users.replace(f",{teacher['username']},", ",teacher-login,", 1), encoding="utf-8"
+    )
+
+    sync(later)
+    export_oneroster(tmp_path / "delta", school_year=2026, delta_since=moment)
+
+    written = {r["sourcedId"]: r["username"] for r in rows(tmp_path / "delta", "users")}
+    assert written == {
+        "604863": "marcher",
+        "604874": "604874",
+        teacher["sourcedId"]: "teacher-login",
+    }
+    ends = {r["userSourcedId"]: r["endDate"] for r in rows(tmp_path / "delta", "enrollments")}
+    assert ends == {"604863": "2021-01-15"}

@@ -121,10 +121,12 @@ class Team:
     def write(self) -> None:
         row = self.export.row
         for staff, person in self.users.items():
-            username, user_ids = self.export.details.user(uuid.UUID(staff))
+            kept = uuid.UUID(staff)
+            username, user_ids = self.export.details.user(kept)
             row(
                 "users",
-                person.updated_at,
+                # a delta has the row when what the set said of them changed too
+                latest(person.updated_at, self.export.details.moment(kept)),
                 status=person.status,
                 sourcedId=staff,
                 enabledUser="true" if person.status == ACTIVE else "false",
