@@ -121,6 +121,7 @@ FIELD_LABELS = {
     "username": gettext_lazy("gebruikersnaam"),
     "user_ids": gettext_lazy("andere id's van de gebruiker"),
     "begin_date": gettext_lazy("begindatum"),
+    "terms": gettext_lazy("periodes van de klas"),
     "first_name": gettext_lazy("voornaam"),
     "last_name": gettext_lazy("familienaam"),
     "password": gettext_lazy("wachtwoord"),

@@ -16,8 +16,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.oneroster.csv_in.reader import parse_oneroster
 from schoolbrug.oneroster.csv_out.export import export_oneroster
-from schoolbrug.registry.models import Pupil, SourceAlias, SourceDetails
+from schoolbrug.registry.models import (
+    AcademicSession,
+    Institution,
+    Pupil,
+    SourceAlias,
+    SourceDetails,
+)
 from schoolbrug.registry.outward import OutwardIds, inward, outward_ids
 from tests.sync.test_oneroster_roundtrip import assert_same_files, empty_registry
 
@@ -219,3 +226,120 @@ def test_a_delta_has_the_users_and_enrollments_whose_kept_details_changed(edfi, 
     }
     ends = {r["userSourcedId"]: r["endDate"] for r in rows(tmp_path / "delta", "enrollments")}
     assert ends == {"604863": "2021-01-15"}
+
+
+FALL, SPRING = "255901001_2021_2020-2021_Fall", "255901001_2021_2020-2021_Spring"
+YEAR_ID = "255901001_2021_2020-2021_SchoolYear"
+ALGEBRA, ENGLISH = "25590100102Trad220ALG112011", "25590100101Trad120ENG112011"
+
+
+def sessions_set(tmp_path: Path) -> Path:
+    """The Ed-Fi set with a grading period in the fall and Algebra I in the fall only."""
+    folder = tmp_path / "sessions"
+    shutil.copytree(EDFI, folder)
+    path = folder / "academicSessions.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8-sig").rstrip("\r\n")
+        + f"\r\nGP-FALL-1,,,Fall Progress 1,gradingPeriod,2020-08-17,2020-10-09,{FALL},2021\r\n",
+        encoding="utf-8",
+    )
+    classes = (folder / "classes.csv").read_text(encoding="utf-8-sig")
+    line = next(row for row in classes.splitlines() if row.startswith(ALGEBRA))
+    classes = classes.replace(line, line.replace(f'"{FALL},{SPRING}"', FALL))
+    (folder / "classes.csv").write_text(classes, encoding="utf-8")
+    return folder
+
+
+def test_the_sets_academic_sessions_are_the_schools_instead_of_our_default_terms(edfi, tmp_path):
+    sync(edfi)
+    export_oneroster(tmp_path / "out", school_year=2026)
+
+    written = {r["sourcedId"]: r for r in rows(tmp_path / "out", "academicSessions")}
+    assert set(written) == ids(edfi, "academicSessions")  # no trimesters of ours
+    for given in rows(edfi, "academicSessions"):
+        row = written[given["sourcedId"]]
+        assert row["type"] == given["type"]
+        if given["type"] != "schoolYear":  # the school year is the register's (its id the set's)
+            assert (row["title"], row["startDate"], row["endDate"]) == (
+                given["title"], given["startDate"], given["endDate"]
+            )  # fmt: skip
+            assert row["parentSourcedId"] == YEAR_ID
+    school = Institution.objects.get(number="255901001")
+    assert sorted(school.academic_sessions.values_list("kind", "title")) == [
+        ("semester", "2020-2021 Fall Semester"), ("semester", "2020-2021 Spring Semester")
+    ]  # fmt: skip
+    terms = {r["sourcedId"]: r["termSourcedIds"] for r in rows(tmp_path / "out", "classes")}
+    assert {c: terms[c] for c in (ALGEBRA, ENGLISH)} == {
+        ALGEBRA: f"{FALL},{SPRING}", ENGLISH: f"{FALL},{SPRING}"
+    }  # fmt: skip
+
+
+def test_a_class_runs_in_the_terms_its_set_names_and_a_grading_period_keeps_its_term(
+    edfi, tmp_path
+):
+    sync(sessions_set(tmp_path))
+    export_oneroster(tmp_path / "out", school_year=2026)
+
+    terms = {r["sourcedId"]: r["termSourcedIds"] for r in rows(tmp_path / "out", "classes")}
+    assert (terms[ALGEBRA], terms[ENGLISH]) == (FALL, f"{FALL},{SPRING}")
+    written = {r["sourcedId"]: r for r in rows(tmp_path / "out", "academicSessions")}
+    period = written["GP-FALL-1"]
+    assert (period["type"], period["title"], period["parentSourcedId"]) == (
+        "gradingPeriod", "Fall Progress 1", FALL
+    )  # fmt: skip
+    # The next set has Algebra in both terms again: it runs in all of them.
+    sync(edfi)
+    export_oneroster(tmp_path / "again", school_year=2026)
+    terms = {r["sourcedId"]: r["termSourcedIds"] for r in rows(tmp_path / "again", "classes")}
+    assert terms[ALGEBRA] == f"{FALL},{SPRING}"
+    assert AuditEntry.objects.filter(entity="source_details", action="update").exists()
+
+
+def test_the_sets_sessions_survive_our_round_trip(edfi, tmp_path):
+    sync(sessions_set(tmp_path))
+    export_oneroster(tmp_path / "first", school_year=2026)
+    sessions = set(AcademicSession.objects.values_list("sourced_id", "kind", "title"))
+
+    sync(tmp_path / "first")  # reading our export back changes nothing
+    assert set(AcademicSession.objects.values_list("sourced_id", "kind", "title")) == sessions
+    export_oneroster(tmp_path / "second", school_year=2026)
+    assert_same_files(tmp_path / "first", tmp_path / "second")
+
+    empty_registry()
+    sync(tmp_path / "first")  # into an empty register: the same set
+    export_oneroster(tmp_path / "third", school_year=2026)
+    assert_same_files(tmp_path / "first", tmp_path / "third")
+
+
+def test_a_new_school_year_gets_the_sets_sessions_of_its_own(edfi, tmp_path):
+    sync(edfi)
+    call_command("sync", "oneroster", str(edfi), "--school-year", "2027-2028")
+
+    school = Institution.objects.get(number="255901001")
+    for start in (2026, 2027):
+        kept = school.academic_sessions.filter(school_year__start_year=start)
+        assert sorted(kept.values_list("title", flat=True)) == [
+            "2020-2021 Fall Semester", "2020-2021 Spring Semester"
+        ], start  # fmt: skip
+    export_oneroster(tmp_path / "2027", school_year=2027)
+    titles = {r["title"] for r in rows(tmp_path / "2027", "academicSessions")}
+    assert {"2020-2021 Fall Semester", "2020-2021 Spring Semester"} <= titles
+    assert not {"Trimester 1", "Rapport 1"} & titles
+
+
+def test_a_session_row_without_dates_or_known_type_is_skipped_with_a_finding(edfi, tmp_path):
+    folder = tmp_path / "bad"
+    shutil.copytree(EDFI, folder)
+    path = folder / "academicSessions.csv"
+    text = path.read_text(encoding="utf-8-sig").rstrip("\r\n")
+    path.write_text(
+        text + "\r\nX1,,,Quarter,quarter,2020-08-17,2020-10-01,,2021"
+        "\r\nX2,,,No dates,term,,2020-10-01,,2021\r\n",
+        encoding="utf-8",
+    )
+    [snapshot] = parse_oneroster(folder)
+
+    assert [s.source_id for s in snapshot.sessions] == [YEAR_ID, FALL, SPRING]
+    found = {(f.line, f.field) for f in snapshot.findings if f.code == "ONEROSTER_VALUE_MISSING"}
+    assert found == {(5, "type"), (6, "startDate")}
+    assert all(f.file == "academicSessions.csv" for f in snapshot.findings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.records import ClassRecord
+from schoolbrug.sources.records import ClassRecord, SessionRecord
 
 from .state import ClassEntry, ParseState, SchoolEntry
 from .tables import Table
@@ -20,6 +20,15 @@ from .values import (
     parse_date,
     split_ids,
 )
+
+# academicSessions.csv types, as the registry keeps them (AcademicSession.Kind; the school
+# year is the registry's own SchoolYear).
+SESSION_TYPES = {
+    "schoolyear": "schoolYear",
+    "term": "term",
+    "semester": "semester",
+    "gradingperiod": "gradingPeriod",
+}
 
 
 class RowReader(ParseState):
@@ -53,6 +62,33 @@ class RowReader(ParseState):
                 field="type",
             )
 
+    def _sessions(self, table: Table) -> None:
+        """The set's academic sessions, kept as the institution's terms instead of our default
+        ones (sync/source_sessions.py); a row without id, title, known type or readable dates
+        is skipped with a finding."""
+        table.require("sourcedId", "title", "type", "startDate", "endDate")
+        columns = ("sourcedId", "status", "title", "type", "startDate", "endDate")
+        for row in table.rows(*columns, "parentSourcedId"):
+            if is_deleted(row.status):
+                continue
+            kind = SESSION_TYPES.get(row.type.lower())
+            start, end = parse_date(row.startDate), parse_date(row.endDate)
+            missing = first_missing(sourcedId=row.sourcedId, title=row.title, type=kind or "")
+            if not missing:
+                missing = first_missing(startDate=start or "", endDate=end or "")
+            if missing:
+                field = "type" if missing == "type" and row.type else missing
+                self._report(
+                    "ONEROSTER_VALUE_MISSING", None, file=table.file, line=row.line,
+                    field=field, value=field,
+                )  # fmt: skip
+                continue
+            self.sessions.append(
+                SessionRecord(
+                    row.sourcedId, row.title, kind, start, end, row.parentSourcedId, row.line
+                )
+            )
+
     def _courses(self, table: Table) -> None:
         table.require("sourcedId", "title")
         rows = list(table.rows("sourcedId", "status", "title", "courseCode", "grades"))
@@ -78,7 +114,7 @@ class RowReader(ParseState):
         rows = list(
             table.rows(
                 "sourcedId", "status", "title", "grades", "courseSourcedId", "classCode",
-                "classType", "schoolSourcedId",
+                "classType", "schoolSourcedId", "termSourcedIds",
             )
         )  # fmt: skip
         counts = Counter(row.sourcedId for row in rows)
@@ -119,6 +155,8 @@ class RowReader(ParseState):
                 title=row.title,
             )
             self.course_ids[school][row.sourcedId] = course
+            if row.termSourcedIds:
+                self.class_terms[row.sourcedId] = tuple(split_ids(row.termSourcedIds))
             self.classes[row.sourcedId] = ClassEntry(
                 school, record, row.classType.lower() == "homeroom"
             )

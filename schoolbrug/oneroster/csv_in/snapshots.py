@@ -102,7 +102,13 @@ class SnapshotBuilder(ParseState):
             enrollment_ids=dict(self.enrollment_ids[sid]),
             user_details=self._user_details(pupils, staff),
             enrollment_dates=dict(self.enrollment_dates[sid]),
+            sessions=list(self.sessions),
+            class_terms={c: t for c, t in self.class_terms.items() if self._class_of(c, sid)},
         )
+
+    def _class_of(self, class_id: str, school: str) -> bool:
+        entry = self.classes.get(class_id)
+        return entry is not None and entry.school == school
 
     def _user_details(self, pupils: list[PupilRecord], staff: list[StaffRecord]) -> dict:
         """User id → (username, userIds) of each pupil and teacher whose row the set has."""

@@ -85,7 +85,7 @@ from schoolbrug.sources.records import COMBINED_CURRICULUM
 from .details import Details, joined_user_ids, source_details
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
 from .outward import OutwardCells
-from .sessions import write_sessions
+from .sessions import class_terms, write_sessions
 from .teachers import Team
 from .values import (
     LOCAL_ZONE,
@@ -257,6 +257,11 @@ class _Export:
 
     def _session(self) -> None:
         self.terms = write_sessions(self.row, self.year, self.institutions)
+        self.class_terms = class_terms(
+            SchoolClass.objects.filter(
+                institution_id__in=self.institutions, school_year_id=self.year.pk
+            ).values("sourced_id")
+        )
 
     def _classes(self) -> None:
         rows = (
@@ -317,7 +322,8 @@ class _Export:
             classCode=cell_text(code),
             classType=kind,
             schoolSourcedId=klass.institution,
-            termSourcedIds=self.terms.get(klass.institution, self.year_id),
+            termSourcedIds=self.class_terms.get(klass.sourced_id)
+            or self.terms.get(klass.institution, self.year_id),
         )
 
     def _course(self, klass: _Class, curriculum: str, code: str, in_use: bool) -> str:
