@@ -83,6 +83,9 @@ AUDITED = [
     Audited("registry.Teaching", "teaching", institution="assignment.institution.number"),
     # A school's own terms and grading periods (the defaults a sync makes are derived, in bulk).
     Audited("registry.AcademicSession", "academic_session"),
+    # A OneRoster set's username, userIds and enrollment dates of a pupil, staff member or
+    # enrolment (written in bulk by sync/source_details.py, which logs each change).
+    Audited("registry.SourceDetails", "source_details", institution=""),
     # Written in bulk by sharing/subclasses.py and sync/subclasses.py, which log each change
     # on the pupil (`subclass` old → new); an edit through the ORM is logged here.
     Audited(

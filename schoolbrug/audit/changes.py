@@ -223,17 +223,26 @@ def _write(model, instance, kind: str, changes: dict, using, where=None) -> None
 
 
 def record_bulk(
-    model: type[models.Model], pairs: Iterable[tuple[models.Model | None, models.Model]]
+    model: type[models.Model],
+    pairs: Iterable[tuple[models.Model | None, models.Model]],
+    *,
+    sync_run_id: int | None = None,
+    institution_number: str | None = None,
 ) -> int:
     """Entries for rows written in bulk (no signals): `(before, after)` per row, before None
-    for a new row, both holding the logged fields. One insert; returns how many."""
+    for a new row, both holding the logged fields. One insert; returns how many. A sync's
+    writer names its run and institution (its entries are the run's)."""
     entries = []
     for before, after in pairs:
         old = None if before is None else _snapshot(model, before)
         changes = diff(model, old, _snapshot(model, after))
         if changes or before is None:
             kind = "create" if before is None else "update"
-            entries.append(_entry(model, after, kind, changes, warn=False))
+            entry = _entry(model, after, kind, changes, warn=False)
+            entry.sync_run_id = sync_run_id
+            if institution_number is not None:
+                entry.institution_number = institution_number
+            entries.append(entry)
     if entries and not current().known:
         log.warning("audit: %d %s outside any audit context", len(entries), model._meta.label)
     AuditEntry.objects.bulk_create(entries, batch_size=500)

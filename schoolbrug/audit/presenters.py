@@ -119,6 +119,9 @@ FIELD_LABELS = {
     "informat_scope": gettext_lazy("Informat: scope"),
     # log-ins and their rights
     "username": gettext_lazy("gebruikersnaam"),
+    "user_ids": gettext_lazy("andere id's van de gebruiker"),
+    "begin_date": gettext_lazy("begindatum"),
+    "terms": gettext_lazy("periodes van de klas"),
     "first_name": gettext_lazy("voornaam"),
     "last_name": gettext_lazy("familienaam"),
     "password": gettext_lazy("wachtwoord"),
@@ -194,6 +197,7 @@ ENTITY_LABELS = {
     "teaching": gettext_lazy("klas van een leerkracht"),
     "subclass_membership": gettext_lazy("lid van een subklas"),
     "academic_session": gettext_lazy("periode"),
+    "source_details": gettext_lazy("gegevens zoals de bron ze gaf"),
     "protocol": gettext_lazy("protocoltekst"),
     "app": gettext_lazy("applicatie"),
     "oauth_client": gettext_lazy("OAuth-client van een applicatie"),

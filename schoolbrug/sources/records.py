@@ -102,6 +102,19 @@ class StaffRecord:
 
 
 @dataclass(slots=True)
+class SessionRecord:
+    """A OneRoster academicSession as the set gives it (sync/source_sessions.py keeps it)."""
+
+    source_id: str
+    title: str
+    kind: str  # "schoolYear", "term", "semester" or "gradingPeriod"
+    start_date: datetime.date
+    end_date: datetime.date
+    parent_source_id: str = ""
+    line: int = 0
+
+
+@dataclass(slots=True)
 class Snapshot:
     """Everything one source says about one institution at one moment."""
 
@@ -150,3 +163,12 @@ class Snapshot:
     # sourcedId, and (user id, class id) → the enrollment's sourcedId.
     course_ids: dict[str, str] = field(default_factory=dict)
     enrollment_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    # What else a OneRoster set says that the registry keeps as given (sync/source_details.py):
+    # user id → (username, userIds) of each user whose row it has, and (user id, class id) →
+    # (beginDate, endDate) of a pupil's enrollment.
+    user_details: dict[str, tuple[str, str]] = field(default_factory=dict)
+    enrollment_dates: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    # The set's academicSessions (all of them: a 1.1/1.2 set does not say whose they are) and
+    # each class's termSourcedIds (class id → the ids, as listed).
+    sessions: list[SessionRecord] = field(default_factory=list)
+    class_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)

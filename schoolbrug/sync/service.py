@@ -37,7 +37,9 @@ from .plan import Plan, plan_sync
 from .report import SyncReport, class_counts, describe_actions
 from .resolve import resolve_institutions, resolve_snapshot
 from .safety import check_safety
+from .source_details import keep_source_details
 from .source_ids import keep_source_ids
+from .source_sessions import keep_source_sessions
 from .state import InstitutionState, load_states, refresh_statistics
 
 log = logging.getLogger("schoolbrug.sync")
@@ -300,6 +302,13 @@ def _write(planned: list[_Planned], school_year: SchoolYear, options: SyncOption
     applied = [one.snapshot for one in planned if one.status == SyncRun.Status.APPLIED]
     keep_institution_aliases(applied)
     keep_source_ids(applied, school_year)
+    applied_runs = [
+        (one.snapshot, run.pk)
+        for one, run in zip(planned, runs, strict=True)
+        if one.status == SyncRun.Status.APPLIED
+    ]
+    keep_source_details(applied_runs, school_year)
+    keep_source_sessions(applied_runs, school_year)
     if any(snapshot.source == OUTWARD_SOURCE for snapshot in applied):
         refresh_outward()  # which of the aliases just written are the records' outward ids
     keep_institution_countries(applied)

@@ -43,15 +43,15 @@ def _keep(snapshot, school_year: SchoolYear) -> None:
     if institution is None:
         return
     source, scope = snapshot.source, snapshot.institution_number
-    classes = _records(SchoolClass, source, scope, Kind.CLASS, _class_ids(snapshot))
+    classes = records_by_external(SchoolClass, source, scope, Kind.CLASS, _class_ids(snapshot))
     classes = {
         external: klass
         for external, klass in classes.items()
         if klass.institution_id == institution.pk and klass.school_year_id == school_year.pk
     }
     users = {user for user, _ in snapshot.enrollment_ids}
-    pupils = _records(Pupil, source, scope, Kind.PUPIL, users)
-    staff = _records(Staff, source, "", Kind.STAFF, users)
+    pupils = records_by_external(Pupil, source, scope, Kind.PUPIL, users)
+    staff = records_by_external(Staff, source, "", Kind.STAFF, users)
     aliases = []
     for class_id, course_id in snapshot.course_ids.items():
         klass = classes.get(class_id)
@@ -100,7 +100,7 @@ def _class_ids(snapshot) -> set[str]:
     return set(snapshot.course_ids) | {class_id for _, class_id in snapshot.enrollment_ids}
 
 
-def _records(model, source: str, scope: str, kind: str, externals: set[str]) -> dict:
+def records_by_external(model, source: str, scope: str, kind: str, externals: set[str]) -> dict:
     """The source's id → our record, by alias or by our own id read back."""
     externals = {e for e in externals if e}
     if not externals:

@@ -9,11 +9,21 @@ from __future__ import annotations
 import csv
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
-from schoolbrug.registry.models import Board, Institution, Pupil, SourceAlias
+from schoolbrug.registry.models import Board, Institution, Pupil, SchoolYear, SourceAlias
 from schoolbrug.sharing import access
 from tests.sharing.conftest import Api
 from tests.sharing.test_oneroster_walk import EDFI, grand_bend  # noqa: F401 - the fixture
+from tests.sync.test_oneroster_source_ids import (
+    ALGEBRA,
+    ENGLISH,
+    FALL,
+    SPRING,
+    YEAR_ID,
+    sessions_set,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -25,6 +35,15 @@ def edfi_ids(name: str, **where: str) -> set[str]:
             for row in csv.DictReader(handle)
             if all(row[k] == v for k, v in where.items())
         }
+
+
+def grand_bend_year() -> int:
+    return SchoolYear.start_year_for(timezone.localdate())
+
+
+def edfi_rows(name: str) -> dict[str, dict[str, str]]:
+    with (EDFI / f"{name}.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return {row["sourcedId"]: row for row in csv.DictReader(handle)}
 
 
 @pytest.fixture
@@ -49,10 +68,21 @@ def test_every_object_and_reference_has_the_sets_id(api, grand_bend):  # noqa: F
             assert enrollment[ref]["href"].endswith(f"/{sourced_id}")
             assert "-" not in sourced_id or ref == "user"  # none of our UUIDs
         assert enrollment["user"]["sourcedId"] in edfi_ids("users")
+        # A pupil's enrollment has the dates the set gave it.
+        given = edfi_rows("enrollments")[enrollment["sourcedId"]]
+        if enrollment["role"] == "student":
+            assert (enrollment["beginDate"], enrollment["endDate"]) == (
+                given["beginDate"], given["endDate"]
+            )  # fmt: skip
     mary = api.get("/users/604863")
     assert mary.status_code == 200, mary.text
     user = mary.json()["user"]
-    assert (user["sourcedId"], user["username"], user["givenName"]) == ("604863", "604863", "Mary")
+    # The set's username and userIds, not ours (issue 18, point 6).
+    assert (user["sourcedId"], user["username"], user["givenName"]) == (
+        "604863", "Mary Archer", "Mary"
+    )  # fmt: skip
+    assert user["userIds"] == [{"type": "Local", "identifier": "863"}]
+    assert api.ids("/users", "users", filter="username='Mary Archer'") == {"604863"}
     assert user["primaryOrg"]["sourcedId"] == "255901001"
 
 
@@ -85,15 +115,16 @@ def test_notebook_walk_teacher_classes_terms_grading_periods_students(api, grand
     assert (klass["sourcedId"], klass["course"]["sourcedId"]) == (
         "25590100102Trad220ALG112011", "03100500"
     )  # fmt: skip
+    # Its terms are the set's two semesters; the set gives them no grading periods.
     terms = klass["terms"]
-    assert terms, klass
-    periods = []
+    assert [t["sourcedId"] for t in terms] == [FALL, SPRING], klass
     for term in terms:
+        answer = api.get(f"/terms/{term['sourcedId']}")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["academicSession"]["type"] == "semester"
         answer = api.get(f"/terms/{term['sourcedId']}/gradingPeriods")
         assert answer.status_code == 200, answer.text
-        periods += answer.json()["academicSessions"]
-    assert periods and all(p["parent"]["sourcedId"] in {t["sourcedId"] for t in terms}
-                           for p in periods)  # fmt: skip
+        assert answer.json()["academicSessions"] == []
     students = api.get(f"/classes/{klass['sourcedId']}/students").json()["users"]
     assert {s["sourcedId"] for s in students} == {"604874", "604918", "604927", "604938"}
     assert all(s["email"].endswith("@studentgps.org") for s in students)
@@ -110,3 +141,28 @@ def test_a_district_is_found_by_the_identifier_it_shows(api, grand_bend):  # noq
     found = api.get("/orgs", filter=f"identifier='{district['identifier']}'").json()["orgs"]
     assert [o["sourcedId"] for o in found] == [district["sourcedId"]]
     assert Pupil.objects.count() == 8
+
+
+def test_the_sets_sessions_and_a_class_s_own_terms_over_http(api, grand_bend, tmp_path):  # noqa: F811
+    call_command("sync", "oneroster", str(sessions_set(tmp_path)), "--school-year",
+                 f"{grand_bend_year()}-{grand_bend_year() + 1}")  # fmt: skip
+
+    sessions = api.get("/academicSessions", limit=100).json()["academicSessions"]
+    assert {s["sourcedId"] for s in sessions} == edfi_ids("academicSessions") | {"GP-FALL-1"}
+    given = edfi_rows("academicSessions")
+    for session in sessions:
+        if session["sourcedId"] in given and session["type"] != "schoolYear":
+            row = given[session["sourcedId"]]
+            assert (session["title"], session["type"], session["startDate"]) == (
+                row["title"], row["type"], row["startDate"]
+            )  # fmt: skip
+            assert session["parent"]["sourcedId"] == YEAR_ID
+    algebra = api.get(f"/classes/{ALGEBRA}").json()["class"]
+    english = api.get(f"/classes/{ENGLISH}").json()["class"]
+    assert [t["sourcedId"] for t in algebra["terms"]] == [FALL]
+    assert [t["sourcedId"] for t in english["terms"]] == [FALL, SPRING]
+    assert ALGEBRA in api.ids(f"/terms/{FALL}/classes", "classes")
+    assert api.ids(f"/terms/{SPRING}/classes", "classes") & {ALGEBRA, ENGLISH} == {ENGLISH}
+    [period] = api.get(f"/terms/{FALL}/gradingPeriods").json()["academicSessions"]
+    assert (period["sourcedId"], period["parent"]["sourcedId"]) == ("GP-FALL-1", FALL)
+    assert {t["sourcedId"] for t in api.get("/terms").json()["academicSessions"]} == {FALL, SPRING}

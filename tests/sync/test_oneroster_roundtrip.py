@@ -23,6 +23,7 @@ from schoolbrug.registry.models import (
     SchoolClass,
     SchoolYear,
     SourceAlias,
+    SourceDetails,
     Staff,
 )
 from schoolbrug.sources.records import StaffRecord
@@ -68,6 +69,7 @@ def empty_registry():
         AuditEntry,
         SyncRun,
         SourceAlias,
+        SourceDetails,
         Enrolment,
         Assignment,
         Staff,

@@ -66,10 +66,11 @@ from .rows import RowReader
 from .snapshots import SnapshotBuilder
 from .tables import Table, decode
 
-# The files this importer reads; the rest of a set (gradebook, resources, userProfiles,
-# academicSessions) is not needed for a snapshot and is not looked at.
+# The files this importer reads; the rest of a set (gradebook, resources, userProfiles) is not
+# needed for a snapshot and is not looked at.
 READ_FILES = (
     "orgs.csv",
+    "academicSessions.csv",
     "courses.csv",
     "classes.csv",
     "users.csv",
@@ -134,6 +135,8 @@ class _Parser(RowReader, SnapshotBuilder):
         tables = {name: self._table(name) for name in READ_FILES if modes[name] != "absent"}
         if "orgs.csv" in tables:
             self._orgs(tables["orgs.csv"])
+        if "academicSessions.csv" in tables:
+            self._sessions(tables["academicSessions.csv"])
         if "courses.csv" in tables:
             self._courses(tables["courses.csv"])
         if "classes.csv" in tables:

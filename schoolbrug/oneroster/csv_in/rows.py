@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from schoolbrug.sources.errors import BadInput
-from schoolbrug.sources.records import ClassRecord
+from schoolbrug.sources.records import ClassRecord, SessionRecord
 
 from .state import ClassEntry, ParseState, SchoolEntry
 from .tables import Table
@@ -20,6 +20,15 @@ from .values import (
     parse_date,
     split_ids,
 )
+
+# academicSessions.csv types, as the registry keeps them (AcademicSession.Kind; the school
+# year is the registry's own SchoolYear).
+SESSION_TYPES = {
+    "schoolyear": "schoolYear",
+    "term": "term",
+    "semester": "semester",
+    "gradingperiod": "gradingPeriod",
+}
 
 
 class RowReader(ParseState):
@@ -53,6 +62,33 @@ class RowReader(ParseState):
                 field="type",
             )
 
+    def _sessions(self, table: Table) -> None:
+        """The set's academic sessions, kept as the institution's terms instead of our default
+        ones (sync/source_sessions.py); a row without id, title, known type or readable dates
+        is skipped with a finding."""
+        table.require("sourcedId", "title", "type", "startDate", "endDate")
+        columns = ("sourcedId", "status", "title", "type", "startDate", "endDate")
+        for row in table.rows(*columns, "parentSourcedId"):
+            if is_deleted(row.status):
+                continue
+            kind = SESSION_TYPES.get(row.type.lower())
+            start, end = parse_date(row.startDate), parse_date(row.endDate)
+            missing = first_missing(sourcedId=row.sourcedId, title=row.title, type=kind or "")
+            if not missing:
+                missing = first_missing(startDate=start or "", endDate=end or "")
+            if missing:
+                field = "type" if missing == "type" and row.type else missing
+                self._report(
+                    "ONEROSTER_VALUE_MISSING", None, file=table.file, line=row.line,
+                    field=field, value=field,
+                )  # fmt: skip
+                continue
+            self.sessions.append(
+                SessionRecord(
+                    row.sourcedId, row.title, kind, start, end, row.parentSourcedId, row.line
+                )
+            )
+
     def _courses(self, table: Table) -> None:
         table.require("sourcedId", "title")
         rows = list(table.rows("sourcedId", "status", "title", "courseCode", "grades"))
@@ -78,7 +114,7 @@ class RowReader(ParseState):
         rows = list(
             table.rows(
                 "sourcedId", "status", "title", "grades", "courseSourcedId", "classCode",
-                "classType", "schoolSourcedId",
+                "classType", "schoolSourcedId", "termSourcedIds",
             )
         )  # fmt: skip
         counts = Counter(row.sourcedId for row in rows)
@@ -119,6 +155,8 @@ class RowReader(ParseState):
                 title=row.title,
             )
             self.course_ids[school][row.sourcedId] = course
+            if row.termSourcedIds:
+                self.class_terms[row.sourcedId] = tuple(split_ids(row.termSourcedIds))
             self.classes[row.sourcedId] = ClassEntry(
                 school, record, row.classType.lower() == "homeroom"
             )
@@ -149,7 +187,7 @@ class RowReader(ParseState):
         rows = list(
             table.rows(
                 "sourcedId", "status", "givenName", "familyName", "email", "phone", "userIds",
-                "primaryOrgSourcedId", "orgSourcedIds", "role",
+                "primaryOrgSourcedId", "orgSourcedIds", "role", "username",
             )
         )  # fmt: skip
         counts = Counter(row.sourcedId for row in rows)
@@ -199,7 +237,8 @@ class RowReader(ParseState):
     def _enrollments(self, table: Table) -> None:
         table.require("classSourcedId", "schoolSourcedId", "userSourcedId", "role")
         columns = ("status", "classSourcedId", "schoolSourcedId", "userSourcedId", "role")
-        for order, row in enumerate(table.rows(*columns, "primary", "sourcedId")):
+        extra = ("primary", "sourcedId", "beginDate", "endDate")
+        for order, row in enumerate(table.rows(*columns, *extra)):
             klass, user, role = row.classSourcedId, row.userSourcedId, row.role.lower()
             known = self.classes.get(klass)
             school = known.school if known else self.bad_classes.get(klass) or row.schoolSourcedId
@@ -230,6 +269,9 @@ class RowReader(ParseState):
                 if row.sourcedId:  # kept as the enrollment's id (Snapshot.enrollment_ids)
                     self.enrollment_ids[school].setdefault((user, klass), row.sourcedId)
                 if role == "student":
+                    dates = (parse_date(row.beginDate), parse_date(row.endDate))
+                    if dates != (None, None):  # kept as the enrolment's (Snapshot)
+                        self.enrollment_dates[school].setdefault((user, klass), dates)
                     homeroom = known.homeroom if known else False
                     rank = (not homeroom, row.primary.lower() != "true", order)
                     self.students[school].setdefault(user, []).append((rank, klass))

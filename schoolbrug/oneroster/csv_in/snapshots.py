@@ -73,6 +73,7 @@ class SnapshotBuilder(ParseState):
         # institution has (an earlier source's id too), and reading it back must give it again.
         number = school.identifier.strip() or sid
         users_file = self.files.get("users.csv", "users.csv")
+        staff = self._staff(sid)
         return Snapshot(
             source=SOURCE,
             institution_number=self.org_map.get(sid, number),
@@ -94,12 +95,29 @@ class SnapshotBuilder(ParseState):
             findings=[f for scope, f in self.reported if scope is None or sid in scope],
             classes_known=classes_known,
             columns=dict(COLUMNS),
-            staff=self._staff(sid),
+            staff=staff,
             withheld_source_ids=frozenset(withheld),
             class_numbers_generated=True,
             course_ids=dict(self.course_ids[sid]),
             enrollment_ids=dict(self.enrollment_ids[sid]),
+            user_details=self._user_details(pupils, staff),
+            enrollment_dates=dict(self.enrollment_dates[sid]),
+            sessions=list(self.sessions),
+            class_terms={c: t for c, t in self.class_terms.items() if self._class_of(c, sid)},
         )
+
+    def _class_of(self, class_id: str, school: str) -> bool:
+        entry = self.classes.get(class_id)
+        return entry is not None and entry.school == school
+
+    def _user_details(self, pupils: list[PupilRecord], staff: list[StaffRecord]) -> dict:
+        """User id → (username, userIds) of each pupil and teacher whose row the set has."""
+        details = {}
+        for user_id in [p.source_id for p in pupils] + [s.source_id for s in staff]:
+            user = self.users.get(user_id) or self.deleted_user_rows.get(user_id)
+            if user is not None:
+                details[user_id] = (user.username.strip(), user.userIds.strip())
+        return details
 
     def _pupils(self, school: str) -> list[PupilRecord]:
         pupils = []
@@ -228,8 +246,8 @@ class SnapshotBuilder(ParseState):
 
 
 # A delta's enrollment may name a user whose row came in an earlier set.
-_NO_USER = namedtuple("NoUser", "line givenName familyName email phone userIds")(
-    0, "", "", "", "", ""
+_NO_USER = namedtuple("NoUser", "line givenName familyName email phone userIds username")(
+    0, "", "", "", "", "", ""
 )
 
 

@@ -65,6 +65,10 @@ class ParseState:
         # what the registry derives (Snapshot.course_ids, enrollment_ids).
         self.course_ids: dict[str, dict[str, str]] = defaultdict(dict)
         self.enrollment_ids: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+        # school → {(student, class): (beginDate, endDate)} as the set gives them.
+        self.enrollment_dates: dict[str, dict[tuple[str, str], tuple]] = defaultdict(dict)
+        self.sessions: list = []  # SessionRecord, in file order
+        self.class_terms: dict[str, tuple[str, ...]] = {}  # class id → termSourcedIds
         # school → {user in its leavers class: that class's id}
         self.left: dict[str, dict[str, str]] = defaultdict(dict)
         self.enrolled_students: dict[str, set[str]] = defaultdict(

@@ -82,9 +82,10 @@ from schoolbrug.registry.models import (
 from schoolbrug.registry.outward import OutwardIds
 from schoolbrug.sources.records import COMBINED_CURRICULUM
 
+from .details import Details, joined_user_ids, source_details
 from .files import ACTIVE, DELETED, Mode, SetWriter, write_set
 from .outward import OutwardCells
-from .sessions import write_sessions
+from .sessions import class_terms, write_sessions
 from .teachers import Team
 from .values import (
     LOCAL_ZONE,
@@ -218,6 +219,7 @@ class _Export:
         self.leavers: dict[str, _Class] = {}  # institution sourced_id → its leavers class
         self.class_ids: dict[tuple[str, str], str] = {}  # (institution number, code) → class id
         self.courses: dict[str, _Course] = {}  # in order of first use
+        self.details = Details((), None)  # what the sets said (read with the pupils)
 
     def write(self) -> None:
         self._orgs()
@@ -255,6 +257,11 @@ class _Export:
 
     def _session(self) -> None:
         self.terms = write_sessions(self.row, self.year, self.institutions)
+        self.class_terms = class_terms(
+            SchoolClass.objects.filter(
+                institution_id__in=self.institutions, school_year_id=self.year.pk
+            ).values("sourced_id")
+        )
 
     def _classes(self) -> None:
         rows = (
@@ -315,7 +322,8 @@ class _Export:
             classCode=cell_text(code),
             classType=kind,
             schoolSourcedId=klass.institution,
-            termSourcedIds=self.terms.get(klass.institution, self.year_id),
+            termSourcedIds=self.class_terms.get(klass.sourced_id)
+            or self.terms.get(klass.institution, self.year_id),
         )
 
     def _course(self, klass: _Class, curriculum: str, code: str, in_use: bool) -> str:
@@ -355,12 +363,16 @@ class _Export:
             school_year_id=self.year.pk, school_class__institution_id__in=self.institutions
         )
         since = self.since
+        details = self.details = source_details(enrolments, self.institutions, since)
         if since is not None:  # bulk rows carry no dates
             columns += ["updated_at", "pupil__updated_at"]
             enrolments = enrolments.filter(
                 Q(updated_at__gt=since)
                 | Q(pupil__updated_at__gt=since)
                 | Q(school_class__updated_at__gt=since)
+                # what the set said of them (username, enrollment dates) changed
+                | Q(sourced_id__in=details.changed)
+                | Q(pupil__sourced_id__in=details.changed)
             )
         left_classes = self._classes_left() if since is not None else {}
         row = self.row
@@ -383,6 +395,9 @@ class _Export:
                     status, enabled = DELETED, "false"
                 else:
                     status, enabled = ACTIVE, "true"
+            username, user_ids = details.user(pupil)
+            if since is not None:
+                changed = latest(changed, details.moment(pupil), details.moment(enrolment))
             pupil, school = str(pupil), klass.institution
             row(
                 "users",
@@ -390,8 +405,8 @@ class _Export:
                 status=status,
                 sourcedId=pupil,
                 enabledUser=enabled,
-                username=pupil,
-                userIds=f"{{RRN:{national}}}" if national else "",
+                username=cell_text(username) or pupil,
+                userIds=joined_user_ids(user_ids, national),
                 givenName=cell_text(given),
                 familyName=cell_text(family),
                 email=cell_text(email),
@@ -460,6 +475,9 @@ class _Export:
     ) -> None:
         """`own`: the id of the enrolment or teaching link the row stands for, under which a
         source's enrollment id is kept (the API's enrollment id)."""
+        begin = end = None
+        if own is not None and role == "student":
+            begin, end = self.details.dates(own)
         own = str(own) if own is not None else None
         self.row(
             "enrollments",
@@ -473,6 +491,8 @@ class _Export:
             userSourcedId=user,
             role=role,
             primary=primary,
+            beginDate=cell_date(begin),
+            endDate=cell_date(end),
         )
 
     def _classes_left(self) -> dict[str, dict[str, datetime.datetime]]:

@@ -1,10 +1,12 @@
 """The academic sessions of an export: the school year, and each institution's terms and
-grading periods (registry/sessions.py) under it; a class runs in its institution's terms (in
-the school year itself when the institution has none yet)."""
+grading periods (registry/sessions.py; a OneRoster set's own, sync/source_sessions.py) under
+it; a class runs in its institution's terms (in the school year itself when the institution
+has none yet), or in those its set said (`class_terms`)."""
 
 from __future__ import annotations
 
-from schoolbrug.registry.models import AcademicSession, SchoolYear
+from schoolbrug.registry.models import AcademicSession, SchoolYear, SourceDetails
+from schoolbrug.registry.models.sessions import TERM_KINDS
 
 from .values import cell_date, cell_text
 
@@ -34,7 +36,7 @@ def write_sessions(row, year: SchoolYear, institution_pks) -> dict[str, str]:
     )  # fmt: skip
     terms: dict[str, list[str]] = {}
     for sourced_id, school, kind, title, start, end, parent, updated in sessions:
-        if kind == AcademicSession.Kind.TERM:
+        if kind in TERM_KINDS:
             terms.setdefault(str(school), []).append(str(sourced_id))
         row(
             "academicSessions",
@@ -48,3 +50,12 @@ def write_sessions(row, year: SchoolYear, institution_pks) -> dict[str, str]:
             schoolYear=school_year,
         )
     return {school: ",".join(ids) for school, ids in terms.items()}
+
+
+def class_terms(class_ids) -> dict[str, str]:
+    """Our class id → its termSourcedIds cell, for the classes a set said run in only some of
+    their institution's terms (SourceDetails.terms, in the set's order)."""
+    rows = SourceDetails.objects.filter(
+        kind=SourceDetails.Kind.CLASS, sourced_id__in=class_ids
+    ).values_list("sourced_id", "terms")
+    return {str(sourced_id): ",".join(terms) for sourced_id, terms in rows if terms}

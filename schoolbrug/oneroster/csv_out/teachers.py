@@ -4,6 +4,7 @@ enrollment per class taught, read from the assignments and their teaching links.
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -120,13 +121,18 @@ class Team:
     def write(self) -> None:
         row = self.export.row
         for staff, person in self.users.items():
+            kept = uuid.UUID(staff)
+            username, user_ids = self.export.details.user(kept)
             row(
                 "users",
-                person.updated_at,
+                # a delta has the row when what the set said of them changed too
+                latest(person.updated_at, self.export.details.moment(kept)),
                 status=person.status,
                 sourcedId=staff,
                 enabledUser="true" if person.status == ACTIVE else "false",
-                username=cell_text(person.email or str(staff)),  # no e-mail: the id
+                # The set's username where it gave its own; no e-mail: the id.
+                username=cell_text(username or person.email or str(staff)),
+                userIds=user_ids,
                 givenName=cell_text(person.given),
                 familyName=cell_text(person.family),
                 email=cell_text(person.email),

@@ -115,14 +115,18 @@ class SchoolClasses(Classes):
 
 
 class TermClasses(Classes):
-    """Every class of the term's institution and school year runs in each of its terms."""
+    """The classes of the term's institution and school year that run in it: all of them but
+    those a OneRoster set said run in other terms only (sessions.classes_elsewhere)."""
 
     def segments(self, vis, term):
         term = sessions.visible_term(vis, term)
         if isinstance(term, SchoolYear):
             return [s.filter(school_year=term) for s in super().segments(vis)]
+        elsewhere = sessions.classes_elsewhere(term)
         return [
-            s.filter(school_year_id=term.school_year_id, institution_id=term.institution_id)
+            s.filter(
+                school_year_id=term.school_year_id, institution_id=term.institution_id
+            ).exclude(sourced_id__in=elsewhere)
             for s in super().segments(vis)
         ]
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
+from schoolbrug.oneroster.csv_in.values import USER_ID
 from schoolbrug.registry.models import (
     Enrolment,
     Pupil,
@@ -77,6 +78,17 @@ PUPILS_FROM = (
     " JOIN registry_institution i ON i.id = p.institution_id"
 )
 LEAVER_STATUS = "CASE WHEN p.is_leaver THEN 'tobedeleted' ELSE 'active' END"
+
+
+def kept(column: str, record: str) -> str:
+    """What a OneRoster set said of the record whose id is `record` (registry SourceDetails,
+    sync/source_details.py): one probe of its unique index."""
+    return f"(SELECT d.{column} FROM registry_sourcedetails d WHERE d.sourced_id = {record})"
+
+
+def kept_user_ids(cell: str | None) -> list[dict]:
+    """`{Local:863}` → [{"type": "Local", "identifier": "863"}]."""
+    return [{"type": kind, "identifier": value} for kind, value in USER_ID.findall(cell or "")]
 
 
 def _shown(columns: dict) -> dict[str, str]:
@@ -156,6 +168,9 @@ def pupil_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_year": ("c.year", ()),
         "o_years": ("c.years", ()),
         "o_nn": national_number,
+        # The set's username where it gave its own (else the default above), its userIds.
+        "o_login": (f"COALESCE(NULLIF({kept('username', 'p.sourced_id')}, ''), {username})", ()),
+        "o_uids": (kept("user_ids", "p.sourced_id"), ()),
     }
     members = klass is not None and klass.is_subclass
     return _pupils(vis, columns, school, klass, members=members, as_member=True)
@@ -252,6 +267,8 @@ def teacher_users(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_year": ("NULL", ()),
         "o_years": ("NULL", ()),
         "o_nn": ("NULL", ()),
+        "o_login": (f"COALESCE(NULLIF({kept('username', 's.sourced_id')}, ''), s.email)", ()),
+        "o_uids": (kept("user_ids", "s.sourced_id"), ()),
     }
     segment = SqlSegment(columns, "registry_staff s", (), key="s.id", shown=_shown(columns))
     return segment.where(teaches[0], *teaches[1])
@@ -276,6 +293,8 @@ class UserRow(NamedTuple):
     year: int | None  # o_year
     years: str | None  # o_years: the class's years, as JSON text
     national_number: str | None  # o_nn: only where the school's protocol allows it
+    login: str | None  # o_login: the set's username, else what o_username is
+    user_ids: str | None  # o_uids: the set's userIds (no national number)
     key: object  # o_key
 
 
@@ -289,9 +308,11 @@ def user_json(row: tuple, ctx: Context) -> dict:
         "sourcedId": user_row.sourced_id,
         "status": user_row.status,
         "dateLastModified": user_row.modified,
-        # A teacher known by a source's key alone (no e-mail) logs in by their id, as pupils.
-        "username": user_row.sourced_id if is_pupil else user_row.username or user_row.sourced_id,
-        "userIds": [{"type": "RRN", "identifier": national_number}] if national_number else [],
+        # The set's username where it gave one; else a pupil's id, a teacher's e-mail (a
+        # teacher known by a source's key alone logs in by their id, as pupils).
+        "username": _username(user_row, is_pupil),
+        "userIds": kept_user_ids(user_row.user_ids)
+        + ([{"type": "RRN", "identifier": national_number}] if national_number else []),
         "enabledUser": user_row.enabled,
         "givenName": user_row.given_name,
         "familyName": user_row.family_name,
@@ -310,6 +331,12 @@ def user_json(row: tuple, ctx: Context) -> dict:
     return user
 
 
+def _username(user_row: UserRow, is_pupil: bool) -> str:
+    if user_row.login and user_row.login != user_row.username:
+        return user_row.login  # the set's own
+    return user_row.sourced_id if is_pupil else user_row.username or user_row.sourced_id
+
+
 USERS = Resource(
     collection="users",
     singular="user",
@@ -321,7 +348,7 @@ USERS = Resource(
         "familyName": Column("o_family"),
         "email": Column("o_email", "email"),
         "phone": Column("o_phone"),
-        "username": Column("o_username"),
+        "username": Column("o_login"),
         "identifier": Column("o_username"),
         "role": Column("o_role"),
         "roles.role": Column("o_role"),
@@ -359,6 +386,8 @@ USERS = Resource(
         "o_year",
         "o_years",
         "o_nn",
+        "o_login",
+        "o_uids",
     ),  # fmt: skip
     to_json=user_json,
     decoders={"o_id": as_uuid_text, "o_org": as_uuid_text},
@@ -378,8 +407,9 @@ def pupil_enrollments(vis: Visibility, school=None, klass=None) -> SqlSegment:
         "o_school": ("i.sourced_id", ()),
         "o_role": ("'student'", ()),
         "o_primary": ("'false'", ()),
-        "o_begin": ("NULL", ()),
-        "o_end": ("NULL", ()),
+        # The dates the OneRoster set gave the enrollment, where it did.
+        "o_begin": (kept("begin_date", "e.sourced_id"), ()),
+        "o_end": (kept("end_date", "e.sourced_id"), ()),
     }
     return _pupils(vis, columns, school, klass)
 

@@ -43,7 +43,9 @@ from schoolbrug.registry.models import (
     Board,
     Institution,
     SchoolClass,
+    SourceDetails,
 )
+from schoolbrug.registry.models.sessions import TERM_KINDS
 from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
@@ -228,21 +230,37 @@ def class_json(row: dict, ctx: Context) -> dict:
         "grades": grades.split(",") if grades else [],
         "course": ctx.ref("courses", course, "course"),
         "school": ctx.ref("orgs", school, "org"),
-        "terms": class_terms(ctx, school, term),
+        "terms": class_terms(ctx, school, term, class_id),
     }
 
 
-def class_terms(ctx: Context, school, year) -> list[dict]:
-    """The references to the terms a class of `school` in school year `year` runs in (ids),
-    looked up once per school and year in an answer."""
+def class_terms(ctx: Context, school, year, class_id: str = "") -> list[dict]:
+    """The references to the terms a class of `school` in school year `year` runs in (ids):
+    those its OneRoster set said (SourceDetails.terms), else all of its institution's.
+    Looked up once per school and year in an answer."""
     key = (str(school), str(year))
+    own = ctx.terms.get((*key, "classes"))
+    if own is None:
+        rows = SourceDetails.objects.filter(
+            kind=SourceDetails.Kind.CLASS,
+            sourced_id__in=SchoolClass.objects.filter(
+                institution__sourced_id=school, school_year__sourced_id=year
+            ).values("sourced_id"),
+        ).values_list("sourced_id", "terms")
+        own = ctx.terms[(*key, "classes")] = {
+            str(sourced_id): [ctx.ref("academicSessions", t, "academicSession") for t in terms]
+            for sourced_id, terms in rows
+            if terms
+        }
+    if class_id in own:
+        return own[class_id]
     terms = ctx.terms.get(key)
     if terms is None:
         ids = list(
             AcademicSession.objects.filter(
                 institution__sourced_id=school,
                 school_year__sourced_id=year,
-                kind=AcademicSession.Kind.TERM,
+                kind__in=TERM_KINDS,
             )
             .order_by("start_date", "title")
             .values_list("sourced_id", flat=True)

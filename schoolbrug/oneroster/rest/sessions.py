@@ -3,16 +3,18 @@ institution's terms and grading periods (registry/sessions.py), with `parent` an
 A class runs in its institution's terms of its school year (the school year itself while the
 institution has none: a register that no sync has written since sessions came).
 
-What a notebook walks: /terms (terms only), /terms/{id}/gradingPeriods (the term's grading
-periods), /terms/{id}/classes (the classes of the term's institution and school year),
-/schools/{id}/terms, /gradingPeriods; /academicSessions has them all."""
+What a notebook walks: /terms (terms, and a OneRoster set's semesters), /terms/{id}/
+gradingPeriods (the term's grading periods), /terms/{id}/classes (the classes of the term's
+institution and school year that run in it), /schools/{id}/terms, /gradingPeriods;
+/academicSessions has them all."""
 
 from __future__ import annotations
 
 from django.db.models import CharField, DateField, F, UUIDField, Value
 from django.db.models.functions import Cast
 
-from schoolbrug.registry.models import AcademicSession, SchoolYear
+from schoolbrug.registry.models import AcademicSession, SchoolClass, SchoolYear, SourceDetails
+from schoolbrug.registry.models.sessions import TERM_KINDS
 from schoolbrug.sharing.visibility import Visibility
 
 from .collection import Resource
@@ -55,7 +57,9 @@ def institution_segment(vis: Visibility, kind: str | None = None):
         institution_id__in=vis.institution_ids(),
         school_year_id__in=_visible_years(vis).values("pk"),
     )
-    if kind is not None:
+    if kind == TERM:  # a set's semester is a term to apps (what its classes run in)
+        sessions = sessions.filter(kind__in=TERM_KINDS)
+    elif kind is not None:
         sessions = sessions.filter(kind=kind)
     return sessions.annotate(
         o_id=F("sourced_id"),
@@ -97,6 +101,18 @@ def visible_term(vis: Visibility, sourced_id: str) -> AcademicSession | SchoolYe
     return term
 
 
+def classes_elsewhere(term: AcademicSession) -> list:
+    """Our ids of the classes of the term's institution and year that their OneRoster set
+    said run in other terms only (SourceDetails.terms: a few lists, compared here)."""
+    own = SourceDetails.objects.filter(
+        kind=SourceDetails.Kind.CLASS,
+        sourced_id__in=SchoolClass.objects.filter(
+            institution_id=term.institution_id, school_year_id=term.school_year_id
+        ).values("sourced_id"),
+    ).values_list("sourced_id", "terms")
+    return [sourced_id for sourced_id, terms in own if terms and str(term.sourced_id) not in terms]
+
+
 def session_json(row: dict, ctx: Context) -> dict:
     start = row["o_start_year"]
     school_year = str(start + 1)
@@ -127,7 +143,7 @@ def session_json(row: dict, ctx: Context) -> dict:
         if parent is None:
             parent = ctx.year_ids[start] = SchoolYear.objects.get(start_year=start).sourced_id
     session["parent"] = ctx.ref("academicSessions", parent, "academicSession")
-    if row["o_type"] == TERM:
+    if row["o_type"] in TERM_KINDS:
         # A term's grading periods: a few rows, one small query per term on a page of terms.
         children = AcademicSession.objects.filter(parent__sourced_id=row["o_id"]).order_by(
             "start_date", "title"

@@ -1,4 +1,5 @@
 from .aliases import SourceAlias
+from .details import SourceDetails
 from .organisation import INSTITUTION_IDENTIFIER_LENGTH, Board, Community, Institution, Site
 from .people import Assignment, Enrolment, Pupil, Staff, SubclassMembership, Teaching
 from .sessions import AcademicSession
@@ -21,6 +22,7 @@ __all__ = [
     "SchoolYear",
     "Site",
     "SourceAlias",
+    "SourceDetails",
     "Staff",
     "SubclassMembership",
     "Teaching",

@@ -15,6 +15,8 @@ class AcademicSession(SourcedModel):
 
     class Kind(models.TextChoices):
         TERM = "term", "periode"
+        # A OneRoster set's semester, kept as it gave it: a term to every reader (TERM_KINDS).
+        SEMESTER = "semester", "semester"
         GRADING_PERIOD = "gradingPeriod", "rapportperiode"
 
     institution = models.ForeignKey(
@@ -43,3 +45,7 @@ class AcademicSession(SourcedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.school_year})"
+
+
+# What a class runs in and apps find under /terms: a term or a semester (a set's own kind).
+TERM_KINDS = (AcademicSession.Kind.TERM, AcademicSession.Kind.SEMESTER)
