@@ -90,21 +90,29 @@ def _preview(request: HttpRequest, number: str) -> dict:
 
 def _apply(request: HttpRequest, number: str) -> HttpResponse:
     pending = request.session.get(SESSION_KEY) or {}
-    path = None
+    claimed = None
     if pending.get("number") == number and pending.get("id") == request.POST.get("upload"):
-        path = upload_root() / pending["id"] / pending["name"]
-    if path is None or not path.exists():
+        claimed = _claim(pending["id"])
+    if claimed is None:
         messages.warning(
             request, "Dit voorstel is niet meer beschikbaar. Laad het bestand opnieuw op."
         )
         return redirect("web:staff_upload", number=number)
-    report = run_upload(
-        path,
-        actor=request_actor(request),
-        institution=number,
-        file_name=pending["name"],
-    )
-    if report.get("busy") or report.get("errors"):
+    applied = False
+    try:
+        report = run_upload(
+            claimed / pending["name"],
+            actor=request_actor(request),
+            institution=number,
+            file_name=pending["name"],
+        )
+        applied = not (report.get("busy") or report.get("errors"))
+    finally:
+        if applied:
+            shutil.rmtree(claimed, ignore_errors=True)
+        else:  # busy or refused: the preview stays, to try again
+            claimed.rename(upload_root() / pending["id"])
+    if not applied:
         messages.warning(request, report.get("message") or "Het bestand werd geweigerd.")
         return redirect("web:staff_upload", number=number)
     _forget(request)
@@ -114,6 +122,18 @@ def _apply(request: HttpRequest, number: str) -> HttpResponse:
         f"Toegepast: {counts or 'er was niets te wijzigen'}. Elke wijziging staat in het logboek.",
     )
     return redirect("web:staff_upload", number=number)
+
+
+def _claim(upload_id: str) -> Path | None:
+    """The pending file for this request alone: its folder is renamed, which only one of two
+    requests at once can do (a double click on "toepassen" applies the list once)."""
+    folder = upload_root() / Path(upload_id).name
+    claimed = folder.with_name(f"{folder.name}.bezig")
+    try:
+        folder.rename(claimed)
+    except OSError:  # gone: applied or cancelled by another request, or pruned
+        return None
+    return claimed
 
 
 def _forget(request: HttpRequest) -> None:

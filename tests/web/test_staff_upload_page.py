@@ -202,3 +202,35 @@ def test_an_upload_while_the_school_is_being_synced_changes_nothing(
     assert "Er liep net een synchronisatie" in content(done)
     assert not Assignment.objects.filter(origin="staff_upload").exists()
     assert SyncRun.objects.filter(source="staff_upload", status="busy").count() == 1
+
+    # The preview stays after a busy refusal: once the lock is free, the same click applies.
+    monkeypatch.undo()
+    retried = apply(client, school, shown)
+    assert "Toegepast: 3 nieuwe personeelsleden" in content(retried)
+    assert Assignment.objects.filter(origin="staff_upload").count() == 3
+
+
+def test_a_double_click_on_apply_applies_once(client, school, secretary, monkeypatch):
+    """Two requests to apply one preview at once (a double click): the second arrives while
+    the first is applying, its session still naming the pending file. Only one applies."""
+    from schoolbrug.web import staff_views
+
+    client.force_login(secretary)
+    shown = preview(client, school)
+    real_run_upload, calls, second = staff_views.run_upload, [], []
+
+    def first_still_applying(path, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            second.append(apply(client, school, shown))
+        return real_run_upload(path, **kwargs)
+
+    monkeypatch.setattr(staff_views, "run_upload", first_still_applying)
+
+    first = apply(client, school, shown)
+
+    assert "Toegepast: 3 nieuwe personeelsleden" in content(first)
+    assert "niet meer beschikbaar" in content(second[0])
+    assert SyncRun.objects.filter(source="staff_upload", status="applied").count() == 1
+    assert Assignment.objects.filter(origin="staff_upload").count() == 3
+    assert not any((staff_views.upload_root()).iterdir())
