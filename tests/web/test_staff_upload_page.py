@@ -234,3 +234,26 @@ def test_a_double_click_on_apply_applies_once(client, school, secretary, monkeyp
     assert SyncRun.objects.filter(source="staff_upload", status="applied").count() == 1
     assert Assignment.objects.filter(origin="staff_upload").count() == 3
     assert not any((staff_views.upload_root()).iterdir())
+
+
+def test_a_list_mixing_two_encodings_is_refused_by_line_and_writes_nothing(
+    client, school, secretary
+):
+    client.force_login(secretary)
+    head, first, *rest = DUTCH_LIST.splitlines(keepends=True)
+    data = (head + first).encode("utf-8") + "".join(rest).encode("cp1252")
+    data = data.replace(b"Tom;Maes", "Tom;Maës".encode("cp1252"))
+    data = data.replace(b"Lies;Peeters", "Liés;Peeters".encode())
+
+    shown = client.post(
+        url(school), {"actie": "proef", "bestand": SimpleUploadedFile("personeel.csv", data)}
+    )
+
+    assert shown.status_code == 400
+    page = content(shown)
+    assert "mengt twee tekensets" in page and 'data-label="Regel">3</td>' in page
+    assert 'value="toepassen"' not in page
+    assert not Staff.objects.filter(
+        email__in=["lies.peeters@regenboog.be", "tom.maes@regenboog.be"]
+    ).exists()
+    assert not SyncRun.objects.filter(source="staff_upload").exclude(status="bad_input").exists()
