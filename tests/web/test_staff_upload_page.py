@@ -257,3 +257,20 @@ def test_a_list_mixing_two_encodings_is_refused_by_line_and_writes_nothing(
         email__in=["lies.peeters@regenboog.be", "tom.maes@regenboog.be"]
     ).exists()
     assert not SyncRun.objects.filter(source="staff_upload").exclude(status="bad_input").exists()
+
+
+def test_a_file_named_after_a_national_number_is_reported_and_logged_masked(
+    client, school, secretary, var_dir
+):
+    client.force_login(secretary)
+    named = the_list(name="../85073003328 personeel.csv")
+
+    shown = client.post(url(school), {"actie": "proef", "bestand": named})
+    apply(client, school, shown)
+
+    assert "03328" not in content(shown) and "85.07.30-***.**" in content(shown)
+    runs = SyncRun.objects.filter(source="staff_upload")
+    assert [run.options["file"] for run in runs] == ["85.07.30-***.**_personeel.csv"] * 2
+    reasons = set(AuditEntry.objects.filter(sync_run__in=runs).values_list("reason", flat=True))
+    assert reasons == {"import 85.07.30-***.**_personeel.csv"}
+    assert Assignment.objects.filter(origin="staff_upload").count() == 3
