@@ -63,7 +63,10 @@ def _preview(request: HttpRequest, number: str) -> dict:
     if upload is None:
         return {"problem": "Kies eerst het bestand met het personeel.", "status": 400}
     if upload.size > MAX_BYTES:
-        return {"problem": "Dit bestand is groter dan 10 MB: is het wel de personeelslijst?"}
+        return {
+            "problem": "Dit bestand is groter dan 10 MB: is het wel de personeelslijst?",
+            "status": 400,
+        }
     _prune()
     _forget(request)
     # The name as the person gave it, for the report, the run and the log's reason: masked

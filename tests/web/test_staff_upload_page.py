@@ -274,3 +274,19 @@ def test_a_file_named_after_a_national_number_is_reported_and_logged_masked(
     reasons = set(AuditEntry.objects.filter(sync_run__in=runs).values_list("reason", flat=True))
     assert reasons == {"import 85.07.30-***.**_personeel.csv"}
     assert Assignment.objects.filter(origin="staff_upload").count() == 3
+
+
+def test_a_file_over_the_size_limit_is_refused_and_nothing_waits(
+    client, school, secretary, monkeypatch, var_dir
+):
+    from schoolbrug.web import staff_views
+
+    monkeypatch.setattr(staff_views, "MAX_BYTES", 100)
+    client.force_login(secretary)
+
+    shown = preview(client, school)
+
+    assert shown.status_code == 400
+    assert "groter dan 10 MB" in content(shown) and 'value="toepassen"' not in content(shown)
+    assert not SyncRun.objects.filter(source="staff_upload").exists()
+    assert not (var_dir / "staff_uploads").exists()
