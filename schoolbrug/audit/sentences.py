@@ -79,7 +79,8 @@ def who(actor: str, names: Mapping[str, str] | None = None) -> str:
 
 
 def why_phrase(reason: str, sync_run_id: int | None = None) -> str:
-    reason = (reason or "").strip()
+    # A reason holds what came from outside (a file's name, a typed text): masked as well.
+    reason = _masked_value("reason", (reason or "").strip())
     if reason.startswith("import "):
         return f"bij de import van {reason.removeprefix('import ')}"
     if sync_run_id and reason.startswith(("synchronisatie", "sync run")):

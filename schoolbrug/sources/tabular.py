@@ -26,6 +26,7 @@ import datetime
 import gc
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -237,12 +238,30 @@ def decode(data: bytes, *, file: str) -> tuple[str, str]:
     bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
     try:
         return data[bom:].decode("utf-8"), "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _UTF8_LATIN_LETTER.search(data):
+            # é written as UTF-8 elsewhere in the file: read as Windows-1252 it would become
+            # "Ã©" in the registry. Two encodings in one file: refused, naming the line.
+            raise _mixed(data, exc.start + bom, file) from exc
     try:
         return data[bom:].decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:  # the five bytes Windows-1252 leaves undefined
         raise _undecodable(data, exc.start + bom, file) from exc
+
+
+# À to ÿ in UTF-8: "Ã" (C3) and then a byte that Windows-1252 reads as punctuation or a
+# symbol; no Dutch or French name has that pair, so it is UTF-8 in a file that is not.
+_UTF8_LATIN_LETTER = re.compile(rb"\xc3[\x80-\xbf]")
+
+
+def _mixed(data: bytes, position: int, file: str) -> BadInput:
+    return BadInput(
+        "Het bestand mengt twee tekensets: deze regel is geen UTF-8, de rest wel. Bewaar de "
+        "export opnieuw als 'CSV UTF-8' (of verbeter de tekens met accent op deze regel).",
+        "mixed encodings: this line is not UTF-8, the rest is",
+        file=file,
+        line=data.count(b"\n", 0, position) + 1,
+    )
 
 
 def _undecodable(data: bytes, position: int, file: str) -> BadInput:

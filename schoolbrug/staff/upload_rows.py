@@ -73,6 +73,12 @@ ROLE_ALIASES = {
 }
 ROLE_NAMES_NL = ", ".join(str(label) for label in Assignment.Role.labels)
 MAX_ERRORS = 50  # bad rows listed; the rest is counted
+# A workbook is read within these bounds, whatever it claims: a few kB of XLSX can declare
+# the sheet's full width (16 384 columns, each row padded to it when read) or unpack to
+# gigabytes, and the page's 10 MB limit is on the packed size.
+XLSX_MAX_UNPACKED = 100 * 1024 * 1024
+XLSX_MAX_COLUMNS = 100
+MAX_ROWS = 50_000  # a board's staff list is a few thousand assignments
 LABELS = {
     "email": "Het e-mailadres",
     "given_name": "De voornaam",
@@ -161,6 +167,8 @@ def read_file(
         table = parse_table(data, file=path.name)
         header_line, header = table.header_line, [h.strip() for h in table.header]
         raw_rows = list(table.rows())
+        if len(raw_rows) > MAX_ROWS:
+            raise _too_many_rows(path.name)
     columns = _columns(header)
     headers = {column: header[i].strip() for column, i in columns.items()}
     rows = [
@@ -222,8 +230,20 @@ def _xlsx_rows(data: bytes, file: str) -> tuple[int, list[str], list[tuple[int, 
     from openpyxl import load_workbook
 
     try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > XLSX_MAX_UNPACKED:
+            raise BadInput(
+                "Deze Excel-werkmap is uitgepakt groter dan "
+                f"{XLSX_MAX_UNPACKED // (1024 * 1024)} MB: is het wel de personeelslijst?",
+                "XLSX workbook unpacks beyond the limit",
+                file=file,
+            )
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        values = [list(row) for row in sheet.iter_rows(values_only=True)]
+        values = []
+        for row in sheet.iter_rows(values_only=True, max_col=XLSX_MAX_COLUMNS):
+            if len(values) > MAX_ROWS:
+                raise _too_many_rows(file)
+            values.append(list(row))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as exc:
         raise BadInput(
             "Dit is geen leesbare Excel-werkmap (.xlsx).",
@@ -243,6 +263,14 @@ def _xlsx_rows(data: bytes, file: str) -> tuple[int, list[str], list[tuple[int, 
         if any(cells):
             rows.append((line, cells))
     return start + 1, header, rows
+
+
+def _too_many_rows(file: str) -> BadInput:
+    return BadInput(
+        f"Dit bestand heeft meer dan {MAX_ROWS} regels: is het wel de personeelslijst?",
+        "more rows than the limit",
+        file=file,
+    )
 
 
 def _cell(column: str, value) -> str:

@@ -31,6 +31,7 @@ from schoolbrug.registry.models import (
     Teaching,
 )
 from schoolbrug.roles.permissions import only_their_pupils
+from schoolbrug.sources.findings import mask_national_numbers_in
 
 # --- filters ------------------------------------------------------------------------------
 
@@ -245,7 +246,7 @@ def _chunk_rows(chunk: list[AuditEntry], care_shown) -> Iterator[list[str]]:
             entry.get_action_display(),
             sentences.changes_text(entry.change_list),
             sentences.who(entry.actor),
-            entry.reason,
+            mask_national_numbers_in(entry.reason),
             str(entry.sync_run_id or ""),
             str(entry.entity_sourced_id),
         ]

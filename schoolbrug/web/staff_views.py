@@ -5,8 +5,9 @@ would change, and applies it.
 One service for the page and the CLI (`staff.upload.run_upload`): the preview is its dry run
 of the file, applying runs the same file again for real, in one transaction under the
 school's sync lock, audited in the name of the person. The file waits between the two under
-VAR_DIR/staff_uploads/<id>/ (its id only in this person's session); it is removed once
-applied, and files older than a day go with the next preview.
+VAR_DIR/staff_uploads/<id>/ (its id only in this person's session); applying claims it by
+renaming the folder, so a double click applies once; it is removed once applied, and files
+older than a day go with the next preview.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils.text import get_valid_filename
 
 from schoolbrug.audit.middleware import request_actor
 from schoolbrug.roles.permissions import institution_or_404, may_upload_staff
+from schoolbrug.sources.findings import mask_national_numbers_in
 from schoolbrug.staff.upload import run_upload
 
 from . import staff_presenters
@@ -61,14 +63,20 @@ def _preview(request: HttpRequest, number: str) -> dict:
     if upload is None:
         return {"problem": "Kies eerst het bestand met het personeel.", "status": 400}
     if upload.size > MAX_BYTES:
-        return {"problem": "Dit bestand is groter dan 10 MB: is het wel de personeelslijst?"}
+        return {
+            "problem": "Dit bestand is groter dan 10 MB: is het wel de personeelslijst?",
+            "status": 400,
+        }
     _prune()
     _forget(request)
+    # The name as the person gave it, for the report, the run and the log's reason: masked
+    # (an export saved under a pupil's national number); on disk a name of ours.
     name = get_valid_filename(Path(upload.name or "personeel.csv").name) or "personeel.csv"
+    name = mask_national_numbers_in(name)
     upload_id = uuid.uuid4().hex
     folder = upload_root() / upload_id
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
+    path = folder / f"personeel{Path(name).suffix.lower()[:5]}"
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
@@ -78,7 +86,12 @@ def _preview(request: HttpRequest, number: str) -> dict:
     if report.get("errors") or report.get("busy"):
         shutil.rmtree(folder, ignore_errors=True)
     else:
-        request.session[SESSION_KEY] = {"id": upload_id, "number": number, "name": name}
+        request.session[SESSION_KEY] = {
+            "id": upload_id,
+            "number": number,
+            "name": name,
+            "stored": path.name,
+        }
     return {
         "report": report,
         "upload_id": upload_id,
@@ -90,21 +103,29 @@ def _preview(request: HttpRequest, number: str) -> dict:
 
 def _apply(request: HttpRequest, number: str) -> HttpResponse:
     pending = request.session.get(SESSION_KEY) or {}
-    path = None
+    claimed = None
     if pending.get("number") == number and pending.get("id") == request.POST.get("upload"):
-        path = upload_root() / pending["id"] / pending["name"]
-    if path is None or not path.exists():
+        claimed = _claim(pending["id"])
+    if claimed is None:
         messages.warning(
             request, "Dit voorstel is niet meer beschikbaar. Laad het bestand opnieuw op."
         )
         return redirect("web:staff_upload", number=number)
-    report = run_upload(
-        path,
-        actor=request_actor(request),
-        institution=number,
-        file_name=pending["name"],
-    )
-    if report.get("busy") or report.get("errors"):
+    applied = False
+    try:
+        report = run_upload(
+            claimed / (pending.get("stored") or pending["name"]),
+            actor=request_actor(request),
+            institution=number,
+            file_name=pending["name"],
+        )
+        applied = not (report.get("busy") or report.get("errors"))
+    finally:
+        if applied:
+            shutil.rmtree(claimed, ignore_errors=True)
+        else:  # busy or refused: the preview stays, to try again
+            claimed.rename(upload_root() / pending["id"])
+    if not applied:
         messages.warning(request, report.get("message") or "Het bestand werd geweigerd.")
         return redirect("web:staff_upload", number=number)
     _forget(request)
@@ -114,6 +135,18 @@ def _apply(request: HttpRequest, number: str) -> HttpResponse:
         f"Toegepast: {counts or 'er was niets te wijzigen'}. Elke wijziging staat in het logboek.",
     )
     return redirect("web:staff_upload", number=number)
+
+
+def _claim(upload_id: str) -> Path | None:
+    """The pending file for this request alone: its folder is renamed, which only one of two
+    requests at once can do (a double click on "toepassen" applies the list once)."""
+    folder = upload_root() / Path(upload_id).name
+    claimed = folder.with_name(f"{folder.name}.bezig")
+    try:
+        folder.rename(claimed)
+    except OSError:  # gone: applied or cancelled by another request, or pruned
+        return None
+    return claimed
 
 
 def _forget(request: HttpRequest) -> None:

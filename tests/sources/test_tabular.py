@@ -164,6 +164,24 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252_name_their_line():
     assert "UTF-8" in caught.value.reason_nl
 
 
+def test_a_file_mixing_utf8_and_windows_1252_names_the_line_that_is_not_utf8():
+    # Rows pasted together from two exports: "Zoë" in UTF-8, "Françoise" in Windows-1252.
+    # Read as Windows-1252 the first would be stored as "ZoÃ«".
+    data = "KLAS;NAAM\r\n1A;Zoë\r\n".encode() + "1B;Françoise\r\n".encode("cp1252")
+    with pytest.raises(BadInput) as refused:
+        parse_table(data, file="leerlingen.csv")
+    assert refused.value.line == 3 and refused.value.file == "leerlingen.csv"
+    assert "mengt twee tekensets" in refused.value.reason_nl
+
+
+def test_windows_1252_capitals_before_punctuation_are_not_taken_for_utf8():
+    data = "KLAS;NAAM\r\n1A;CAFÉ’S\r\n1B;Françoise\r\n".encode("cp1252")
+    assert rows(parse_table(data, file="x.csv")) == [
+        (2, ["1A", "CAFÉ’S"]),
+        (3, ["1B", "Françoise"]),
+    ]
+
+
 def test_an_unclosed_quote_that_swallows_rows_stops_the_run():
     data = b'KLAS;NAAM\r\n1A;"Peeters\r\n1B;Maes\r\n1C;Jacobs\r\n'
     with pytest.raises(BadInput) as caught:

@@ -7,6 +7,7 @@ director assignments the upload brings in, from their start to their end date.
 import datetime
 import io
 import json
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -576,3 +577,64 @@ def test_one_bad_row_keeps_the_whole_upload_out_also_the_endings(tmp_path):
     )
     assert code == 2 and "regel 2, kolom role" in err
     assert registry() == before
+
+
+def claiming_full_width(path, empty_rows: int = 0):
+    """The workbook again, its first sheet declaring all 16 384 columns (and `empty_rows`
+    empty rows after the data): a few kB that a naive read pads to millions of cells."""
+    import zipfile
+
+    packed = zipfile.ZipFile(path)
+    out = path.with_name("breed.xlsx")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in packed.infolist():
+            data = packed.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(
+                    r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', data.decode()
+                )
+                start = text.count("<row ") + 1
+                extra = "".join(f'<row r="{n}"/>' for n in range(start, start + empty_rows))
+                data = text.replace("</sheetData>", extra + "</sheetData>").encode()
+            target.writestr(item, data)
+    return out
+
+
+def test_an_xlsx_is_read_within_bounds_whatever_it_declares(tmp_path, monkeypatch):
+    from schoolbrug.staff import upload_rows
+
+    cells = []
+    real_cell = upload_rows._cell
+    monkeypatch.setattr(upload_rows, "_cell", lambda *a: cells.append(1) or real_cell(*a))
+    path = claiming_full_width(write_xlsx(tmp_path, [TEACHER, SECRETARY]))
+
+    code, report, err = upload(path)
+
+    assert code == 0, err
+    assert report["counts"]["assignments_created"] == 2
+    # Its rows as wide as our column limit, not the 16 384 columns it claims.
+    assert len(cells) <= 1000
+
+
+def test_an_xlsx_with_too_many_rows_or_unpacking_too_large_is_refused_in_dutch(
+    tmp_path, monkeypatch
+):
+    from schoolbrug.staff import upload_rows
+
+    monkeypatch.setattr(upload_rows, "MAX_ROWS", 100)
+    rows_path = claiming_full_width(write_xlsx(tmp_path, [TEACHER]), empty_rows=500)
+
+    code, report, err = upload(rows_path)
+
+    assert code != 0 and nothing_written()
+    assert "Dit bestand heeft meer dan 100 regels" in report["errors"][0]["message"]
+    assert report["errors"][0]["file"] == "breed.xlsx"
+
+    monkeypatch.setattr(upload_rows, "XLSX_MAX_UNPACKED", 2 * 1024 * 1024)
+    long_name = "Claes" + "x" * 30_000  # a cell holds at most 32 767 characters
+    large = write_xlsx(tmp_path, [row(TEACHER, family_name=long_name)] * 80)
+
+    code, report, err = upload(large)
+
+    assert code != 0 and nothing_written()
+    assert "uitgepakt groter dan 2 MB" in report["errors"][0]["message"]

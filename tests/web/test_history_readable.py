@@ -207,3 +207,31 @@ def test_a_teacher_still_sees_only_what_concerns_them(client, school, django_use
     assert "Leerling Noah Maes werd gewijzigd" in page
     assert "Jan Peeters" not in page and "Ja → Jan" not in page
     assert "Ja → Jan" not in by_name
+
+
+VALID_NUMBER = "85073003328"  # passes the register's check, as one in free text must
+
+
+def test_a_national_number_in_a_reason_is_masked_on_the_page_and_in_the_downloads(
+    client, school, secretary
+):
+    """A reason holds what a person or a file name brought in: an export saved under a
+    pupil's national number (`import 85073003328.csv`) is shown masked, as everywhere."""
+    log(
+        school,
+        "pupil",
+        school.pupils[0].sourced_id,
+        changes={"given_name": ["Ja", "Jan"]},
+        reason=f"import {VALID_NUMBER}.csv",
+    )
+    client.force_login(secretary)
+
+    page = content(client.get(reverse("web:audit")))
+    assert "bij de import van" in page
+    assert "85.07.30-***.**.csv" in page and "03328" not in page
+    csv_text = content(client.get(reverse("web:audit_csv")))
+    assert "import 85.07.30-***.**.csv" in csv_text and "03328" not in csv_text
+    sheet = load_workbook(io.BytesIO(client.get(reverse("web:audit_xlsx")).content)).active
+    cells = " ".join(str(c.value) for row in sheet.iter_rows() for c in row)
+    assert "bij de import van" in cells
+    assert "03328" not in cells

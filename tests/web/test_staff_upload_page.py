@@ -202,3 +202,91 @@ def test_an_upload_while_the_school_is_being_synced_changes_nothing(
     assert "Er liep net een synchronisatie" in content(done)
     assert not Assignment.objects.filter(origin="staff_upload").exists()
     assert SyncRun.objects.filter(source="staff_upload", status="busy").count() == 1
+
+    # The preview stays after a busy refusal: once the lock is free, the same click applies.
+    monkeypatch.undo()
+    retried = apply(client, school, shown)
+    assert "Toegepast: 3 nieuwe personeelsleden" in content(retried)
+    assert Assignment.objects.filter(origin="staff_upload").count() == 3
+
+
+def test_a_double_click_on_apply_applies_once(client, school, secretary, monkeypatch):
+    """Two requests to apply one preview at once (a double click): the second arrives while
+    the first is applying, its session still naming the pending file. Only one applies."""
+    from schoolbrug.web import staff_views
+
+    client.force_login(secretary)
+    shown = preview(client, school)
+    real_run_upload, calls, second = staff_views.run_upload, [], []
+
+    def first_still_applying(path, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            second.append(apply(client, school, shown))
+        return real_run_upload(path, **kwargs)
+
+    monkeypatch.setattr(staff_views, "run_upload", first_still_applying)
+
+    first = apply(client, school, shown)
+
+    assert "Toegepast: 3 nieuwe personeelsleden" in content(first)
+    assert "niet meer beschikbaar" in content(second[0])
+    assert SyncRun.objects.filter(source="staff_upload", status="applied").count() == 1
+    assert Assignment.objects.filter(origin="staff_upload").count() == 3
+    assert not any((staff_views.upload_root()).iterdir())
+
+
+def test_a_list_mixing_two_encodings_is_refused_by_line_and_writes_nothing(
+    client, school, secretary
+):
+    client.force_login(secretary)
+    head, first, *rest = DUTCH_LIST.splitlines(keepends=True)
+    data = (head + first).encode("utf-8") + "".join(rest).encode("cp1252")
+    data = data.replace(b"Tom;Maes", "Tom;Maës".encode("cp1252"))
+    data = data.replace(b"Lies;Peeters", "Liés;Peeters".encode())
+
+    shown = client.post(
+        url(school), {"actie": "proef", "bestand": SimpleUploadedFile("personeel.csv", data)}
+    )
+
+    assert shown.status_code == 400
+    page = content(shown)
+    assert "mengt twee tekensets" in page and 'data-label="Regel">3</td>' in page
+    assert 'value="toepassen"' not in page
+    assert not Staff.objects.filter(
+        email__in=["lies.peeters@regenboog.be", "tom.maes@regenboog.be"]
+    ).exists()
+    assert not SyncRun.objects.filter(source="staff_upload").exclude(status="bad_input").exists()
+
+
+def test_a_file_named_after_a_national_number_is_reported_and_logged_masked(
+    client, school, secretary, var_dir
+):
+    client.force_login(secretary)
+    named = the_list(name="../85073003328 personeel.csv")
+
+    shown = client.post(url(school), {"actie": "proef", "bestand": named})
+    apply(client, school, shown)
+
+    assert "03328" not in content(shown) and "85.07.30-***.**" in content(shown)
+    runs = SyncRun.objects.filter(source="staff_upload")
+    assert [run.options["file"] for run in runs] == ["85.07.30-***.**_personeel.csv"] * 2
+    reasons = set(AuditEntry.objects.filter(sync_run__in=runs).values_list("reason", flat=True))
+    assert reasons == {"import 85.07.30-***.**_personeel.csv"}
+    assert Assignment.objects.filter(origin="staff_upload").count() == 3
+
+
+def test_a_file_over_the_size_limit_is_refused_and_nothing_waits(
+    client, school, secretary, monkeypatch, var_dir
+):
+    from schoolbrug.web import staff_views
+
+    monkeypatch.setattr(staff_views, "MAX_BYTES", 100)
+    client.force_login(secretary)
+
+    shown = preview(client, school)
+
+    assert shown.status_code == 400
+    assert "groter dan 10 MB" in content(shown) and 'value="toepassen"' not in content(shown)
+    assert not SyncRun.objects.filter(source="staff_upload").exists()
+    assert not (var_dir / "staff_uploads").exists()
