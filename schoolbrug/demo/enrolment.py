@@ -18,7 +18,6 @@ import random
 from django.utils import timezone
 
 from schoolbrug.enrolment.models import (
-    NEWCOMERS_CODE,
     AdministrativeGroup,
     FreeEnrolmentStart,
     Lop,
@@ -109,7 +108,7 @@ def prepare(demo_user, password: str, seed: int = 2026) -> list[DemoLogin]:
 
 def _fill(lop: Lop, institutions, rng: random.Random, today: datetime.date) -> None:
     primary, secondary = _groups(PRIMARY), _groups(SECONDARY)
-    newcomers = AdministrativeGroup.objects.get(code=NEWCOMERS_CODE)
+    newcomers = AdministrativeGroup.newcomers()
     for index, institution in enumerate(institutions):
         is_primary = institution.level == Institution.Level.PRIMARY
         school_type = SchoolType.BAO if is_primary else SchoolType.SO

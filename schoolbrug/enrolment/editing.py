@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from schoolbrug.roles import permissions
 
-from .models import NEWCOMERS_CODE, AdministrativeGroup, LopSchool, Offer, Year
+from .models import AdministrativeGroup, LopSchool, Offer, Year
 from .rights import OFFER_FIELDS, PROGRAMMES
 
 INTEGER_FIELDS = ("capacity", "free_places", "free_places_indicator", "seated_pupils")
@@ -166,7 +166,7 @@ def remove_programme(user, offer: Offer, today=None) -> None:
 def add_newcomers_everywhere(lop, years=tuple(Year.values)) -> int:
     """AN (programme 10000) for every school of the LOP (the LOP expert's one action); the
     number of offers added. Schools that offer it already keep theirs."""
-    group = AdministrativeGroup.objects.get(code=NEWCOMERS_CODE)
+    group = AdministrativeGroup.newcomers()
     added = 0
     with transaction.atomic():
         for school in lop.schools.all():

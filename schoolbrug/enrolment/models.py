@@ -14,6 +14,7 @@ from django.db.models import Q
 
 # Newcomers (anderstalige nieuwkomers, AN) are offered as this programme (basisonderwijs).
 NEWCOMERS_CODE = 10000
+NEWCOMERS_NAME = "Anderstalige nieuwkomers"
 
 
 class SchoolType(models.TextChoices):
@@ -114,6 +115,13 @@ class AdministrativeGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @classmethod
+    def newcomers(cls) -> AdministrativeGroup:
+        """Programme 10000 (AN). Migration 0002 adds it; made again where a database lost it
+        (a flushed test database, a hand-made copy) rather than failing the LOP's action."""
+        group, _ = cls.objects.get_or_create(code=NEWCOMERS_CODE, defaults={"name": NEWCOMERS_NAME})
+        return group
 
 
 class Offer(models.Model):

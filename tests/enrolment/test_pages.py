@@ -207,6 +207,15 @@ def test_the_expert_adds_an_for_every_school_once(client, lop_world):
     assert AuditEntry.objects.filter(entity="offer", action="create").count() >= 10
 
 
+def test_an_for_every_school_when_the_database_lost_programme_10000(client, lop_world):
+    # A flushed or hand-copied database: the action makes AN again instead of failing.
+    AdministrativeGroup.objects.filter(code=NEWCOMERS_CODE).delete()
+    client.force_login(lop_world.expert)
+    client.post("/aanmelden/noordrand/beheer/an/")
+    assert Offer.objects.filter(group__code=NEWCOMERS_CODE).count() == len(lop_world.schools) * 2
+    assert AdministrativeGroup.objects.get(code=NEWCOMERS_CODE).name == "Anderstalige nieuwkomers"
+
+
 def test_the_kept_page_follows_every_kind_of_change(client, lop_world):
     from schoolbrug.enrolment import editing
 
