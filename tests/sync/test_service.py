@@ -333,7 +333,8 @@ def test_runs_are_listed(tmp_path, capsys):
     capsys.readouterr()
     call_command("runs")
     out = capsys.readouterr().out
-    assert INSTITUTION in out and "applied" in out
+    # In Dutch, like the rest of the command line: the status as the portal shows it.
+    assert INSTITUTION in out and "\ttoegepast\t" in out and "applied" not in out
 
 
 def test_the_school_year_defaults_to_today(tmp_path):

@@ -153,7 +153,8 @@ class Assignment(SourcedModel):
     origin = models.CharField(max_length=20, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.staff} {self.role} @ {self.institution.number}"
+        # Shown in the admin and in the history (a teaching link names its assignment): Dutch.
+        return f"{self.staff} ({self.get_role_display()}, {self.institution.number})"
 
 
 class TeachingQuerySet(models.QuerySet):

@@ -1,6 +1,7 @@
 """`schoolbrug runs`: the latest sync runs, newest first."""
 
 from django.core.management.base import BaseCommand
+from django.utils.timezone import localtime
 
 from schoolbrug.sync.models import SyncRun
 
@@ -20,6 +21,6 @@ class Command(BaseCommand):
         for run in runs[: opts["limit"]]:
             changed = sum(v for k, v in (run.counts or {}).items() if k != "unchanged")
             self.stdout.write(
-                f"{run.pk}\t{run.started_at:%Y-%m-%d %H:%M}\t{run.institution_number}\t"
-                f"{run.source}\t{run.status}\t{run.started_by}\t{changed}\t{len(run.findings)}"
+                f"{run.pk}\t{localtime(run.started_at):%d/%m/%Y %H:%M}\t{run.institution_number}\t"
+                f"{run.source}\t{run.get_status_display()}\t{run.started_by}\t{changed}\t{len(run.findings)}"
             )
