@@ -60,12 +60,27 @@ def filtered(
     return entries
 
 
+# A cell that starts with one of these is a formula to Excel (and openpyxl writes a string
+# that starts with "=" as one): an e-mail address may legally start with "=", "+" or "-".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def rows(entries):
+    """The audit log's CSV rows with every cell that a spreadsheet would run made plain text."""
+    for row in audit_csv_rows(entries):
+        yield [_cell(value) for value in row]
+
+
 def as_xlsx(entries) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Logboek")
-    for row in audit_csv_rows(entries):
+    for row in rows(entries):
         sheet.append(row)
     out = io.BytesIO()
     book.save(out)
