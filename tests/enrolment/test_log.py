@@ -92,3 +92,25 @@ def test_a_cell_excel_would_run_is_plain_text_in_both_downloads(client, lop_worl
     book = load_workbook(io.BytesIO(content))
     cell = book.active.cell(row=2, column=2)
     assert cell.data_type == "s" and cell.value == f"'{actor}"
+
+
+def test_another_lops_offer_at_the_same_institution_is_not_in_this_log(client, lop_world):
+    so = lop_world.schools["so"]
+    other = Lop.objects.create(name="Ander LOP", slug="ander", current_year_start=2026)
+    with acting("elders@lop.example", "test"):
+        elsewhere = LopSchool.objects.create(
+            lop=other, institution=so.institution, school_type="bao"
+        )
+        offer = Offer.objects.create(
+            school=elsewhere, year="next", group=lop_world.groups[6246], capacity=9
+        )
+        editing.save_offers(lop_world.site_admin, elsewhere, {offer.pk: {"capacity": "8"}})
+    with acting("een@lop.example", "test"):
+        mine = lop_world.offers[("so", Year.NEXT)]
+        editing.save_offers(lop_world.expert, so, {mine.pk: {"capacity": "31"}})
+    client.force_login(lop_world.expert)
+    data = client.get("/aanmelden/noordrand/beheer/logboek.csv")
+    actors = [
+        row[1] for row in csv.reader(io.StringIO(data.content.decode("utf-8-sig")), delimiter=";")
+    ]
+    assert "een@lop.example" in actors and "elders@lop.example" not in actors
