@@ -67,3 +67,26 @@ def test_the_offer_of_another_schools_id_is_refused(client, lop_world):
     assert response.status_code == 403
     other.refresh_from_db()
     assert other.free_places == 10
+
+
+def test_a_school_admin_whose_grant_ended_can_no_longer_edit(client, lop_world):
+    import datetime
+
+    from django.utils import timezone
+
+    from schoolbrug.roles.models import RoleGrant
+
+    SchoolAdminRights.objects.create(
+        lop=lop_world.lop, school_type="so", period=Period.CURRENT, free_places=True
+    )
+    admin = lop_world.admins["so"]
+    RoleGrant.objects.filter(user=admin).update(
+        ends_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    offer = lop_world.offers[("so", Year.CURRENT)]
+    client.force_login(admin)
+    assert client.get(edit_url(lop_world)).status_code == 404
+    response = client.post(edit_url(lop_world), {f"o{offer.pk}-free_places": "1"})
+    assert response.status_code == 404
+    offer.refresh_from_db()
+    assert offer.free_places == 10
