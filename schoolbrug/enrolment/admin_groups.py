@@ -41,6 +41,10 @@ STAGE_ORDER = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "hoger": 5}
 YEAR_IN_NAME = re.compile(r"^\s*(\d+)\s*(?:ste|de|e)\b", re.IGNORECASE)
 
 
+MAX_CODE = 2_147_483_647  # what the code column holds on every database
+NAME_LENGTH = AdministrativeGroup._meta.get_field("name").max_length
+
+
 class ListError(ValueError):
     """A list that cannot be loaded: Dutch, naming file, line, field and reason."""
 
@@ -59,13 +63,24 @@ class Counts:
         )
 
 
-def _rows_from_text(text: str) -> list[list[str]]:
+def _rows_from_text(text: str, name: str) -> list[list[str]]:
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return [row for row in reader]
+    except csv.Error as error:  # a NUL byte, a stray line break: a file that is no list
+        raise ListError(
+            f"{name}, regel {reader.line_num}: geen leesbare CSV-regel ({error})."
+        ) from None
+
+
+# Excel's "Unicode text" is UTF-16 with a byte order mark; without one we try UTF-8, then
+# Windows' Latin-1 (cp1252), the two a Flemish spreadsheet saves.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _rows_from_xlsx(path: Path) -> list[list[str]]:
@@ -89,11 +104,13 @@ def read_rows(path: Path) -> list[list[str]]:
         except Exception as error:  # openpyxl raises many kinds for a file that is no XLSX
             raise ListError(f"{path.name}: geen leesbaar Excel-bestand ({error}).") from None
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
+    encodings = ("utf-16",) if raw.startswith(UTF16_BOMS) else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
-            return _rows_from_text(raw.decode(encoding))
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return _rows_from_text(text, path.name)
     raise ListError(f"{path.name}: onleesbare tekst.")  # cp1252 decodes nearly anything
 
 
@@ -130,12 +147,22 @@ def parse(path: Path) -> list[AdministrativeGroup]:
                 f"'{code_text}' is geen code (alleen cijfers)."
             )
         code = int(code_text)
+        if code > MAX_CODE:
+            raise ListError(
+                f"{path.name}, regel {line}, administratievegroep_code: "
+                f"'{code_text}' is te groot voor een code."
+            )
         if code in groups:
             raise ListError(
                 f"{path.name}, regel {line}, administratievegroep_code: {code} staat er twee keer."
             )
         if not values["name"]:
             raise ListError(f"{path.name}, regel {line}, administratievegroep_omschrijving: leeg.")
+        if len(values["name"]) > NAME_LENGTH:
+            raise ListError(
+                f"{path.name}, regel {line}, administratievegroep_omschrijving: "
+                f"langer dan {NAME_LENGTH} tekens."
+            )
         dual = values.get("dual", "").lower()
         if dual not in TRUE | FALSE:
             raise ListError(f"{path.name}, regel {line}, duaal: '{dual}' is geen ja/nee.")

@@ -37,8 +37,8 @@ def school_admins_page(request: HttpRequest, lop: str) -> HttpResponse:
             school = get_object_or_404(LopSchool, pk=request.POST.get("school"), lop=the_lop)
             try:
                 added = school_admins.add_admin(school, request.POST.get("email", ""), request.user)
-            except ValidationError:
-                messages.error(request, _("Dat is geen geldig e-mailadres."))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
                 return redirect("enrolment:school_admins", lop=lop)
             _invite(request, added)
             if added.already:

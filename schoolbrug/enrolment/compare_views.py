@@ -48,7 +48,14 @@ def compare(request: HttpRequest, lop: str, school: int) -> HttpResponse:
                 request.session[SESSION_KEY] = stored
             elif action == "add":
                 code = int(request.POST["code"])
-                name = stored.get(key, {}).get(str(code)) or str(code)
+                name = stored.get(key, {}).get(str(code))
+                # One click adds what the official offer names: a code it does not name (a
+                # hand-made POST) makes no administrative group of its own.
+                if name is None:
+                    raise official.OfficialError(
+                        _("Code %(code)s staat niet in het officiële aanbod van deze school.")
+                        % {"code": code}
+                    )
                 AdministrativeGroup.objects.get_or_create(code=code, defaults={"name": name})
                 editing.add_programme(request.user, the_school, year, code)
             elif action == "remove":

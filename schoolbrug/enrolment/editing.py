@@ -25,6 +25,10 @@ from .rights import OFFER_FIELDS, PROGRAMMES
 
 INTEGER_FIELDS = ("capacity", "free_places", "free_places_indicator", "seated_pupils")
 DATE_FIELDS = ("starts_on", "ends_on")
+# No programme has more places than this; a bigger number is a typing error (and beyond the
+# column's range a database error, a 500, instead of a named field).
+MAX_PLACES = 99_999
+TEXT_LENGTHS = {"suffix": Offer._meta.get_field("suffix").max_length, "extra_info": 2000}
 
 
 class Refused(Exception):
@@ -52,8 +56,10 @@ def parse_value(name: str, text: str):
     if name in INTEGER_FIELDS:
         if not text:
             return None
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise ValueError("geen geheel getal van 0 of meer")
+        if int(text) > MAX_PLACES:
+            raise ValueError(f"meer dan {MAX_PLACES:,}".replace(",", "."))
         return int(text)
     if name in DATE_FIELDS:
         if not text:
@@ -69,9 +75,11 @@ def parse_value(name: str, text: str):
             value = decimal.Decimal(text.replace(",", "."))
         except decimal.InvalidOperation:
             raise ValueError("geen percentage") from None
-        if not (0 <= value <= 100):
+        if not value.is_finite() or not (0 <= value <= 100):
             raise ValueError("geen percentage tussen 0 en 100")
         return value.quantize(decimal.Decimal("0.01"))
+    if len(text) > TEXT_LENGTHS.get(name, len(text)):
+        raise ValueError(f"langer dan {TEXT_LENGTHS[name]} tekens")
     return text
 
 
@@ -97,11 +105,34 @@ def _check_rights(user, school: LopSchool, planned, today) -> None:
 
 def save_offers(user, school: LopSchool, wanted: dict[int, dict[str, str]], today=None) -> int:
     """Apply `wanted` ({offer id: {field: text}}) to `school`'s offers; the number of offers
-    changed. Refused or Invalid before anything is written."""
+    changed. Refused or Invalid before anything is written.
+
+    The offers are read under a row lock before the rights are checked: a rollover (which
+    moves next year's rows to the current year and deletes the old ones) or a second writer
+    that commits in between is seen, so the check is against the year the row has now and a
+    row deleted meanwhile is named instead of a 500."""
     today = today or timezone.localdate()
-    offers = {
-        o.pk: o for o in Offer.objects.filter(school=school).select_related("group", "school__lop")
-    }
+    with transaction.atomic():
+        offers = {
+            o.pk: o
+            for o in Offer.objects.select_for_update(of=("self",))
+            .filter(school=school, pk__in=list(wanted))
+            .select_related("group", "school__lop")
+        }
+        planned = _plan(user, school, wanted, offers, today)
+        changed = 0
+        for offer, values in planned:
+            names = [n for n, v in values.items() if getattr(offer, n) != v]
+            if not names:
+                continue
+            for name in names:
+                setattr(offer, name, values[name])
+            offer.save(update_fields=[*names, "updated_at"])
+            changed += 1
+    return changed
+
+
+def _plan(user, school, wanted, offers, today) -> list[tuple[Offer, dict]]:
     planned, problems = [], []
     for offer_id, texts in wanted.items():
         offer = offers.get(offer_id)
@@ -120,24 +151,16 @@ def save_offers(user, school: LopSchool, wanted: dict[int, dict[str, str]], toda
     for offer, values in planned:
         free = values.get("free_places", offer.free_places)
         indicator = values.get("free_places_indicator", offer.free_places_indicator)
+        capacity = values.get("capacity", offer.capacity)
         if free is not None and indicator is not None and indicator > free:
             problems.append(
                 (label(offer), "free_places_indicator", "meer dan het aantal vrije plaatsen")
             )
+        if free is not None and capacity is not None and free > capacity:
+            problems.append((label(offer), "free_places", "meer dan de capaciteit"))
     if problems:
         raise Invalid(problems)
-    changed = 0
-    with transaction.atomic():
-        for offer, values in planned:
-            current = Offer.objects.select_for_update().get(pk=offer.pk)
-            names = [n for n, v in values.items() if getattr(current, n) != v]
-            if not names:
-                continue
-            for name in names:
-                setattr(current, name, values[name])
-            current.save(update_fields=[*names, "updated_at"])
-            changed += 1
-    return changed
+    return planned
 
 
 def _require_programmes_right(user, school: LopSchool, year: str, today) -> None:

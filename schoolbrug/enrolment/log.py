@@ -18,7 +18,7 @@ from schoolbrug.audit.models import AuditEntry
 from schoolbrug.audit.presenters import audit_csv_rows
 from schoolbrug.roles.models import RoleGrant
 
-from .models import Lop
+from .models import Lop, LopSchool, Offer
 
 
 def _ids(model, queryset) -> list:
@@ -33,13 +33,25 @@ def lop_entries(lop: Lop) -> QuerySet[AuditEntry]:
         *_ids(lop.free_enrolment_starts.model, lop.free_enrolment_starts.all()),
         *_ids(RoleGrant, RoleGrant.objects.filter(lop=lop)),
     ]
-    return AuditEntry.objects.filter(
+    entries = AuditEntry.objects.filter(
         Q(entity__in=("offer", "lop_school"), institution_number__in=numbers)
         | Q(
             entity__in=("lop", "school_rights", "free_enrol_start", "role"),
             entity_sourced_id__in=ids,
         )
-    ).order_by("-at", "-id")
+    )
+    # An institution may be a school of two LOPs (sites in two regions): the other LOP's
+    # offers and schools there carry the same number and are none of this LOP's business.
+    others = LopSchool.objects.filter(institution__number__in=numbers).exclude(lop=lop)
+    if others.exists():
+        entries = entries.exclude(
+            Q(
+                entity="offer",
+                entity_sourced_id__in=_ids(Offer, Offer.objects.filter(school__in=others)),
+            )
+            | Q(entity="lop_school", entity_sourced_id__in=_ids(LopSchool, others))
+        )
+    return entries.order_by("-at", "-id")
 
 
 def filtered(
@@ -60,12 +72,27 @@ def filtered(
     return entries
 
 
+# A cell that starts with one of these is a formula to Excel (and openpyxl writes a string
+# that starts with "=" as one): an e-mail address may legally start with "=", "+" or "-".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def rows(entries):
+    """The audit log's CSV rows with every cell that a spreadsheet would run made plain text."""
+    for row in audit_csv_rows(entries):
+        yield [_cell(value) for value in row]
+
+
 def as_xlsx(entries) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Logboek")
-    for row in audit_csv_rows(entries):
+    for row in rows(entries):
         sheet.append(row)
     out = io.BytesIO()
     book.save(out)

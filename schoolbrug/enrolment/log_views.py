@@ -71,7 +71,7 @@ def log_download(request: HttpRequest, lop: str, kind: str) -> HttpResponse:
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.writer(out, delimiter=";")
-        writer.writerows(presenters.audit_csv_rows(entries.iterator()))
+        writer.writerows(log.rows(entries.iterator()))
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"logboek-{the_lop.slug}-{stamp}.{kind}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,10 +2,11 @@
 
 It is the page everyone opens the minute enrolment opens, so a parent's request costs one
 indexed query (the LOP by its slug, with its `version`) and the bytes of the page. Every save
-or delete of an offer, a LOP school or an administrative group moves the version of the LOP(s)
-concerned in the same transaction (`connect()` below, and `bump_all` after the bulk list
-load), so no worker ever serves a page older than the data: the next request after a change
-renders it again. Only pages for parents (no log-in) are kept: a logged-in page holds the
+or delete of an offer, a LOP school, an administrative group, or the registry's institution
+or site a school is named after moves the version of the LOP(s) concerned in the same
+transaction (`connect()` below, and `bump_all` after the bulk list load), so no
+worker ever serves a page older than the data: the next request after a change renders it
+again. Only pages for parents (no log-in) are kept: a logged-in page holds the
 person's name and a CSRF token.
 """
 
@@ -99,11 +100,25 @@ def _group_changed(sender, instance, **kwargs) -> None:
     bump_all()
 
 
+def _institution_changed(sender, instance, **kwargs) -> None:
+    # The page names a school by its institution's name when the LOP gave it none.
+    bump(LopSchool.objects.filter(institution_id=instance.pk).values("lop_id"))
+
+
+def _site_changed(sender, instance, **kwargs) -> None:
+    # ... or by its site's name, and shows the site's street and city.
+    bump(LopSchool.objects.filter(site_id=instance.pk).values("lop_id"))
+
+
 def connect() -> None:
+    from schoolbrug.registry.models import Institution, Site
+
     for model, receiver in (
         (Offer, _offer_changed),
         (LopSchool, _school_changed),
         (AdministrativeGroup, _group_changed),
+        (Institution, _institution_changed),
+        (Site, _site_changed),
     ):
         uid = f"enrolment-public-{model.__name__}"
         post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save")

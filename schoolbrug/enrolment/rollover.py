@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import io
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from schoolbrug.audit.context import acting
@@ -98,9 +98,16 @@ def take_snapshot(lop: Lop, today: datetime.date) -> FreePlacesSnapshot | None:
     label = lop.year_label(Year.CURRENT)
     if FreePlacesSnapshot.objects.filter(lop=lop, school_year=label).exists():
         return None
-    return FreePlacesSnapshot.objects.create(
-        lop=lop, school_year=label, taken_on=today, xlsx=free_places_xlsx(lop)
-    )
+    xlsx = free_places_xlsx(lop)
+    try:
+        with transaction.atomic():
+            return FreePlacesSnapshot.objects.create(
+                lop=lop, school_year=label, taken_on=today, xlsx=xlsx
+            )
+    except IntegrityError:
+        # Another process (a second scheduler, a `rollover` by hand) kept it while this one
+        # wrote the file: it is there, which is all that counts.
+        return None
 
 
 @transaction.atomic

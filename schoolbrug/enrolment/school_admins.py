@@ -25,6 +25,8 @@ from .models import Lop, LopSchool
 
 TEMPLATE_COLUMNS = ("school", "e-mail")
 SCHOOLS_SHEET = "Scholen"
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+MAX_TEMPLATE_ROWS = 5000
 
 
 def current_admins(lop: Lop) -> dict[int, list[RoleGrant]]:
@@ -58,7 +60,10 @@ def add_admin(school: LopSchool, email: str, by) -> Added:
     """Make the person with this address school admin of `school` (an account is made for a
     new address, without password). ValidationError with a Dutch reason for a bad address."""
     email = email.strip()
-    validate_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError("Dat is geen geldig e-mailadres.") from None
     users = get_user_model().objects
     user = users.filter(email__iexact=email).first()
     invited = False
@@ -127,18 +132,30 @@ def read_template(lop: Lop, data: bytes) -> tuple[list[tuple[LopSchool, str]], l
     """The (school, e-mail) pairs of a filled-in template, and every row's errors."""
     from openpyxl import load_workbook
 
+    if len(data) > MAX_TEMPLATE_BYTES:
+        return [], [RowError(1, "bestand", "groter dan 2 MB: dat is geen ingevuld sjabloon")]
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is no XLSX
         return [], [RowError(1, "bestand", "geen Excel-bestand (.xlsx)")]
-    rows = [
-        ["" if v is None else str(v).strip() for v in row]
-        for row in book.worksheets[0].iter_rows(values_only=True)
-    ]
+    rows = []
+    # A small file can unpack to millions of rows: stop reading past the limit.
+    for row in book.worksheets[0].iter_rows(values_only=True):
+        if len(rows) > MAX_TEMPLATE_ROWS:
+            book.close()
+            return [], [RowError(len(rows) + 1, "bestand", f"meer dan {MAX_TEMPLATE_ROWS} rijen")]
+        rows.append(["" if v is None else str(v).strip() for v in row])
     book.close()
     if not rows or [c.lower() for c in rows[0][:2]] != list(TEMPLATE_COLUMNS):
         return [], [RowError(1, "kolommen", "verwacht: school, e-mail (het sjabloon)")]
     by_key = {school_key(s): s for s in lop.schools.select_related("institution", "site")}
+    disabled = {
+        address.lower()
+        for address in get_user_model()
+        .objects.filter(is_active=False)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    }
     pairs, errors, seen = [], [], {}
     for number, row in enumerate(rows[1:], start=2):
         key, email = (row + ["", ""])[:2]
@@ -151,6 +168,11 @@ def read_template(lop: Lop, data: bytes) -> tuple[list[tuple[LopSchool, str]], l
             validate_email(email)
         except ValidationError:
             errors.append(RowError(number, "e-mail", f"'{email}' is geen geldig e-mailadres"))
+            continue
+        if email.lower() in disabled:
+            # add_admin refuses it; found here, so the whole file is refused with the row named
+            # instead of a server error half way through.
+            errors.append(RowError(number, "e-mail", f"het account van '{email}' is uitgeschakeld"))
             continue
         if school is not None:
             pair = (school.pk, email.lower())

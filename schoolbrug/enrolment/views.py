@@ -115,7 +115,10 @@ def school_edit(request: HttpRequest, lop: str, school: int) -> HttpResponse:
                     raise editing.Invalid([(code or "-", "group", _("geen geldige code of jaar"))])
                 editing.add_programme(request.user, the_school, year, int(code), today)
             elif "remove" in request.POST:
-                offer = get_object_or_404(Offer, pk=request.POST["remove"], school=the_school)
+                remove = request.POST["remove"]
+                if not (remove.isascii() and remove.isdigit()):
+                    raise Http404("Geen aanbod van deze school.")
+                offer = get_object_or_404(Offer, pk=int(remove), school=the_school)
                 editing.remove_programme(request.user, offer, today)
             else:
                 editing.save_offers(request.user, the_school, _wanted(request.POST), today)

@@ -38,7 +38,9 @@ def people_in_reach(admin):
     the people who work today only at institutions of their board and hold no granted role."""
     users = get_user_model().objects.filter(is_active=True).exclude(pk=admin.pk)
     if permissions.is_site_admin(admin):
-        return users
+        # A granted site admin is no superuser: looking as one would open what only a
+        # superuser sees (Django's admin, read-only but whole).
+        return users if admin.is_superuser else users.filter(is_superuser=False)
     if not permissions.is_board_admin(admin):
         return users.none()
     today = timezone.localdate()

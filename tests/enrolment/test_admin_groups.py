@@ -157,3 +157,37 @@ def test_secondary_programmes_sort_by_form_stage_year_and_name():
     ]
     ordered = [g.code for g in sorted(shuffled, key=programme_sort_key)]
     assert ordered == [13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_the_real_list_saved_as_excel_unicode_text_or_latin1_loads(db, tmp_path, encoding):
+    """Excel's "Unicode text" is UTF-16 with a byte order mark, an older export Windows'
+    Latin-1: both load as the UTF-8 list does (UTF-16 used to end in a csv traceback)."""
+    path = tmp_path / f"lijst-{encoding}.csv"
+    path.write_bytes(SAMPLE.read_text(encoding="utf-8").encode(encoding))
+    assert run(path) == f"added={len(sample_rows())} updated=0 unchanged=0 missing=0"
+    assert run(SAMPLE) == f"added=0 updated=0 unchanged={len(sample_rows())} missing=0"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"administratievegroep_code,administratievegroep_omschrijving\n1,a\rb\n", "regel 2"),
+        (
+            b"administratievegroep_code,administratievegroep_omschrijving\n99999999999,x\n",
+            "regel 2, administratievegroep_code: '99999999999' is te groot",
+        ),
+        (
+            b"administratievegroep_code,administratievegroep_omschrijving\n1," + b"x" * 301,
+            "regel 2, administratievegroep_omschrijving: langer dan 300",
+        ),
+    ],
+)
+def test_an_unreadable_line_is_named_in_dutch_and_nothing_is_written(
+    db, tmp_path, capsys, content, message
+):
+    (tmp_path / "lijst.csv").write_bytes(content)
+    with pytest.raises(SystemExit):
+        call_command("enrolment", "sync-admin-groups", str(tmp_path / "lijst.csv"))
+    assert f"lijst.csv, {message}" in capsys.readouterr().err
+    assert list(AdministrativeGroup.objects.values_list("code", flat=True)) == [NEWCOMERS_CODE]

@@ -75,3 +75,42 @@ def test_downloads_as_csv_and_xlsx(client, lop_world):
 def test_a_school_admin_has_no_log_page(client, lop_world):
     client.force_login(lop_world.admins["so"])
     assert client.get(URL).status_code == 404
+
+
+def test_a_cell_excel_would_run_is_plain_text_in_both_downloads(client, lop_world):
+    """An e-mail address may start with "=", "+" or "-": the actor's cell must not become a
+    formula in Excel (openpyxl even writes a string starting with "=" as one)."""
+    actor = '=HYPERLINK("http://x.example")@lop.example'
+    with acting(actor, "test"):
+        so = lop_world.offers[("so", Year.NEXT)]
+        editing.save_offers(lop_world.expert, so.school, {so.pk: {"capacity": "33"}})
+    client.force_login(lop_world.expert)
+    data = client.get("/aanmelden/noordrand/beheer/logboek.csv")
+    rows = list(csv.reader(io.StringIO(data.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][1] == f"'{actor}"
+    content = client.get("/aanmelden/noordrand/beheer/logboek.xlsx").content
+    book = load_workbook(io.BytesIO(content))
+    cell = book.active.cell(row=2, column=2)
+    assert cell.data_type == "s" and cell.value == f"'{actor}"
+
+
+def test_another_lops_offer_at_the_same_institution_is_not_in_this_log(client, lop_world):
+    so = lop_world.schools["so"]
+    other = Lop.objects.create(name="Ander LOP", slug="ander", current_year_start=2026)
+    with acting("elders@lop.example", "test"):
+        elsewhere = LopSchool.objects.create(
+            lop=other, institution=so.institution, school_type="bao"
+        )
+        offer = Offer.objects.create(
+            school=elsewhere, year="next", group=lop_world.groups[6246], capacity=9
+        )
+        editing.save_offers(lop_world.site_admin, elsewhere, {offer.pk: {"capacity": "8"}})
+    with acting("een@lop.example", "test"):
+        mine = lop_world.offers[("so", Year.NEXT)]
+        editing.save_offers(lop_world.expert, so, {mine.pk: {"capacity": "31"}})
+    client.force_login(lop_world.expert)
+    data = client.get("/aanmelden/noordrand/beheer/logboek.csv")
+    actors = [
+        row[1] for row in csv.reader(io.StringIO(data.content.decode("utf-8-sig")), delimiter=";")
+    ]
+    assert "een@lop.example" in actors and "elders@lop.example" not in actors

@@ -84,3 +84,30 @@ def test_a_row_of_another_lop_or_twice_is_refused(client, lop_world):
     page = upload(client, book).content.decode()
     assert "&#x27;999999&#x27; is geen aanbod van dit LOP" in page
     assert "staat er twee keer" in page
+
+
+def test_a_file_that_unpacks_to_too_many_rows_is_refused_before_it_is_read_whole(
+    client, lop_world, monkeypatch
+):
+    from schoolbrug.enrolment import offer_xlsx
+
+    monkeypatch.setattr(offer_xlsx, "MAX_ROWS", 20)  # the real limit costs a minute to build
+    client.force_login(lop_world.expert)
+    book = exported(client)
+    for _ in range(30):
+        book.active.append([None] * 3 + ["x"])
+    response = upload(client, book)
+    assert response.status_code == 400
+    assert "meer dan 20 rijen" in response.content.decode()
+
+
+def test_an_import_of_out_of_range_numbers_is_named_and_nothing_is_applied(client, lop_world):
+    client.force_login(lop_world.expert)
+    book = exported(client)
+    offer = lop_world.offers[("so", "next")]
+    row_of(book.active, offer)[5].value = 10**12
+    response = upload(client, book)
+    assert response.status_code == 400
+    assert "meer dan 99.999" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.capacity == 20

@@ -181,3 +181,16 @@ def test_a_school_admin_may_not_compare(pius, client, lop_world):
     client.force_login(lop_world.admins["so"])
     url = f"/aanmelden/noordrand/beheer/scholen/{pius.pk}/vergelijken/"
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("code", ["123456", "-5", "99999999999"])
+def test_a_code_the_official_offer_does_not_name_is_not_added(api, pius, client, lop_world, code):
+    from schoolbrug.enrolment.models import AdministrativeGroup, Offer
+
+    client.force_login(lop_world.expert)
+    url = f"/aanmelden/noordrand/beheer/scholen/{pius.pk}/vergelijken/"
+    assert client.post(url, {"action": "fetch"}).status_code == 302
+    groups, offers = AdministrativeGroup.objects.count(), Offer.objects.count()
+    response = client.post(f"{url}?jaar=next", {"action": "add", "code": code}, follow=True)
+    assert "staat niet in het officiële aanbod" in response.content.decode()
+    assert (AdministrativeGroup.objects.count(), Offer.objects.count()) == (groups, offers)

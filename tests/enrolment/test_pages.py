@@ -236,6 +236,28 @@ def test_the_kept_page_follows_every_kind_of_change(client, lop_world):
     assert "IND" in text_of(client.get(url))
 
 
+def test_the_kept_page_follows_a_renamed_institution_and_site(client, lop_world):
+    """A school without a name of its own is shown by its institution's (or site's) name,
+    which the registry changes (a sync, the Django admin): the page must follow at once."""
+    from schoolbrug.registry.models import Site
+
+    url = "/aanmelden/noordrand/"
+    client.get(url)
+    institution = lop_world.schools["so"].institution
+    institution.name = "Atheneum Hernoemd"
+    institution.save()
+    assert "Atheneum Hernoemd" in text_of(client.get(url))
+    site = Site.objects.create(institution=institution, number="1", name="Vestiging Oost")
+    school = lop_world.schools["so"]
+    school.site = site
+    school.save()
+    assert "Vestiging Oost" in text_of(client.get(url))
+    site.name, site.city = "Vestiging West", "Vilvoorde"
+    site.save()
+    page = text_of(client.get(url))
+    assert "Vestiging West" in page and "Vilvoorde" in page
+
+
 def test_parents_get_the_kept_page_gzipped_when_they_ask(client, lop_world):
     import gzip
 

@@ -109,3 +109,20 @@ def test_the_command_and_the_scheduler_run_it(lop_world, monkeypatch):
     call_command("scheduler", "--once", stdout=out)
     assert "noordrand: lopend schooljaar is nu 2028-2029" in out.getvalue()
     assert AuditEntry.objects.filter(entity="offer", actor="scheduler").exists()
+
+
+def test_a_1_july_copy_kept_by_another_process_meanwhile_is_no_crash(lop_world, monkeypatch):
+    """Two schedulers (or one and a `rollover` by hand) on 1 July: both find no copy, both
+    write one; the second used to end in an IntegrityError that stopped its pass."""
+    real_xlsx = rollover.free_places_xlsx
+
+    def other_process_first(lop):
+        data = real_xlsx(lop)
+        FreePlacesSnapshot.objects.create(
+            lop=lop, school_year="2026-2027", taken_on=datetime.date(2027, 7, 1), xlsx=data
+        )
+        return data
+
+    monkeypatch.setattr(rollover, "free_places_xlsx", other_process_first)
+    assert rollover.run(datetime.date(2027, 7, 1)) == []
+    assert FreePlacesSnapshot.objects.filter(lop=lop_world.lop).count() == 1

@@ -108,3 +108,42 @@ def test_bad_rows_are_listed_and_nothing_is_applied(client, lop_world):
     assert "Rij 5, e-mail: staat al op rij 2" in page
     assert not grants_of("goed@school.example").exists()
     assert not mail.outbox
+
+
+def test_a_disabled_account_in_the_template_is_a_named_row_not_a_server_error(
+    client, lop_world, django_user_model
+):
+    django_user_model.objects.create_user(
+        username="weg", email="weg@school.example", password=None, is_active=False
+    )
+    client.force_login(lop_world.expert)
+    good = lop_world.schools["so"].institution.number
+    upload = filled([(good, "goed@school.example"), (good, "Weg@school.example")])
+    response = client.post(URL, {"action": "upload", "file": upload})
+    assert response.status_code == 400
+    assert "Rij 3, e-mail: het account van" in response.content.decode()
+    assert not grants_of("goed@school.example").exists()
+    assert not mail.outbox
+
+
+def test_adding_a_disabled_account_by_hand_says_so(client, lop_world, django_user_model):
+    django_user_model.objects.create_user(
+        username="weg", email="weg@school.example", password=None, is_active=False
+    )
+    client.force_login(lop_world.expert)
+    school = lop_world.schools["so"].pk
+    response = client.post(
+        URL, {"action": "add", "school": school, "email": "weg@school.example"}, follow=True
+    )
+    assert "Dit account is uitgeschakeld." in response.content.decode()
+    assert not grants_of("weg@school.example").exists()
+
+
+def test_a_template_that_unpacks_to_too_many_rows_is_refused(client, lop_world):
+    client.force_login(lop_world.expert)
+    good = lop_world.schools["so"].institution.number
+    upload = filled([(good, f"p{n}@school.example") for n in range(5001)])
+    response = client.post(URL, {"action": "upload", "file": upload})
+    assert response.status_code == 400
+    assert "meer dan 5000 rijen" in response.content.decode()
+    assert not grants_of("p1@school.example").exists()

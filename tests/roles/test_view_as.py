@@ -104,3 +104,11 @@ def test_a_board_admin_finds_a_person_whatever_the_case_of_the_address(board_sch
     teacher.email = "Juf.1A@Regenboog.BE"
     teacher.save()
     assert view_as.may_view_as(board_schools.board_admin, teacher)
+
+
+def test_a_granted_site_admin_cannot_look_as_a_superuser(client, board_schools, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@schoolbrug.test", None)
+    look_as(client, board_schools.site_admin, root)
+    assert client.get("/admin/").status_code != 200
+    assert "Je bekijkt Schoolbrug als" not in client.get(reverse("web:home")).content.decode()
+    assert not view_as.may_view_as(board_schools.site_admin, root)
