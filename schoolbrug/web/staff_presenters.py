@@ -5,19 +5,10 @@ from __future__ import annotations
 import datetime
 
 from schoolbrug.registry.models import Assignment
+from schoolbrug.staff.labels import COUNT_LABELS
 
 from .sharing_queries import staff_names
 
-COUNT_LABELS = {
-    "staff_created": "nieuwe personeelsleden",
-    "staff_updated": "gewijzigde namen",
-    "assignments_created": "nieuwe opdrachten",
-    "assignments_updated": "gewijzigde einddatums",
-    "assignments_ended": "beëindigde opdrachten",
-    "teaching_ended": "klassen die eindigen met hun opdracht",
-    "teaching_extended": "klassen die met hun opdracht langer lopen",
-    "unchanged": "ongewijzigde opdrachten",
-}
 ACTION_LABELS = {
     ("staff", "create"): "Nieuw personeelslid",
     ("staff", "update"): "Nieuwe naam",

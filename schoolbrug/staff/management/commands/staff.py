@@ -12,19 +12,10 @@ from django.core.management.base import CommandError
 
 from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.registry.models import Assignment
+from schoolbrug.staff.labels import COUNT_LABELS
 from schoolbrug.staff.upload import run_upload
 from schoolbrug.sync.report import EXIT_BAD_INPUT, EXIT_BUSY
 
-COUNT_LABELS = {
-    "staff_created": "nieuwe personeelsleden",
-    "staff_updated": "gewijzigde namen",
-    "assignments_created": "nieuwe opdrachten",
-    "assignments_updated": "gewijzigde einddatums",
-    "assignments_ended": "beëindigde opdrachten",
-    "teaching_ended": "klassen die eindigen met hun opdracht",
-    "teaching_extended": "klassen die met hun opdracht langer lopen",
-    "unchanged": "ongewijzigde opdrachten",
-}
 ACTION_LABELS = {
     ("staff", "create"): "nieuw personeelslid",
     ("staff", "update"): "nieuwe naam",
