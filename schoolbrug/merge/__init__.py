@@ -1,0 +1,1 @@
+"""Folding one Schoolbrug database into another (issue 23, seed 003)."""
