@@ -1,0 +1,98 @@
+"""The other database of a merge (the moving side), reached as a second Django connection.
+
+`connect(url)` registers it at runtime under `ALIAS` (SQLite or PostgreSQL, from a
+DATABASE_URL) and checks that it is a Schoolbrug database at exactly the migrations this one
+is at: the fold copies table by table, so both sides must have the same columns."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_database_url
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.utils import DatabaseError
+
+from .errors import MergeRefused
+
+ALIAS = "merge_source"
+log = logging.getLogger(__name__)
+
+
+def display_url(url: str) -> str:
+    """The URL without its password: what a plan, a report and a log line may show."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit((parts.scheme, f"{user}{host}", parts.path, parts.query, parts.fragment))
+
+
+def _same_database(config: dict) -> bool:
+    here = connections[DEFAULT_DB_ALIAS].settings_dict
+    keys = ("ENGINE", "NAME", "HOST", "PORT")
+    return all(str(config.get(k) or "") == str(here.get(k) or "") for k in keys)
+
+
+def connect(url: str) -> str:
+    """Register the database at `url` as `ALIAS` and check it; returns the alias."""
+    try:
+        config = dj_database_url.parse(url)
+    except Exception:  # dj_database_url raises several kinds for an unknown scheme
+        raise MergeRefused(
+            f"De databank-URL {display_url(url)!r} is onleesbaar: gebruik sqlite:///pad of "
+            "postgres://gebruiker@host:poort/naam.",
+            "merge source: unreadable database URL",
+        ) from None
+    if config["ENGINE"] == "django.db.backends.sqlite3" and not Path(config["NAME"]).is_file():
+        # SQLite would make an empty file and the merge would find nothing to fold.
+        raise MergeRefused(
+            f"De databank {display_url(url)} bestaat niet.", "merge source: no such SQLite file"
+        )
+    if _same_database(config):
+        raise MergeRefused(
+            "De andere databank is deze databank zelf: een samenvoeging heeft twee databanken.",
+            "merge source: the source is the receiving database",
+        )
+    if ALIAS in connections.settings:
+        connections[ALIAS].close()
+        del connections[ALIAS]
+    connections.settings[ALIAS] = config
+    connections.configure_settings(connections.settings)
+    _check_migrations()
+    log.info("merge source connected: %s", display_url(url))
+    return ALIAS
+
+
+def _applied(alias: str) -> set[tuple[str, str]]:
+    return set(MigrationRecorder(connections[alias]).applied_migrations())
+
+
+def _check_migrations() -> None:
+    try:
+        theirs = _applied(ALIAS)
+    except DatabaseError:
+        raise MergeRefused(
+            "De andere databank is onbereikbaar of geen Schoolbrug-databank.",
+            "merge source: cannot read its migrations",
+        ) from None
+    ours = _applied(DEFAULT_DB_ALIAS)
+    if not theirs:
+        raise MergeRefused(
+            "De andere databank is geen Schoolbrug-databank (geen migraties).",
+            "merge source: no migrations applied",
+        )
+    missing, extra = sorted(ours - theirs), sorted(theirs - ours)
+    if missing or extra:
+        first = (missing or extra)[0]
+        where = "ontbreekt in de andere databank" if missing else "ontbreekt in deze databank"
+        raise MergeRefused(
+            f"De twee databanken staan niet op dezelfde versie: migratie {first[0]}.{first[1]} "
+            f"{where}. Werk eerst beide bij (schoolbrug migrate).",
+            f"merge source: migrations differ ({len(missing)} missing, {len(extra)} extra)",
+        )
