@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.recorder import MigrationRecorder
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, load_backend
 
 from .errors import MergeRefused
 
@@ -59,14 +59,31 @@ def connect(url: str) -> str:
             "De andere databank is deze databank zelf: een samenvoeging heeft twee databanken.",
             "merge source: the source is the receiving database",
         )
-    if ALIAS in connections.settings:
-        connections[ALIAS].close()
-        del connections[ALIAS]
-    connections.settings[ALIAS] = config
-    connections.configure_settings(connections.settings)
+    _register(config)
     _check_migrations()
     log.info("merge source connected: %s", display_url(url))
     return ALIAS
+
+
+def _register(config: dict) -> None:
+    """The connection, in this thread, without adding the alias to settings.DATABASES (a
+    connection made at runtime: Django's test cases allow it, and nothing iterating the
+    configured databases, such as a flush or a migrate, ever touches the other database)."""
+    close()
+    filled = connections.configure_settings(
+        {DEFAULT_DB_ALIAS: dict(connections[DEFAULT_DB_ALIAS].settings_dict), ALIAS: config}
+    )[ALIAS]
+    connections[ALIAS] = load_backend(filled["ENGINE"]).DatabaseWrapper(filled, ALIAS)
+
+
+def close() -> None:
+    """Close the connection to the other database, if one is open in this thread."""
+    try:
+        wrapper = getattr(connections._connections, ALIAS)
+    except AttributeError:
+        return
+    wrapper.close()
+    delattr(connections._connections, ALIAS)
 
 
 def _applied(alias: str) -> set[tuple[str, str]]:
