@@ -135,8 +135,8 @@ class Writer:
 
 
 def _key(values, casefold: bool):
-    if any(v is None or v == "" for v in values):
-        return None  # no key, no join (two pupils without e-mail are not one)
+    if any(v is None for v in values) or list(values) == [""]:
+        return None  # no key, no join (two accounts without e-mail are not one)
     if casefold:
         values = tuple(v.casefold() if isinstance(v, str) else v for v in values)
     return tuple(str(v) if not isinstance(v, (int, str)) else v for v in values)
@@ -281,9 +281,7 @@ class TableFolder:
 
 def fold_all(ctx: Context, plan_links: dict, rules: dict, models_by_label: dict) -> dict:
     states: dict[str, TableState] = {}
-    for label in write_order(models_by_label):
-        rule = rules[label]
-        if rule.action != FOLD:
-            continue
-        TableFolder(models_by_label[label], rule, ctx, states, plan_links).fold()
+    folded = {label: m for label, m in models_by_label.items() if rules[label].action == FOLD}
+    for label in write_order(folded):
+        TableFolder(folded[label], rules[label], ctx, states, plan_links).fold()
     return states

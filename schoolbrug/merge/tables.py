@@ -71,8 +71,13 @@ def _sourced(ctx) -> Q:
         | Q(sourced_id__in=ctx.source_ids(model("registry.Enrolment"), "pupil__institution"))
         | Q(sourced_id__in=ctx.source_ids(model("registry.Staff"), "assignments__institution"))
         | Q(sourced_id__in=ctx.source_ids(model("registry.Institution"), "pk"))
-        | Q(scope__in=ctx.numbers)
     )
+
+
+def _aliases(ctx) -> Q:
+    """Aliases of the records that move, and those scoped by a moving school's number (a
+    course or enrollment id a OneRoster set gave)."""
+    return _sourced(ctx) | Q(scope__in=ctx.numbers)
 
 
 def _users(ctx) -> Q:
@@ -165,7 +170,7 @@ RULES: dict[str, Rule] = {
         FOLD,
         "a source id the receiving side already uses for the same kind stays the receiving "
         "side's (the plan lists them)",
-        scope=_sourced,
+        scope=_aliases,
         join_on=("source", "scope", "kind", "external_id"),
         refers_sourced_id=True,
     ),
