@@ -52,6 +52,7 @@ from schoolbrug.sharing.models import (
     ProtocolVersion,
     Sharing,
 )
+from schoolbrug.sync.apply import SCHOOL_YEAR_NAMESPACE
 from schoolbrug.sync.models import SyncRun
 
 SHARED_NATIONAL_NUMBER = "15073012345"
@@ -64,9 +65,11 @@ def _m(model, alias):
 
 
 def _school_year(alias) -> SchoolYear:
+    """As a sync makes it: its id derived from its start year, the same in every database."""
     year = SchoolYear.start_year_for(timezone.localdate())
     found = _m(SchoolYear, alias).filter(start_year=year).first()
-    return found or _m(SchoolYear, alias).create(start_year=year)
+    derived = uuid.uuid5(SCHOOL_YEAR_NAMESPACE, str(year))
+    return found or _m(SchoolYear, alias).create(start_year=year, sourced_id=derived)
 
 
 def _app(alias, name: str, client_id: str, secret: str) -> App:
@@ -192,9 +195,11 @@ def populate(alias: str, side: str, pupils_per_class: int = 4) -> dict:
     _staff(alias, f"juf@{side}.test", "Juf", side.title(), first, "teacher", classes[:2],
            wisa_id=None if moving else "7")  # fmt: skip
     _staff(alias, "gedeeld@scholen.test", "Gedeelde", "Leerkracht", first, "teacher", classes[2:])
-    for number, (school, _) in schools.items():
+    for number, (school, its_classes) in schools.items():
         if number != first_number:
             _staff(alias, f"directie{number}@{side}.test", "Dir", number, school, "director")
+            _staff(alias, f"juf{number}@{side}.test", "Juf", number, school, "teacher",
+                   its_classes[:1])  # fmt: skip
     # A teacher a source knows only by its key, on the moving side; named as one here.
     _staff(alias, None if moving else "meester@receiving.test", "Meester", "Zonder", first,
            "teacher", classes[:1])  # fmt: skip
@@ -215,9 +220,10 @@ def populate(alias: str, side: str, pupils_per_class: int = 4) -> dict:
         )
     if moving:
         leesapp = _app(alias, "Leesapp", MOVING_APP_CLIENT, MOVING_APP_SECRET)
-        _m(AppGrant, alias).create(
-            app=leesapp, institution=first, granted_at=timezone.now(), granted_by="x"
-        )
+        for school, _ in schools.values():
+            _m(AppGrant, alias).create(
+                app=leesapp, institution=school, granted_at=timezone.now(), granted_by="x"
+            )
         grant = _m(AppGrant, alias).get(app=shared_app, institution=first)
         grant.all_classes = False
         grant.save(using=alias)
