@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import uuid
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
@@ -18,7 +17,8 @@ from django.utils import timezone
 
 from schoolbrug.audit.context import acting
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.registry.models import Board, Institution, Staff
+from schoolbrug.registry import payment_references
+from schoolbrug.registry.models import Board, Institution, PaymentReferenceAlias, Pupil, Staff
 from schoolbrug.roles.models import RoleGrant
 from schoolbrug.sharing import generation
 
@@ -26,7 +26,7 @@ from . import plan as plans
 from . import source
 from .errors import MergeRefused
 from .folder import TableState, fold_all
-from .tables import FOLD, RULES, all_models, missing_rules, rule_for
+from .tables import FOLD, all_models, missing_rules, rule_for
 
 log = logging.getLogger(__name__)
 REPORT_FORMAT = "schoolbrug-merge-report/1"
@@ -111,10 +111,63 @@ def _links(plan: dict, alias: str) -> dict:
         "renames": {
             "user_names": {c["username"]: c["new"] for c in collisions.get("user_names", [])},
             "app_names": {c["name"]: c["new"] for c in collisions.get("app_names", [])},
+            "payment_references": {
+                c["reference"]: c["new"] for c in collisions.get("payment_references", [])
+            },
         },
         "forced": forced,
         "sourced": {},
     }
+
+
+def _fresh_references(plan: dict, links: dict) -> list[dict]:
+    """The plan's new payment references, each redrawn if this side issued it since the
+    plan (a sync in between): the references the moved pupils get."""
+    planned = plan["collisions"].get("payment_references", [])
+    renames = links["renames"]["payment_references"]
+    used = payment_references.references_in_use(renames.values())
+    final = []
+    for collision in planned:
+        new = collision["new"]
+        while new in used or payment_references.references_in_use([new]):
+            new = payment_references.new_reference(used | set(renames.values()))
+        renames[collision["reference"]] = new
+        final.append({**collision, "new": new})
+    return final
+
+
+def _keep_old_references(references: list[dict], reason: str, actor: str) -> None:
+    """Each moved pupil's former reference as its alias (a payment still carrying it is
+    matched), and the change in the pupil's history."""
+    if not references:
+        return
+    pupils = dict(
+        Pupil.objects.filter(sourced_id__in=[r["pupil"] for r in references]).values_list(
+            "sourced_id", "pk"
+        )
+    )
+    PaymentReferenceAlias.objects.bulk_create(
+        PaymentReferenceAlias(
+            structured_reference=r["reference"],
+            pupil_id=pupils[uuid.UUID(r["pupil"])],
+            reason="samenvoeging",
+        )
+        for r in references
+    )
+    now = timezone.now()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            reason=reason,
+            institution_number=r["institution"],
+            entity="pupil",
+            entity_sourced_id=uuid.UUID(r["pupil"]),
+            action=AuditEntry.Action.UPDATE,
+            changes={"structured_reference": [r["reference"], r["new"]]},
+        )
+        for r in references
+    )
 
 
 def _central_admin_user(plan: dict):
@@ -210,9 +263,14 @@ def apply(plan: dict, *, source_url: str, actor: str = "cli") -> dict:
     started = timezone.now()
     log.info("merge fold: start %s (%d institutions)", plan["digest"][:12], len(ctx.numbers))
     try:
-        with acting(actor, f"merge {plan['digest'][:12]}"), transaction.atomic():
+        reason = f"merge {plan['digest'][:12]}"
+        with acting(actor, reason), transaction.atomic():
+            references = _fresh_references(plan, links)
             states = fold_all(ctx, links, rules, models)
             _reset_sequences([models[label] for label in states if not states[label].keeps_pk])
+            _keep_old_references(references, reason, actor)
+            moved = Institution.objects.filter(number__in=ctx.numbers).values_list("pk", flat=True)
+            payment_references.issue_missing(list(moved))  # rows the other side left without
             grants = _grant_central_admin(plan, states)
             _audit(plan, actor)
             generation.bump()
@@ -224,7 +282,6 @@ def apply(plan: dict, *, source_url: str, actor: str = "cli") -> dict:
             "merge fold: integrity error, rolled back",
         ) from error
     log.info("merge fold: done %s", plan["digest"][:12])
-    return _report(plan, states, links, started, grants)
-
-
-__all__ = ["apply", "check_executable", "RULES", "apps"]
+    report = _report(plan, states, links, started, grants)
+    report["payment_references"] = references
+    return report

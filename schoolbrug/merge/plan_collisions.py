@@ -8,7 +8,9 @@
 - app names: another app with the same name; the moving one gets a new name;
 - source ids: an unscoped source id (a staff member's WISA id) the receiving side already
   uses; the receiving side's stays, the moving side's next staff upload matches by e-mail;
-- payment references: see TODO below.
+- payment references: a moving pupil's reference the receiving side holds (a pupil's or an
+  alias's) gets a new valid one (m2payref's `new_reference`); the fold keeps the old one as
+  the pupil's PaymentReferenceAlias, so a payment that still carries it is matched.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS
 
-from schoolbrug.registry.models import Institution, SchoolClass, SourceAlias
+from schoolbrug.registry.models import (
+    Institution,
+    PaymentReferenceAlias,
+    Pupil,
+    SchoolClass,
+    SourceAlias,
+)
+from schoolbrug.registry.payment_references import new_reference
 from schoolbrug.sharing.models import App
 
 from .folder import Context
@@ -100,6 +109,37 @@ def source_ids(ctx: Context) -> list[dict]:
     return sorted(found, key=lambda f: (f["source"], f["kind"], f["external_id"]))
 
 
+def _references(alias: str, pupils=None) -> set[str]:
+    pupils = pupils if pupils is not None else Pupil.objects.using(alias)
+    held = set(
+        pupils.exclude(structured_reference=None).values_list("structured_reference", flat=True)
+    )
+    aliases = PaymentReferenceAlias.objects.using(alias)
+    return held | set(aliases.values_list("structured_reference", flat=True))
+
+
+def payment_references(ctx: Context) -> list[dict]:
+    ours = _references(DEFAULT_DB_ALIAS)
+    moving = Pupil.objects.using(ctx.alias).filter(institution__in=ctx.institutions)
+    rows = moving.filter(structured_reference__in=list(ours)) if len(ours) < 5000 else moving
+    rows = rows.exclude(structured_reference=None).values_list(
+        "structured_reference", "sourced_id", "institution__number"
+    )
+    taken = ours | _references(ctx.alias)
+    found = []
+    for reference, sourced_id, number in rows.iterator(chunk_size=5000):
+        if reference in ours:
+            found.append(
+                {
+                    "reference": reference,
+                    "new": new_reference(taken),
+                    "pupil": str(sourced_id),
+                    "institution": number,
+                }
+            )
+    return sorted(found, key=lambda f: f["reference"])
+
+
 def collisions(ctx: Context) -> dict:
     numbers = institution_numbers(ctx)
     return {
@@ -108,8 +148,5 @@ def collisions(ctx: Context) -> dict:
         "user_names": user_names(ctx),
         "app_names": app_names(ctx),
         "source_ids": source_ids(ctx),
-        # TODO(payment references): m2payref's schoolbrug.registry.payment_references
-        # (new_reference(taken), PaymentReferenceAlias) is not on main yet; when it lands,
-        # list each moving pupil's reference the receiving side already uses, with its new one.
-        "payment_references": [],
+        "payment_references": payment_references(ctx),
     }

@@ -150,8 +150,16 @@ RULES: dict[str, Rule] = {
     "registry.Pupil": Rule(
         FOLD,
         "pupils are records per institution: the same child in a school of each side keeps "
-        "both (the plan lists them as the same person)",
+        "both (the plan lists them as the same person); a payment reference the receiving "
+        "side holds is replaced by the plan's new one, the old one kept as an alias",
         scope=_in("institution"),
+        rename=("payment_references", "structured_reference"),
+    ),
+    "registry.PaymentReferenceAlias": Rule(
+        FOLD,
+        "a former reference the receiving side already holds stays the receiving side's",
+        scope=_in("pupil__institution"),
+        join_on=("structured_reference",),
     ),
     "registry.Enrolment": Rule(FOLD, scope=_in("pupil__institution")),
     "registry.SubclassMembership": Rule(FOLD, scope=_in("pupil__institution")),

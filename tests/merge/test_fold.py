@@ -144,3 +144,62 @@ def test_refusals_change_nothing(receiving, source_url):
     with pytest.raises(MergeRefused, match="200002"):
         fold.apply(clash, source_url=source_url)
     assert Pupil.objects.count() == count
+
+
+def test_a_taken_payment_reference_gets_a_new_one_and_the_old_one_still_matches(
+    receiving, source_url
+):
+    from schoolbrug.registry import payment_references
+    from schoolbrug.registry.models import PaymentReferenceAlias
+
+    ours = Pupil.objects.filter(institution__number="100001").order_by("pk").first()
+    alias = source.connect(source_url)
+    theirs = Pupil.objects.using(alias).filter(institution__number="200002").order_by("pk")[0]
+    Pupil.objects.using(alias).filter(pk=theirs.pk).update(
+        structured_reference=ours.structured_reference
+    )
+    plan = decided(plans.make_plan(source_url))
+    (collision,) = plan["collisions"]["payment_references"]
+    assert collision["reference"] == ours.structured_reference
+    assert collision["pupil"] == str(theirs.sourced_id)
+    assert payment_references.is_valid(collision["new"])
+
+    report = fold.apply(plan, source_url=source_url)
+    moved = Pupil.objects.get(sourced_id=theirs.sourced_id)
+    assert moved.structured_reference == report["payment_references"][0]["new"]
+    assert payment_references.match(moved.structured_reference) == moved
+    kept = PaymentReferenceAlias.objects.get(pupil=moved)
+    assert (kept.structured_reference, kept.reason) == (ours.structured_reference, "samenvoeging")
+    ours.refresh_from_db()
+    assert ours.structured_reference == collision["reference"]  # ours keeps its reference
+    assert AuditEntry.objects.filter(
+        entity_sourced_id=moved.sourced_id, changes__structured_reference__isnull=False
+    ).exists()
+    # Every moved pupil has one, each unique in this database.
+    references = list(Pupil.objects.values_list("structured_reference", flat=True))
+    assert None not in references and len(set(references)) == len(references)
+
+
+def test_the_old_and_new_numbers_are_written_as_csv_and_xlsx(receiving, source_url, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from schoolbrug.merge import id_maps
+
+    alias = source.connect(source_url)
+    old = Pupil.objects.using(alias).get(family_name="Dubbel")
+    Pupil.objects.using(alias).filter(pk=old.pk).update(family_name="=HYPERLINK(1)")
+    report = fold.apply(decided(plans.make_plan(source_url)), source_url=source_url)
+    moved = Pupil.objects.get(sourced_id=old.sourced_id)
+    assert moved.pk != old.pk  # numbers change, ids do not
+    with id_maps.write_csv(report, tmp_path / "nummers.csv").open(encoding="utf-8") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    assert rows[0][:3] == ["soort", "oud nummer", "nieuw nummer"]
+    (row,) = [r for r in rows if r[3] == str(old.sourced_id)]
+    assert row[:3] == ["leerling", str(old.pk), str(moved.pk)]
+    assert row[4].startswith("'=")  # no formula in a spreadsheet
+    staff = [r for r in rows if r[0] == "personeelslid"]
+    assert any(r[6].startswith("samengevoegd") for r in staff)
+    sheet = load_workbook(id_maps.write_xlsx(report, tmp_path / "nummers.xlsx")).active
+    assert sheet.max_row == len(rows)
