@@ -84,6 +84,15 @@ def test_whole_database_folds_with_only_additions(receiving, source_url):
             moving = {str(r[at]) for r in theirs[model._meta.label].values()}
             assert moving - replaced <= ours, model._meta.label
 
+    # A moved pupil is the row it was, column by column (timestamps, JSON, references),
+    # bar its id and its school's.
+    columns = [
+        f.attname for f in Pupil._meta.concrete_fields if not f.is_relation and not f.primary_key
+    ]
+    was = {r[0]: r for r in Pupil.objects.using(source.ALIAS).values_list(*columns)}
+    now = {r[0]: r for r in Pupil.objects.filter(sourced_id__in=list(was)).values_list(*columns)}
+    assert columns[0] == "sourced_id" and now == was
+
     # Foreign keys point at the moved rows: a pupil's class is in the pupil's school.
     moved = Institution.objects.filter(number__startswith="2")
     assert moved.count() == 3

@@ -101,3 +101,24 @@ def test_a_database_at_other_migrations_is_refused(receiving, source_url):
     with pytest.raises(MergeRefused) as refused:
         plans.make_plan(source_url)
     assert "niet op dezelfde versie" in refused.value.message
+
+
+def test_the_plan_command_writes_prints_and_seals(receiving, source_url, tmp_path):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out, path = io.StringIO(), tmp_path / "plan.json"
+    call_command("merge", "plan", "--from", source_url, "--out", str(path), stdout=out)
+    printed = out.getvalue()
+    assert "instellingen die verhuizen: 3" in printed
+    assert "botsende gebruikersnamen (nieuwe naam): 1" in printed
+    assert "NOG TE KIEZEN" in printed  # no central admin yet
+    plan = plans.read_plan(path)
+    plan["central_admin"] = "directie@receiving.test"
+    path.write_text(json.dumps(plan))
+    call_command("merge", "plan", "--seal", str(path), stdout=io.StringIO())
+    assert plans.read_plan(path)["central_admin"] == "directie@receiving.test"
+    with pytest.raises(CommandError, match="bestaat niet"):
+        call_command("merge", "plan", "--from", "sqlite:////nergens/x.db", "--out", str(path))
