@@ -10,6 +10,7 @@ import io
 import logging
 import re
 
+import lxml.html
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -69,6 +70,21 @@ def test_only_the_platform_operator_reaches_the_pages(client, platform_school, p
     listing = client.get(lists)
     assert listing.status_code == 200
     assert "Rekenrijk" in listing.content.decode() and "API-toegang" in listing.content.decode()
+    client.post(page_url(product), {"actie": "aanmaken"})
+    for url in (lists, page_url(product)):
+        assert_cells_name_their_column(client.get(url).content)
+
+
+def assert_cells_name_their_column(html: bytes) -> None:
+    """As tests/web/test_layout.py: on a phone a cell shows its column's name (data-label)."""
+    tables = lxml.html.fromstring(html).xpath("//main//table")
+    assert tables
+    for table in tables:
+        headers = [" ".join(th.text_content().split()) for th in table.xpath("./thead//th")]
+        rows = table.xpath("./tbody/tr")
+        assert rows
+        for row in rows:
+            assert [td.get("data-label") for td in row.xpath("./td")] == headers
 
 
 def test_the_secret_shown_once_works_and_a_revoked_client_gets_401(
