@@ -37,8 +37,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @login
 def product_client(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
     _operator_or_404(request)
-    product = Product.objects.select_related("app__application").filter(sourced_id=product_id)
-    product = product.first()
+    product = Product.objects.filter(sourced_id=product_id).first()
     if product is None:
         raise Http404(_("Geen product met dit id."))
     context = {"product": product, "secret": None, "confirm": None, "error": None}
@@ -60,7 +59,7 @@ def product_client(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
                 context["error"] = _("Onbekende actie.")
         except product_clients.AccessRefused as refused:
             context["error"] = refused.message
-        product.refresh_from_db()
+    # Read again after the action: the client it made, renewed or deleted.
     context["product"] = Product.objects.select_related("app__application").get(pk=product.pk)
     context["history"] = product_clients.history(product)
     response = render(
