@@ -77,6 +77,15 @@ class GradebookView(APIView):
     permission_classes = [GradebookScope]
     schema = None  # not part of the rostering API's generated schema
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL cannot hold or even compare a text with a NUL: an id with one is unknown,
+        # a body with one invalid (SQLite would take both, so both databases answer alike).
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise ApiError(404, "unknownobject", "no object with such a sourcedId")
+        if request.method in ("POST", "PUT") and _holds_nul(request.data):
+            raise invalid("the body holds a NUL character")
+
     def product(self) -> Product:
         product = Product.objects.filter(app_id=self.request.user.app_id).first()
         if product is None:
@@ -87,11 +96,35 @@ class GradebookView(APIView):
 # --- values -------------------------------------------------------------------------------
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 def body_object(body, name: str) -> dict:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, dict):
         raise invalid(f"the body needs a '{name}' object")
+    check_common(value)
     return value
+
+
+def check_common(data: dict) -> None:
+    """The fields every object of the file has: not kept (the server sets its own), but a
+    body that gets them wrong is refused, not half read."""
+    if "sourcedId" in data and not isinstance(data["sourcedId"], str):
+        raise invalid("'sourcedId' must be a string")
+    if "metadata" in data and not isinstance(data["metadata"], dict):
+        raise invalid("'metadata' must be an object")
+    if "dateLastModified" in data:
+        value = data["dateLastModified"]
+        if not isinstance(value, str) or parse_datetime(value) is None:
+            raise invalid("'dateLastModified' must be a date-time")
 
 
 def ref(data: dict, name: str, kind: str) -> str:
@@ -421,6 +454,7 @@ class LineItemResultsView(GradebookView):
         try:
             with transaction.atomic():
                 for row in rows:
+                    check_common(row)
                     allocated = str(uuid.uuid4())
                     _save_result(
                         product, {**row, "lineItem": {"sourcedId": line_item_id}}, allocated, item
