@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from schoolbrug.platform import delivery, gradebook, licences
@@ -149,7 +150,9 @@ def test_another_products_ids_are_unknown(client, platform_school, rekenen):
     assert ProductResult.objects.filter(product=taal, deleted_at__isnull=True).count() == 1
 
 
-def test_a_delete_keeps_what_was_delivered_and_sends_nothing_more(client, platform_school, rekenen):
+def test_a_delete_keeps_what_was_delivered_and_sends_nothing_more(
+    client, platform_school, rekenen, people
+):
     s = platform_school
     put(client, "/lineItems/blok-1", item_body(s, "blok-1", "Blok 1"), rekenen)
     put(client, "/results/r-sent", result_body(s.pupils[0], "blok-1"), rekenen)
@@ -172,6 +175,9 @@ def test_a_delete_keeps_what_was_delivered_and_sends_nothing_more(client, platfo
     assert list(delivery.pending(link)) == []  # the undelivered one is withdrawn
     sent = ProductResult.objects.get(external_id="r-sent")
     assert sent.delivered_at == delivered_at and sent.deleted_at is not None  # the record stays
+    client.force_login(people.ict)  # the status page: one delivered, none waiting
+    page = client.get(reverse("platform:monitoring", args=[s.institution.number]))
+    assert (page.context["status"]["delivered"], page.context["status"]["waiting"]) == (1, 0)
 
     # A result deleted alone: the same.
     put(client, "/lineItems/blok-2", item_body(s, "blok-2", "Blok 2"), rekenen)
