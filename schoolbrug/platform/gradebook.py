@@ -439,32 +439,34 @@ class ResultView(GradebookView):
 
 
 class LineItemResultsView(GradebookView):
-    """POST /lineItems/{id}/results: several results; the server gives each a sourcedId and
-    answers the pairs (the product's own `sourcedId`, if any, is the original)."""
+    """POST /lineItems/{id}/results: several results of the lineItem."""
 
     def post(self, request, line_item_id: str):
         product = self.product()
         item = visible_line_items(product).filter(sourced_id=line_item_id).first()
         if item is None:
             raise not_found("lineItem", line_item_id)
-        rows = request.data.get("results") if isinstance(request.data, dict) else None
-        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-            raise invalid("the body needs a non-empty 'results' array")
-        pairs = []
-        try:
-            with transaction.atomic():
-                for row in rows:
-                    check_common(row)
-                    allocated = str(uuid.uuid4())
-                    _save_result(
-                        product, {**row, "lineItem": {"sourcedId": line_item_id}}, allocated, item
-                    )
-                    pairs.append(
-                        {
-                            "suppliedSourcedId": str(row.get("sourcedId", "")),
-                            "allocatedSourcedId": allocated,
-                        }
-                    )
-        except IntegrityError:
-            raise invalid("a result was posted twice") from None
-        return Response({"sourcedIdPairs": pairs}, status=201)
+        return post_results(product, request.data, lambda row: item)
+
+
+def post_results(product: Product, body, item_of) -> Response:
+    """Several results, all or none, each of the lineItem `item_of(row)` gives; the server
+    gives each a sourcedId and answers the pairs (the product's own `sourcedId`, if any, is
+    the original)."""
+    rows = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise invalid("the body needs a non-empty 'results' array")
+    pairs = []
+    try:
+        with transaction.atomic():
+            for row in rows:
+                check_common(row)
+                item = item_of(row)
+                allocated = str(uuid.uuid4())
+                row = {**row, "lineItem": {"sourcedId": item.sourced_id}}
+                _save_result(product, row, allocated, item)
+                supplied = str(row.get("sourcedId", ""))
+                pairs.append({"suppliedSourcedId": supplied, "allocatedSourcedId": allocated})
+    except IntegrityError:
+        raise invalid("a result was posted twice") from None
+    return Response({"sourcedIdPairs": pairs}, status=201)

@@ -21,7 +21,7 @@ from schoolbrug.oneroster.rest.params import Column, filter_q, parse_list_params
 
 # The rostering API's Link header (first/last/next/prev), shared rather than copied.
 from schoolbrug.oneroster.rest.views import _links
-from schoolbrug.registry.models import Institution, Pupil
+from schoolbrug.registry.models import AcademicSession, Institution, Pupil, SchoolYear
 
 from . import gradebook
 from .gradebook import READ_ALL, GradebookView, invalid
@@ -199,6 +199,36 @@ class ClassStudentResultsView(ClassView):
             line_item__school_class=klass, pupil=pupil
         )
         return answer_page(request, RESULTS, results, gradebook.result_json)
+
+
+class ClassSessionResultsView(ClassView):
+    """POST /classes/{id}/academicSessions/{id}/results: results of the class's lineItems
+    (each names its own) in one of its sessions: its school year, or a term or grading period
+    of its school in that year. The session is checked, not kept (a result has a date)."""
+
+    def post(self, request, class_id: str, session_id: str):
+        product = self.product()
+        klass = self.school_class(class_id)
+        wanted = gradebook.uuid_or_none(session_id)
+        if not (
+            SchoolYear.objects.filter(sourced_id=wanted, pk=klass.school_year_id).exists()
+            or AcademicSession.objects.filter(
+                sourced_id=wanted,
+                institution=klass.institution_id,
+                school_year=klass.school_year_id,
+            ).exists()
+        ):
+            raise not_found("academicSession", session_id)
+
+        def item_of(row: dict):
+            item_id = gradebook.ref(row, "lineItem", "lineItem")
+            items = gradebook.visible_line_items(product).filter(school_class=klass)
+            item = items.filter(sourced_id=item_id).first()
+            if item is None:
+                raise not_found("lineItem", item_id)
+            return item
+
+        return gradebook.post_results(product, request.data, item_of)
 
 
 class SchoolLineItemsView(GradebookView):

@@ -25,6 +25,10 @@ urlpatterns = [
         f"{C}/students/<str:student_id>/results",
         gradebook_lists.ClassStudentResultsView.as_view(),
     ),
+    path(
+        f"{C}/academicSessions/<str:session_id>/results",
+        gradebook_lists.ClassSessionResultsView.as_view(),
+    ),
     path(f"{C}/categories", gradebook_scales.ClassCategoriesView.as_view()),
     path(f"{C}/scoreScales", gradebook_scales.ClassScoreScalesView.as_view()),
     path("schools/<str:school_id>/lineItems", gradebook_lists.SchoolLineItemsView.as_view()),

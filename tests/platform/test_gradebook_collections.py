@@ -336,3 +336,24 @@ def test_score_scales(client, platform_school, rekenen):
     assert put(client, "/scoreScales/op-tien", {"scoreScale": empty}, rekenen).status_code == 422
     assert delete(client, "/scoreScales/op-tien", rekenen).status_code == 204
     assert get(client, "/scoreScales/op-tien", rekenen).status_code == 404
+
+
+def test_post_results_of_a_class_in_a_session(client, platform_school, rekenen):
+    s = platform_school
+    put(client, "/lineItems/blok-1", item_body(s, "blok-1", "Blok 1"), rekenen)
+    year = str(s.classes["1A"].school_year.sourced_id)
+    rows = [result_body(p, "blok-1")["result"] for p in s.pupils[:2]]
+
+    def post(session: str, rows: list):
+        path = f"{BASE}/classes/{class_id(s)}/academicSessions/{session}/results"
+        payload = json.dumps({"results": rows})
+        return client.post(path, payload, content_type="application/json", **rekenen)
+
+    assert post("00000000-0000-0000-0000-000000000000", rows).status_code == 404
+    unknown_item = [dict(rows[0], lineItem={"href": "x", "sourcedId": "nee", "type": "lineItem"})]
+    assert post(year, rows + unknown_item).status_code == 404
+    assert not ProductResult.objects.exists()  # all or none
+    answer = post(year, rows)
+    assert answer.status_code == 201
+    conforms("GUIDPairSetDType", answer.json())
+    assert ProductResult.objects.filter(line_item__sourced_id="blok-1").count() == 2
