@@ -25,8 +25,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils import dateparse, timezone
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -94,6 +93,21 @@ class GradebookView(APIView):
 
 
 # --- values -------------------------------------------------------------------------------
+
+
+def parse_datetime(value: str) -> datetime.datetime | None:
+    """None for what is no date-time, also for one well formed but impossible (12:99)."""
+    try:
+        return dateparse.parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def parse_date(value: str) -> datetime.date | None:
+    try:
+        return dateparse.parse_date(value)
+    except ValueError:
+        return None
 
 
 def _holds_nul(value) -> bool:

@@ -357,3 +357,19 @@ def test_post_results_of_a_class_in_a_session(client, platform_school, rekenen):
     assert answer.status_code == 201
     conforms("GUIDPairSetDType", answer.json())
     assert ProductResult.objects.filter(line_item__sourced_id="blok-1").count() == 2
+
+
+def test_impossible_dates_are_refused_not_a_fault(client, platform_school, rekenen):
+    s = platform_school
+    body = item_body(s, "blok-1", "Blok 1")
+    body["lineItem"]["dueDate"] = "2026-11-09T08:99:00Z"
+    assert put(client, "/lineItems/blok-1", body, rekenen).status_code == 422
+    body = category("c", "C")
+    body["category"]["dateLastModified"] = "2024-01-01T12:99:00Z"
+    assert put(client, "/categories/c", body, rekenen).status_code == 422
+    put(client, "/lineItems/blok-1", item_body(s, "blok-1", "Blok 1"), rekenen)
+    late = result_body(s.pupils[0], "blok-1")
+    late["result"]["scoreDate"] = "2026-13-40"
+    assert put(client, "/results/r-1", late, rekenen).status_code == 422
+    assert not GradebookCategory.objects.filter(sourced_id="c").exists()
+    assert not ProductResult.objects.exists()
