@@ -124,13 +124,26 @@ def body_object(body, name: str) -> dict:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, dict):
         raise invalid(f"the body needs a '{name}' object")
-    check_common(value)
+    check_common(value, name)
     return value
 
 
-def check_common(data: dict) -> None:
-    """The fields every object of the file has: not kept (the server sets its own), but a
-    body that gets them wrong is refused, not half read."""
+# What the official file requires of each object a product sends.
+_BASE_FIELDS = ("sourcedId", "status", "dateLastModified")
+REQUIRED = {
+    "lineItem": (*_BASE_FIELDS, "title", "assignDate", "dueDate", "class", "school", "category"),
+    "result": (*_BASE_FIELDS, "lineItem", "student", "scoreStatus", "scoreDate"),
+    "category": (*_BASE_FIELDS, "title"),
+    "scoreScale": (*_BASE_FIELDS, "title", "type", "class", "scoreScaleValue"),
+}
+
+
+def check_common(data: dict, kind: str) -> None:
+    """The fields the file requires, and those every object has: sourcedId, metadata and
+    dateLastModified are not kept (the server sets its own), but a body that leaves out or
+    gets wrong what the file asks is refused, not half read."""
+    if missing := [name for name in REQUIRED[kind] if name not in data]:
+        raise invalid(f"a {kind} needs {', '.join(missing)}")
     if "sourcedId" in data and not isinstance(data["sourcedId"], str):
         raise invalid("'sourcedId' must be a string")
     if "metadata" in data and not isinstance(data["metadata"], dict):
@@ -474,7 +487,7 @@ def post_results(product: Product, body, item_of) -> Response:
     try:
         with transaction.atomic():
             for row in rows:
-                check_common(row)
+                check_common(row, "result")
                 item = item_of(row)
                 allocated = str(uuid.uuid4())
                 row = {**row, "lineItem": {"sourcedId": item.sourced_id}}

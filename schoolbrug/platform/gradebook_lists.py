@@ -260,7 +260,7 @@ def post_line_items(product, body, school_class_of) -> Response:
     try:
         with transaction.atomic():
             for row in rows:
-                gradebook.check_common(row)
+                gradebook.check_common(row, "lineItem")
                 allocated = str(uuid.uuid4())
                 gradebook.save_line_item(product, row, allocated, school_class_of(row))
                 supplied = str(row.get("sourcedId", ""))

@@ -373,3 +373,12 @@ def test_impossible_dates_are_refused_not_a_fault(client, platform_school, reken
     assert put(client, "/results/r-1", late, rekenen).status_code == 422
     assert not GradebookCategory.objects.filter(sourced_id="c").exists()
     assert not ProductResult.objects.exists()
+
+
+def test_what_the_file_requires_must_be_there(client, platform_school, rekenen):
+    body = category("c", "C")
+    del body["category"]["sourcedId"]
+    refused = put(client, "/categories/c", body, rekenen)
+    assert refused.status_code == 422
+    assert "sourcedId" in refused.json()["imsx_description"]
+    assert not GradebookCategory.objects.exists()
