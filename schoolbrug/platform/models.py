@@ -103,6 +103,19 @@ class ClassLogin(models.Model):
         SchoolClass, on_delete=models.CASCADE, related_name="platform_login"
     )
     method = models.CharField(max_length=10, choices=LoginMethod.choices)
+    # The class code (class_codes.py): typed once on a tablet to open the class's name list.
+    # Printed on the class sheet, so encrypted (not hashed); found by its keyed digest.
+    code = EncryptedTextField(blank=True)
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    # Raised by "Nieuwe klascode": the devices' cookies name a version, older ones stop.
+    code_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_digest"], condition=~models.Q(code_digest=""), name="class_code_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.school_class}: {self.get_method_display()}"
