@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from schoolbrug.audit.context import acting
 from schoolbrug.audit.models import AuditEntry
+from schoolbrug.encryption import UnreadableSecret
 from schoolbrug.registry import payment_references
 from schoolbrug.registry.models import Board, Institution, PaymentReferenceAlias, Pupil, Staff
 from schoolbrug.roles.models import RoleGrant
@@ -274,6 +275,13 @@ def apply(plan: dict, *, source_url: str, actor: str = "cli") -> dict:
             grants = _grant_central_admin(plan, states)
             _audit(plan, actor)
             generation.bump()
+    except UnreadableSecret:
+        raise MergeRefused(
+            "Een versleuteld gegeven van de andere databank (pincode, klascode, sleutel) is hier "
+            "onleesbaar: zet de sleutel van de andere databank mee in SCHOOLBRUG_ENCRYPTION_KEY "
+            "(na die van deze); er is niets gewijzigd.",
+            "merge fold: a secret of the source cannot be decrypted with this server's keys",
+        ) from None
     except IntegrityError as error:
         log.error("merge fold: refused, a unique value collides: %s", type(error).__name__)
         raise MergeRefused(
@@ -284,4 +292,5 @@ def apply(plan: dict, *, source_url: str, actor: str = "cli") -> dict:
     log.info("merge fold: done %s", plan["digest"][:12])
     report = _report(plan, states, links, started, grants)
     report["payment_references"] = references
+    report["notes"] = ctx.notes
     return report

@@ -41,6 +41,7 @@ class Context:
         self.institutions = institutions
         self.numbers = numbers
         self.whole = whole
+        self.notes: dict = {}  # what a rule's rewrite tells the report
 
     def source_ids(self, model, path: str):
         rows = model._base_manager.using(self.alias)
@@ -208,6 +209,8 @@ class TableFolder:
         set_index = {index(n): v for n, v in rule.set_values.items()}
         rename_index = index(rule.rename[1]) if rule.rename else None
         sourced_index = self._sourced_index()
+        rewrite = rule.rewrite(self.ctx) if rule.rewrite else None
+        attnames = [f.attname for f in self.fields]
         writer = Writer(model, self.fields)
         for source_row in self._source_rows():
             row = list(source_row)
@@ -232,6 +235,10 @@ class TableFolder:
                 row[i] = value
             if rename_index is not None:
                 row[rename_index] = self.renames.get(row[rename_index], row[rename_index])
+            if rewrite is not None:
+                named = dict(zip(attnames, row, strict=True))
+                rewrite(named)
+                row = [named[name] for name in attnames]
             writer.add(row)
             state.counts["added"] += 1
         writer.flush()

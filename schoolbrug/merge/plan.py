@@ -12,9 +12,13 @@ import hashlib
 import json
 from pathlib import Path
 
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from schoolbrug.encryption import EncryptedTextField, UnreadableSecret, decrypt
 from schoolbrug.registry.models import Assignment, Board, Institution
 
 from . import plan_collisions, plan_people, source
@@ -164,6 +168,32 @@ def _approvers(alias, moving, communities, receiving_board) -> list[dict]:
     return approvers
 
 
+def _check_secrets(alias: str) -> None:
+    """Encrypted columns are copied as ciphertext: this server's keys must open them (the
+    other server's key set in SCHOOLBRUG_ENCRYPTION_KEY), checked on one value per column."""
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, EncryptedTextField):
+                continue
+            raw = (
+                model._base_manager.using(alias)
+                .exclude(**{field.attname: ""})
+                .annotate(_raw=Cast(field.attname, TextField()))
+                .values_list("_raw", flat=True)
+                .first()
+            )
+            try:
+                if raw:
+                    decrypt(raw)
+            except UnreadableSecret:
+                raise MergeRefused(
+                    f"De versleutelde gegevens van de andere databank ({model._meta.label}."
+                    f"{field.name}) zijn hier onleesbaar: zet de sleutel van de andere databank "
+                    "mee in SCHOOLBRUG_ENCRYPTION_KEY (na die van deze) en maak het plan opnieuw.",
+                    "merge plan: the source's secrets cannot be decrypted with this server's keys",
+                ) from None
+
+
 def make_plan(
     source_url: str,
     institutions: list[str] | None = None,
@@ -173,6 +203,7 @@ def make_plan(
     split_communities: list[str] = (),
 ) -> dict:
     alias = source.connect(source_url)
+    _check_secrets(alias)
     moving = _moving(alias, institutions)
     if not moving:
         raise MergeRefused("De andere databank heeft geen instellingen.", "merge plan: empty")

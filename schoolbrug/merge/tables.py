@@ -48,6 +48,9 @@ class Rule:
     # The row names another record by its `sourced_id` (an alias, a source's details): it
     # follows that record when joined.
     refers_sourced_id: bool = False
+    # ctx -> a function that rewrites an added row (a dict by attname) before it is written:
+    # values derived with this server's secret key.
+    rewrite: Callable | None = None
 
 
 def skip(reason: str) -> Rule:
@@ -88,6 +91,34 @@ def _users(ctx) -> Q:
         | Q(role_grants__board__institution__in=ctx.institutions)
         | Q(role_grants__lop_school__institution__in=ctx.institutions)
     )
+
+
+def _class_codes(ctx) -> Callable:
+    """A class code's digest is keyed with the server's secret key: made again with ours, so
+    the moved class's code still opens its name list. A code a class here already has (rare:
+    a 6-letter code) is replaced by a new one and a new version (the report lists the
+    classes: their devices are set up again)."""
+    from schoolbrug.encryption import decrypt, encrypt
+    from schoolbrug.platform import class_codes
+
+    login = apps.get_model("platform.ClassLogin")
+    taken = set(login.objects.exclude(code_digest="").values_list("code_digest", flat=True))
+    renewed = ctx.notes.setdefault("new_class_codes", [])
+
+    def rewrite(row: dict) -> None:
+        if not row["code"]:
+            row["code_digest"] = ""
+            return
+        digest = class_codes.digest(decrypt(row["code"]))
+        while digest in taken:
+            code = class_codes.new_code()
+            digest = class_codes.digest(code)
+            row["code"], row["code_version"] = encrypt(code), row["code_version"] + 1
+            renewed.append(row["school_class_id"])
+        taken.add(digest)
+        row["code_digest"] = digest
+
+    return rewrite
 
 
 _TOKENS = (
@@ -244,12 +275,18 @@ RULES: dict[str, Rule] = {
     "platform.Licence": Rule(FOLD, scope=_in("institution")),
     "platform.LicenceClass": Rule(FOLD, scope=_in("licence__institution")),
     "platform.LicenceSeat": Rule(FOLD, scope=_in("licence__institution")),
-    "platform.ClassLogin": Rule(FOLD, scope=_in("school_class__institution")),
+    "platform.ClassLogin": Rule(FOLD, scope=_in("school_class__institution"), rewrite=_class_codes),
     "platform.PupilLogin": Rule(FOLD, scope=_in("pupil__institution")),
     "platform.AddressLock": skip("failed pupil log-ins per address: short-lived locks"),
     "platform.MonitoringLink": Rule(FOLD, scope=_in("institution")),
     "platform.ProductResult": Rule(FOLD, scope=_in("institution")),
     "platform.GradebookLineItem": Rule(FOLD, scope=_in("school_class__institution")),
+    "platform.GradebookCategory": Rule(
+        FOLD,
+        "a product's category (its own id) that the receiving side has is the same one",
+        join_on=("product", "sourced_id"),
+    ),
+    "platform.ScoreScale": Rule(FOLD, scope=_in("school_class__institution")),
 }
 
 # Models the merge app itself will own (m3gate's plans, approvals and runs): not data of a

@@ -212,3 +212,38 @@ def test_the_old_and_new_numbers_are_written_as_csv_and_xlsx(receiving, source_u
     assert any(r[6].startswith("samengevoegd") for r in staff)
     sheet = load_workbook(id_maps.write_xlsx(report, tmp_path / "nummers.xlsx")).active
     assert sheet.max_row == len(rows)
+
+
+def test_class_codes_open_their_class_here_and_a_taken_one_is_renewed(receiving, source_url):
+    from schoolbrug.platform import class_codes
+    from schoolbrug.platform.models import ClassLogin
+
+    alias = source.connect(source_url)
+    # The other server keyed its digests with its own secret key.
+    ClassLogin.objects.using(alias).update(code_digest="digest-of-the-other-server")
+    report = fold.apply(decided(plans.make_plan(source_url)), source_url=source_url)
+    moved = ClassLogin.objects.get(school_class__institution__number="200001")
+    assert moved.code == "MOVE12" and moved.code_digest == class_codes.digest("MOVE12")
+    assert report["notes"]["new_class_codes"] == []
+
+
+def test_a_class_code_taken_here_gets_a_new_one(receiving, source_url):
+    from schoolbrug.platform.models import ClassLogin
+
+    alias = source.connect(source_url)
+    ClassLogin.objects.using(alias).update(code="HERE34")  # encrypted by the field
+    report = fold.apply(decided(plans.make_plan(source_url)), source_url=source_url)
+    moved = ClassLogin.objects.get(school_class__institution__number="200001")
+    assert moved.code != "HERE34" and moved.code_version == 2
+    assert report["notes"]["new_class_codes"] == [moved.school_class_id]
+    assert ClassLogin.objects.get(school_class__institution__number="100001").code == "HERE34"
+
+
+def test_secrets_this_server_cannot_open_are_refused_at_the_plan(receiving, source_url):
+    from django.db import connections
+
+    alias = source.connect(source_url)
+    with connections[alias].cursor() as cursor:  # a token of another key, as stored
+        cursor.execute("UPDATE platform_pupillogin SET pin = 'gAAAAA-sealed-elsewhere'")
+    with pytest.raises(MergeRefused, match="SCHOOLBRUG_ENCRYPTION_KEY"):
+        plans.make_plan(source_url)

@@ -26,7 +26,15 @@ from oauth2_provider.models import Application
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.enrolment.models import AdministrativeGroup, Lop, LopSchool, Offer
 from schoolbrug.links.models import SourceLink
-from schoolbrug.platform.models import Licence, LicenceClass, LicenceSeat, Product, PupilLogin
+from schoolbrug.platform import class_codes
+from schoolbrug.platform.models import (
+    ClassLogin,
+    Licence,
+    LicenceClass,
+    LicenceSeat,
+    Product,
+    PupilLogin,
+)
 from schoolbrug.registry.models import (
     AcademicSession,
     Assignment,
@@ -235,6 +243,10 @@ def populate(alias: str, side: str, pupils_per_class: int = 4) -> dict:
     some_pupil = _m(Pupil, alias).filter(institution=first).order_by("pk").first()
     _m(LicenceSeat, alias).create(licence=seats, pupil=some_pupil)
     _m(PupilLogin, alias).create(pupil=some_pupil, pin="1234", picture="kat")
+    code = "MOVE12" if moving else "HERE34"
+    _m(ClassLogin, alias).create(
+        school_class=classes[0], method="pictures", code=code, code_digest=class_codes.digest(code)
+    )
     _m(SourceDetails, alias).create(sourced_id=some_pupil.sourced_id, kind="user", username="k1")
     lop = _m(Lop, alias).create(name="LOP Gent", slug="gent", current_year_start=year.start_year)
     school = _m(LopSchool, alias).create(lop=lop, institution=first, school_type="bao")
