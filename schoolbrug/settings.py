@@ -170,7 +170,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "schoolbrug.roles.context.roles",
-                "schoolbrug.merge.readonly.banner",
+                "schoolbrug.merge.context.merge",
             ],
         },
     },

@@ -27,4 +27,11 @@ def refusals_as_errors(run):
 
 def add_actor(parser, help_text: str) -> None:
     # dest "actor": AuditedCommand logs the command's changes as this person.
-    parser.add_argument("--as", dest="actor", metavar="EMAIL", required=True, help=help_text)
+    parser.add_argument(
+        "--as",
+        dest="actor",
+        metavar="EMAIL",
+        required=True,
+        type=lambda value: value.strip().lower(),  # as the log and the approvals name people
+        help=help_text,
+    )

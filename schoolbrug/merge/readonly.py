@@ -141,11 +141,6 @@ class ReadOnlyMiddleware:
         return self.get_response(request)
 
 
-def banner(request: HttpRequest) -> dict:
-    """Context processor: every page of the layout shows the banner while the flag is up."""
-    return {"merge_read_only": is_read_only, "merge_read_only_message": MESSAGE}
-
-
 # --- raising and lowering the flag (schoolbrug merge execute / rollback) -------------------
 
 
