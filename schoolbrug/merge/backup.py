@@ -111,8 +111,9 @@ def _sqlite_restore(path: Path) -> None:
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 
-def _tool(name: str) -> str:
-    """The pg_dump/pg_restore to run, refused unless at least the server's major version."""
+def _tool(name: str, server_major: int | None = None) -> str:
+    """The pg_dump/pg_restore to run, refused unless at least the server's major version
+    (`server_major`: the connected server's unless given)."""
     folder_setting = settings.SCHOOLBRUG_PG_BIN
     found = str(Path(folder_setting) / name) if folder_setting else shutil.which(name)
     if not found or not Path(found).is_file():
@@ -124,8 +125,9 @@ def _tool(name: str) -> str:
     output = subprocess.run([found, "--version"], capture_output=True, text=True, check=True).stdout
     match = _VERSION.search(output.split(")")[-1]) or _VERSION.search(output)
     tool_major = int(match.group(1)) if match else 0
-    connection.ensure_connection()
-    server_major = connection.pg_version // 10000
+    if server_major is None:
+        connection.ensure_connection()
+        server_major = connection.pg_version // 10000
     if tool_major < server_major:
         raise MergeRefused(
             f"{name} is versie {tool_major}, de databankserver versie {server_major}: die "

@@ -42,7 +42,7 @@ def changes_since(run: MergeRun) -> int:
     if run.finished_at is None:
         return 0
     later = AuditEntry.objects.filter(at__gt=run.finished_at)
-    return later.exclude(reason__startswith="cli merge").count()
+    return later.exclude(entity__in=("merge_run", "merge_approval")).count()
 
 
 def _kept_rows() -> dict[type, list[dict]]:
