@@ -53,6 +53,18 @@ def given(plan: dict, *, source_alias: str | None = None) -> dict[Approver, Merg
     return found
 
 
+def recorded_here(plan: dict) -> dict[Approver, MergeApproval]:
+    """The approvals of this plan recorded in this database, of either side (what its pages
+    and `status` show: in the source database, the moving side approves)."""
+    wanted = set(approvers(plan))
+    found = {}
+    for row in MergeApproval.objects.filter(digest=plan["digest"]):
+        key = Approver(row.email.lower(), row.institution_number, row.side)
+        if key in wanted:
+            found[key] = row
+    return found
+
+
 def missing(plan: dict, *, source_alias: str | None = None) -> list[Approver]:
     """The approvers whose approval is not (yet) there, in the plan's order."""
     there = given(plan, source_alias=source_alias)

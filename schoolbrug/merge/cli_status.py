@@ -26,7 +26,7 @@ def status() -> dict:
     plans = []
     for record in MergePlanRecord.objects.all():
         plan = record.plan
-        there = approvals.given(plan)
+        there = approvals.recorded_here(plan)
         plans.append(
             {
                 **summary(plan),

@@ -78,8 +78,8 @@ def plans(request: HttpRequest) -> HttpResponse:
             {
                 "record": record,
                 "summary": summary(plan),
-                "approved": len(approvals.given(plan)),
-                "receiving": sum(1 for a in wanted if a.side == MergeApproval.Side.RECEIVING),
+                "approved": len(approvals.recorded_here(plan)),
+                "wanted": len(wanted),
                 "run": runs.get(record.digest),
             }
         )
@@ -115,7 +115,7 @@ def _register(request: HttpRequest) -> HttpResponse:
 def plan_detail(request: HttpRequest, digest: str) -> HttpResponse:
     record = _record_or_404(request.user, digest)
     plan = record.plan
-    there = approvals.given(plan)
+    there = approvals.recorded_here(plan)
     email = permissions.user_email(request.user)
     mine = approvals.approvable_by(plan, email) if email else []
     rows = [
