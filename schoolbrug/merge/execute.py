@@ -35,7 +35,7 @@ from schoolbrug.roles.permissions import MERGE_START_REFUSAL, may_start_merge
 
 from . import approvals, backup, readonly
 from .errors import MergeRefused
-from .models import MergeRun
+from .models import MergeRun, ReadOnlyFlag
 from .records import register
 from .summary import receiving_board
 
@@ -138,14 +138,15 @@ def execute(
     alias = (connect or source_connect())(source_url)
     check(plan, starter=starter, source_alias=alias)
     register(plan, by=starter)
-    run = MergeRun.objects.create(digest=plan["digest"], started_by=starter.strip().lower())
-    with readonly.merging("execute", run):
+    run = MergeRun(digest=plan["digest"], started_by=starter.strip().lower())
+    with readonly.merging("execute"):
         # We hold the flag: a run still "running" was interrupted (its process is gone).
         MergeRun.objects.filter(state=MergeRun.State.RUNNING).update(
             state=MergeRun.State.FAILED, finished_at=timezone.now(), error="interrupted"
         )
         run.state, run.started_at = MergeRun.State.RUNNING, timezone.now()
         run.save()
+        ReadOnlyFlag.objects.filter(pk=1).update(run=run)
         run.backup_path = str(backup.take())
         run.save()
         log.warning("merge: run %s folding plan %s", run.pk, run.digest[:12])
