@@ -77,6 +77,12 @@ AUDITED = [
     Audited("registry.Site", "site"),
     Audited("registry.SchoolClass", "class"),
     Audited("registry.Pupil", "pupil", masked=("national_number",)),
+    # A former payment reference that still matches (a merge gave the pupil a new one).
+    Audited(
+        "registry.PaymentReferenceAlias",
+        "payment_alias",
+        institution="pupil.institution.number",
+    ),
     Audited("registry.Enrolment", "enrolment", institution="school_class.institution.number"),
     Audited("registry.Staff", "staff"),
     Audited("registry.Assignment", "assignment", many=("classes",)),

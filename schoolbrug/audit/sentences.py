@@ -135,6 +135,8 @@ def value_text(name: str, value: Any) -> str:
             return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
         if name == "role":
             return ROLE_VALUES.get(value, value)
+        if name == "structured_reference" and len(value) == 12 and value.isdigit():
+            return f"+++{value[:3]}/{value[3:7]}/{value[7:]}+++"
         return value
     if isinstance(value, dict):
         if name == "contacts":

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from schoolbrug.audit.models import AuditEntry
 from schoolbrug.oneroster.csv_out.values import leavers_export_id
+from schoolbrug.registry import payment_references
 from schoolbrug.registry.models import (
     LEAVERS_CLASS_CODE,
     Enrolment,
@@ -82,7 +83,12 @@ def apply_plans(items: list[PlanToApply], school_year: SchoolYear) -> None:
     ensure_sessions([c.institution_pk for c in contexts], school_year)
     _release_changing_numbers(contexts)
     new_pupils = [(c, c.new_pupils()) for c in contexts]
-    bulk.insert([pupil for _, pupils in new_pupils for pupil, _ in pupils])
+    new_rows = [pupil for _, pupils in new_pupils for pupil, _ in pupils]
+    # Every new pupil's payment reference, drawn and checked for all of them at once.
+    references = payment_references.issue(len(new_rows))
+    for row, reference in zip(new_rows, references, strict=True):
+        row.structured_reference = reference
+    bulk.insert(new_rows)
     enrolments, aliases = [], []
     for context, pupils in new_pupils:
         context.link_new_pupils(pupils, enrolments, aliases)
@@ -349,7 +355,11 @@ class _Context:
                 "pupil",
                 pupil.sourced_id,
                 AuditEntry.Action.CREATE,
-                {"class": (None, record.class_code), "class_number": (None, record.class_number)},
+                {
+                    "class": (None, record.class_code),
+                    "class_number": (None, record.class_number),
+                    "structured_reference": (None, pupil.structured_reference),
+                },
             )
 
     def changed_pupils(self) -> _ChangedPupils:

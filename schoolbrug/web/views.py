@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from schoolbrug.registry import payment_references
 from schoolbrug.registry.models import Institution, Pupil, SchoolClass
 from schoolbrug.roles.permissions import (
     SUBCLASS_MANAGER_REFUSAL,
@@ -179,6 +180,11 @@ def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "enrolments": queries.pupil_enrolments(pupil),
             "subclasses": queries.pupil_subclasses(pupil),
             "source_ids": queries.pupil_source_ids(pupil),
+            "payment_reference": payment_references.formatted(pupil.structured_reference),
+            "payment_aliases": [
+                payment_references.formatted(alias.structured_reference)
+                for alias in pupil.payment_aliases.order_by("created_at")
+            ],
             "page": page,
         },
     )

@@ -356,3 +356,25 @@ def test_two_schools_may_use_the_same_wisa_ids():
     )
     assert report.counts["created"] == 3
     assert SourceAlias.objects.filter(external_id="W1").count() == 2
+
+
+def test_new_pupils_get_a_payment_reference_which_a_next_sync_keeps(tmp_path):
+    """No SIS format carries a structured payment reference: Schoolbrug issues one to each
+    new pupil at the sync, logs it with the pupil's creation, and never changes it."""
+    from stdnum.be import ogm_vcs
+
+    code, _ = run_sync(tmp_path, SCHOOL)
+    assert code == 0
+    first = dict(Pupil.objects.values_list("national_number", "structured_reference"))
+    assert len(first) == len(SCHOOL) and len(set(first.values())) == len(SCHOOL)
+    assert all(ogm_vcs.is_valid(reference) for reference in first.values())
+    created = AuditEntry.objects.filter(entity="pupil", action=AuditEntry.Action.CREATE)
+    logged = {e.changes["structured_reference"][1] for e in created}
+    assert logged == set(first.values())
+
+    moved = [pupil(i, "1B", class_number=i) for i in range(1, 11)]
+    assert run_sync(tmp_path, [*moved, pupil(11, "1A", class_number=11)])[0] == 0
+    after = dict(Pupil.objects.values_list("national_number", "structured_reference"))
+    assert {nn: after[nn] for nn in first} == first
+    newcomer = pupil(11).national_number
+    assert ogm_vcs.is_valid(after[newcomer]) and after[newcomer] not in first.values()

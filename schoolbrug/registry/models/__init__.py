@@ -1,7 +1,15 @@
 from .aliases import SourceAlias
 from .details import SourceDetails
 from .organisation import INSTITUTION_IDENTIFIER_LENGTH, Board, Community, Institution, Site
-from .people import Assignment, Enrolment, Pupil, Staff, SubclassMembership, Teaching
+from .people import (
+    Assignment,
+    Enrolment,
+    PaymentReferenceAlias,
+    Pupil,
+    Staff,
+    SubclassMembership,
+    Teaching,
+)
 from .sessions import AcademicSession
 from .structure import LEAVERS_CLASS_CODE, SchoolClass, SchoolYear
 from .version import DataChange, DataVersion
@@ -17,6 +25,7 @@ __all__ = [
     "DataVersion",
     "Enrolment",
     "Institution",
+    "PaymentReferenceAlias",
     "Pupil",
     "SchoolClass",
     "SchoolYear",

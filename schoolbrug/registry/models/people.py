@@ -51,6 +51,14 @@ class Pupil(SourcedModel):
     # entered by hand; a sync adopts records it did not create.
     origin = models.CharField(max_length=20, blank=True)
     is_leaver = models.BooleanField(default=False)
+    # Gestructureerde mededeling (OGM/VCS) the school's invoices carry: 12 digits, no "+++"
+    # or slashes (registry/payment_references.py formats it). Unique per database, so a
+    # payment finds one pupil; an old one after a merge is a PaymentReferenceAlias. Every
+    # writer issues one (the sync in bulk, a save by hand in `save`); NULL only for a row a
+    # bulk path outside them wrote, which `payment_references.issue_missing` fills.
+    structured_reference = models.CharField(  # noqa: DJ001
+        max_length=12, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         constraints = [
@@ -66,6 +74,31 @@ class Pupil(SourcedModel):
 
     def __str__(self) -> str:
         return f"{self.family_name} {self.given_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.structured_reference is None and self._state.adding:
+            from schoolbrug.registry.payment_references import issue_one
+
+            self.structured_reference = issue_one(using=kwargs.get("using") or self._state.db)
+        super().save(*args, **kwargs)
+
+
+class PaymentReferenceAlias(models.Model):
+    """A pupil's former structured payment reference that still matches a payment: a
+    merge gave the pupil a new one because theirs was taken in the receiving database, and
+    invoices already sent carry the old one. Never reissued while it is here."""
+
+    structured_reference = models.CharField(max_length=12, unique=True)  # as Pupil's
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="payment_aliases")
+    # Why it is an alias, in Dutch for the history: "samenvoeging", "administratiepakket".
+    reason = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "payment reference aliases"
+
+    def __str__(self) -> str:
+        return f"{self.structured_reference} → {self.pupil}"
 
 
 class Enrolment(SourcedModel):
