@@ -151,7 +151,8 @@ def execute(
         run.save()
         log.warning("merge: run %s folding plan %s", run.pk, run.digest[:12])
         try:
-            report = (apply or fold_apply())(plan, source_url=source_url)
+            # The fold's changes are logged as the board admin who started it.
+            report = (apply or fold_apply())(plan, source_url=source_url, actor=run.started_by)
         except BaseException as failure:
             run.state, run.finished_at = MergeRun.State.FAILED, timezone.now()
             run.error = f"{type(failure).__name__}"[:1000]

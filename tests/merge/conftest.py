@@ -125,7 +125,8 @@ def fold(monkeypatch):
     fold adds), or runs what the test gives it while "folding"."""
     calls = []
 
-    def apply(plan: dict, *, source_url: str) -> dict:
+    def apply(plan: dict, *, source_url: str, actor: str) -> dict:
+        assert actor == "beheer@ontvanger.be"
         calls.append((plan["digest"], source_url))
         for step in apply.during:
             step()
