@@ -24,8 +24,8 @@ def add_arguments(parser) -> None:
 def run(command, options) -> None:
     plan = plan_file.read(options["plan"])
     command.stdout.write(
-        "Alle goedkeuringen zijn er. Schoolbrug is nu alleen-lezen; eerst een back-up, dan de "
-        "samenvoeging."
+        "Eerst de controles (centrale beheerder, wie start, goedkeuringen); dan is Schoolbrug "
+        "alleen-lezen, komt er een back-up en volgt de samenvoeging."
     )
     done = execute.execute(
         plan,

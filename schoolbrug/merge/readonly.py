@@ -47,6 +47,7 @@ ALWAYS_OPEN = frozenset(
     {
         "login",
         "logout",
+        "platform:pupil_schools",  # a pupil's class code: a cookie on the device
         "platform:pupil_sign_in",
         "platform:pupil_sign_out",
         "roles:view_as_stop",  # an admin looking as someone else must be able to stop

@@ -47,8 +47,9 @@ def visible_records(user) -> list[MergePlanRecord]:
 
 
 def sees_merge_pages(user) -> bool:
-    """The menu's link: for whoever may register a plan or sees one."""
-    return _may_register(user) or bool(visible_records(user))
+    """The menu's link: once a plan registered here concerns the user (a board admin adds the
+    first one at /samenvoeging/, as the README says)."""
+    return any(_sees(user, plan) for plan in MergePlanRecord.objects.values_list("plan", flat=True))
 
 
 def _record_or_404(user, digest: str) -> MergePlanRecord:

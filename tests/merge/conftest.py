@@ -69,6 +69,7 @@ def director(institution: Institution, email: str) -> Assignment:
 def merge_settings(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path / "var"
     settings.SCHOOLBRUG_MERGE_SETTLE_SECONDS = 0
+    settings.SCHOOLBRUG_MERGE_FLAG_SECONDS = 1  # the default: these tests raise the flag
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(plan_file, "read", read_plan_double)
     readonly.forget()
