@@ -10,6 +10,10 @@ import os
 
 import pytest
 
+# The merge's second database (tests/merge/databases.py): fixtures of a plugin, as two
+# helpers' tests share tests/merge/ and its conftest.
+pytest_plugins = ["tests.merge.databases"]
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -38,3 +42,16 @@ def request_log(monkeypatch) -> io.StringIO:
     printed = io.StringIO()
     monkeypatch.setattr(handler, "stream", printed)
     return printed
+
+
+@pytest.fixture(autouse=True)
+def no_merge_running(settings):
+    """No database merge runs in a test unless it raises the read-only flag itself
+    (tests/merge): the flag is taken as down, as a process that read it a moment ago keeps it,
+    so a page's query count stays its own whatever the clock (merge/readonly.py)."""
+    import time
+
+    from schoolbrug.merge import readonly
+
+    settings.SCHOOLBRUG_MERGE_FLAG_SECONDS = 3600
+    readonly._cached = (time.monotonic(), None)

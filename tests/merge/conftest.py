@@ -1,114 +1,148 @@
-"""The other database of a merge: a real second database of the same kind as the test
-database (an SQLite file, or a PostgreSQL database made from a migrated template), migrated
-once per session in a subprocess exactly as `schoolbrug migrate` does it."""
+"""A receiving board with one school, a moving school, their directors and the receiving
+board's admin; the fixture plan (plan.json, in the contract's format) and doubles of m1core's
+plan reader, source connection and fold, which the tests pass in (production code has none).
+
+Until m1core's `source.connect` lands, the "source database" of these tests is this same test
+database (alias "default"): the moving side's approvals are rows with side "moving" there.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import uuid
+import copy
+import datetime
+import hashlib
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from django.db import connections
+from django.utils import timezone
 
-ROOT = Path(__file__).resolve().parents[2]
+from schoolbrug.merge import execute, plan_file, readonly
+from schoolbrug.registry.models import Assignment, Board, Institution, Staff
+from schoolbrug.roles.models import RoleGrant
+
+PLAN_FILE = Path(__file__).with_name("plan.json")
+PASSWORD = "een-lang-wachtwoord-2026"
 
 
-def run_django(args: list[str], database_url: str, **kwargs) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "schoolbrug.settings",
-    }
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, **kwargs
+def digest_of(plan: dict) -> str:
+    """sha256 over the canonical JSON of the plan without its digest (the contract's rule)."""
+    body = {key: value for key, value in plan.items() if key != "digest"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def make_plan(**changes) -> dict:
+    plan = json.loads(PLAN_FILE.read_text(encoding="utf-8"))
+    plan.update(copy.deepcopy(changes))
+    plan["digest"] = digest_of(plan)
+    return plan
+
+
+def write_plan(plan: dict, folder: Path) -> Path:
+    path = folder / f"plan-{plan['digest'][:8]}.json"
+    path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def read_plan_double(path) -> dict:
+    """Stands in for m1core's `plan.read_plan`: reads the file and checks its digest."""
+    plan = json.loads(Path(path).read_text(encoding="utf-8"))
+    assert plan["digest"] == digest_of(plan), "the fixture plan's digest is wrong"
+    return plan
+
+
+def director(institution: Institution, email: str) -> Assignment:
+    staff, _ = Staff.objects.get_or_create(
+        email=email, defaults={"given_name": email.split("@")[0].title(), "family_name": "Test"}
+    )
+    return Assignment.objects.create(
+        staff=staff,
+        institution=institution,
+        role=Assignment.Role.DIRECTOR,
+        start_date=timezone.localdate() - datetime.timedelta(days=365),
     )
 
 
-def _migrate(url: str) -> None:
-    done = run_django(["manage.py", "migrate", "-v0"], url, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-
-
-def _pg_admin():
-    import psycopg
-
-    settings = connections["default"].settings_dict
-    return psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"] or "postgres",
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _pg_url(name: str) -> str:
-    s = connections["default"].settings_dict
-    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
-    return f"postgres://{s['USER'] or 'postgres'}@{host}/{name}"
-
-
-class Databases:
-    """Makes migrated empty Schoolbrug databases: `new()` returns a DATABASE_URL."""
-
-    def __init__(self, tmp: Path):
-        self.vendor = connections["default"].vendor
-        self.tmp = tmp
-        self.made: list[str] = []
-        if self.vendor == "postgresql":
-            base = connections["default"].settings_dict["NAME"]
-            self.template = f"{base}_merge_tpl"
-            with _pg_admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.template}"')
-                admin.execute(f'CREATE DATABASE "{self.template}"')
-            _migrate(_pg_url(self.template))
-        else:
-            self.template = tmp / "template.sqlite3"
-            _migrate(f"sqlite:///{self.template}")
-
-    def new(self) -> str:
-        name = f"merge_{uuid.uuid4().hex[:8]}"
-        if self.vendor == "postgresql":
-            base = connections["default"].settings_dict["NAME"]
-            name = f"{base}_{name}"
-            with _pg_admin() as admin:
-                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-            self.made.append(name)
-            return _pg_url(name)
-        path = self.tmp / f"{name}.sqlite3"
-        shutil.copyfile(self.template, path)
-        return f"sqlite:///{path}"
-
-    def drop_all(self) -> None:
-        if self.vendor != "postgresql":
-            return
-        with _pg_admin() as admin:
-            for name in [*self.made, self.template]:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def merge_databases(tmp_path_factory, django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        made = Databases(tmp_path_factory.mktemp("merge"))
-    yield made
-    with django_db_blocker.unblock():
-        made.drop_all()
+@pytest.fixture(autouse=True)
+def merge_settings(settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.SCHOOLBRUG_MERGE_SETTLE_SECONDS = 0
+    settings.SCHOOLBRUG_MERGE_FLAG_SECONDS = 1  # the default: these tests raise the flag
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    monkeypatch.setattr(plan_file, "read", read_plan_double)
+    readonly.forget()
+    yield
+    readonly.forget()
 
 
 @pytest.fixture
-def source_url(merge_databases, db) -> str:
-    """A fresh migrated database holding the moving side's world (tests/merge/world.py)."""
-    from schoolbrug.merge import source
+def world(db, django_user_model):
+    board = Board.objects.create(number="BST-ONT", name="Scholengroep Ontvanger")
+    other_board = Board.objects.create(number="BST-ANDER", name="Scholengroep Elders")
+    receiving = Institution.objects.create(
+        number="012345", name="Basisschool De Regenboog", board=board
+    )
+    moving = Institution.objects.create(number="054321", name="Vrije Basisschool Sint-Jozef")
+    director(receiving, "directie@regenboog.be")
+    director(moving, "directie@sintjozef.be")
 
-    from .world import populate
+    def user(name: str, email: str):
+        return django_user_model.objects.create_user(name, email=email, password=PASSWORD)
 
-    url = merge_databases.new()
-    source.connect(url)
-    populate(source.ALIAS, "moving")
-    yield url
-    source.close()
+    admin = user("beheer", "beheer@ontvanger.be")
+    RoleGrant.objects.create(user=admin, role=RoleGrant.Role.BOARD_ADMIN, board=board)
+    elsewhere = user("elders", "beheer@elders.be")
+    RoleGrant.objects.create(user=elsewhere, role=RoleGrant.Role.BOARD_ADMIN, board=other_board)
+    return SimpleNamespace(
+        board=board,
+        receiving=receiving,
+        moving=moving,
+        admin=admin,
+        other_admin=elsewhere,
+        receiving_director=user("regenboog", "directie@regenboog.be"),
+        moving_director=user("sintjozef", "directie@sintjozef.be"),
+        plan=make_plan(),
+    )
+
+
+@pytest.fixture
+def same_database(monkeypatch):
+    """m1core's source connection, doubled: the source is this test database."""
+    connected = []
+
+    def connect(url: str) -> str:
+        connected.append(url)
+        return "default"
+
+    monkeypatch.setattr(execute, "source_connect", lambda: connect)
+    return connected
+
+
+@pytest.fixture
+def fold(monkeypatch):
+    """m1core's fold, doubled: adds the moving school's board and a new institution (what a
+    fold adds), or runs what the test gives it while "folding"."""
+    calls = []
+
+    def apply(plan: dict, *, source_url: str, actor: str) -> dict:
+        assert actor == "beheer@ontvanger.be"
+        calls.append((plan["digest"], source_url))
+        for step in apply.during:
+            step()
+        Institution.objects.create(number="099999", name="Gevouwen School")
+        return {"counts": {"registry.Institution": 1}, "id_maps": {"pupils": {}}}
+
+    apply.during = []
+    apply.calls = calls
+    monkeypatch.setattr(execute, "fold_apply", lambda: apply)
+    return apply
+
+
+def approve_all(plan: dict) -> None:
+    from schoolbrug.merge import approvals
+    from schoolbrug.merge.models import MergeApproval
+
+    for approver in approvals.approvers(plan):
+        approvals.approve(plan, approver.email, via=MergeApproval.Via.CLI)

@@ -17,12 +17,14 @@ from schoolbrug.merge import fold, source
 from schoolbrug.merge import plan as plans
 from schoolbrug.registry.models import Institution, SchoolClass, SchoolYear, Staff
 from tests.merge.api_dump import dump
-from tests.merge.conftest import run_django
+from tests.merge.databases import run_django
 from tests.merge.world import MOVING_APP_CLIENT, MOVING_APP_SECRET, populate
 
 
 @pytest.fixture
-def receiving(db):
+def receiving(db, settings):
+    # The other side's own server checks the app's secret: hashed as it would be there.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     return populate("default", "receiving")
 
 

@@ -11,7 +11,7 @@ import sys
 from django.db import connections
 from django.db.utils import load_backend
 
-from tests.merge.conftest import ROOT, run_django
+from tests.merge.databases import ROOT, run_django
 from tests.merge.test_fold import folded_models
 from tests.merge.world import populate
 
