@@ -234,6 +234,8 @@ def _report(plan: dict, states: dict[str, TableState], links: dict, started, gra
         "finished_at": timezone.now().isoformat(),
         "institutions": [i["number"] for i in plan["institutions"]],
         "tables": {label: state.counts for label, state in sorted(states.items())},
+        # What execute keeps on its run (cli_execute): rows added per table.
+        "counts": {label: state.counts["added"] for label, state in sorted(states.items())},
         "skipped": {
             m._meta.label: rule_for(m).reason for m in all_models() if rule_for(m).action != FOLD
         },
