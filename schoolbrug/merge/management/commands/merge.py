@@ -20,26 +20,13 @@ def _module(step: str):
     return importlib.import_module(f"schoolbrug.merge.cli_{step}")
 
 
-def _available() -> dict[str, object]:
-    """The steps whose module is there (while issue 23 is built in parallel branches;
-    tests/merge/test_cli.py asserts that every step of STEPS is)."""
-    found = {}
-    for step in STEPS:
-        try:
-            found[step] = _module(step)
-        except ModuleNotFoundError as missing:
-            if missing.name != f"schoolbrug.merge.cli_{step}":
-                raise
-    return found
-
-
 class Command(AuditedCommand):
     help = "Voeg de databank van een andere scholengroep samen met deze (zie README)."
 
     def add_arguments(self, parser):
         steps = parser.add_subparsers(dest="step", required=True)
-        for step, module in _available().items():
-            module.add_arguments(steps.add_parser(step, help=STEPS[step]))
+        for step, description in STEPS.items():
+            _module(step).add_arguments(steps.add_parser(step, help=description))
 
     def handle(self, *args, **options):
         return _module(options["step"]).run(self, options)
