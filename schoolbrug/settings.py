@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "schoolbrug.enrolment",
     "schoolbrug.roles",
     "schoolbrug.platform",
+    "schoolbrug.merge",
     "schoolbrug.web",
     "schoolbrug.demo",
 ]
