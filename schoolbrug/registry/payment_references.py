@@ -12,10 +12,15 @@ API, EDEXML and OneRoster have no such field: Informat keeps its OGM per invoice
 Schoolbrug issues them: at the sync for new pupils (`issue`, in bulk), on a save by hand
 (`Pupil.save`), and for rows a bulk path left without one (`issue_missing`).
 
-References are drawn at random, not counted up: two syncs of different schools running at
-once then practically never draw the same one, and a drawn one is checked against the
-database (pupils and aliases) in one query per batch before it is handed out. The unique
-index on `Pupil.structured_reference` is the last guard.
+Where the numbers come from: on PostgreSQL from a sequence (migration 0017), because syncs
+write in parallel (sync/parallel.py) and a sequence never gives two transactions the same
+number, committed or not; random draws would collide between two first nights of a region
+(600,000 references each: some 36 pairs expected in 10¹⁰). On SQLite, one writer at a time,
+they are drawn at random. Either way every reference is checked against the database
+(pupils and aliases: a merge's or the migration's random ones) in one query per 5,000
+before it is handed out, and the unique index on `Pupil.structured_reference` is the last
+guard. `new_reference(taken)` draws at random against a set the caller holds (the merge,
+which runs alone while the site is read-only).
 
 Never logs a reference together with a national number; a reference alone is no secret.
 """
@@ -106,17 +111,40 @@ def references_in_use(candidates: Iterable[str], using: str = "default") -> set[
     return used
 
 
+SEQUENCE = "registry_payment_reference_seq"  # PostgreSQL (migration 0017)
+
+
+def _with_check_digits(base: int) -> str:
+    text = f"{base:010d}"
+    return text + ogm_vcs.calc_check_digits(text)
+
+
+def _from_sequence(count: int, using: str) -> set[str]:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [SEQUENCE, count])
+        return {_with_check_digits(row[0]) for row in cursor.fetchall()}
+
+
 def issue(count: int, using: str = "default") -> list[str]:
-    """`count` distinct references no pupil or alias of the database holds: drawn in one
-    batch and checked with a query per 5,000, redrawn only for the (rare) ones in use."""
+    """`count` distinct references no pupil or alias of the database holds (see the module
+    docstring for where they come from), checked with a query per 5,000; the (rare) ones in
+    use are replaced by new ones."""
     chosen: set[str] = set()
     while len(chosen) < count:
-        drawn: set[str] = set()
-        while len(drawn) < count - len(chosen):
-            new_reference(drawn)
-        drawn -= chosen
+        drawn = _fresh(count - len(chosen), using) - chosen
         chosen |= drawn - references_in_use(drawn, using)
     return list(chosen)
+
+
+def _fresh(count: int, using: str) -> set[str]:
+    """Up to `count` new candidate references: from the sequence on PostgreSQL, at random
+    elsewhere (see the module docstring)."""
+    if connections[using].vendor == "postgresql":
+        return _from_sequence(count, using)
+    drawn: set[str] = set()
+    while len(drawn) < count:
+        new_reference(drawn)
+    return drawn
 
 
 def issue_one(using: str = "default") -> str:
