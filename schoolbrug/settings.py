@@ -334,6 +334,11 @@ SCHOOLBRUG_MONITORING_SYSTEMS = {
     name: {"label": label, "url": os.environ.get(f"SCHOOLBRUG_MONITORING_{name.upper()}_URL", "")}
     for name, label in (("momento", "Momento"), ("parnassys", "ParnasSys"), ("esis", "ESIS"))
 }
+# UWLR 2.2's XSDs (Edustandaard), kept next to the project, not in it: the demo's monitoring
+# system checks every message against them (demo/monitoring_receiver.py), as the tests do.
+SCHOOLBRUG_UWLR_SCHEMAS = Path(
+    os.environ.get("SCHOOLBRUG_UWLR_SCHEMAS", BASE_DIR.parent / "shared" / "uwlr" / "Schemas")
+)
 
 # Informat pulls go only over https to public addresses of these hosts ("*.example.be": any
 # name under example.be; empty: any public host). The default is where Informat's public API

@@ -158,6 +158,10 @@ def _plan(user, school, wanted, offers, today) -> list[tuple[Offer, dict]]:
             )
         if free is not None and capacity is not None and free > capacity:
             problems.append((label(offer), "free_places", "meer dan de capaciteit"))
+        starts = values.get("starts_on", offer.starts_on)
+        ends = values.get("ends_on", offer.ends_on)
+        if starts is not None and ends is not None and ends < starts:
+            problems.append((label(offer), "ends_on", "vóór de begindatum"))
     if problems:
         raise Invalid(problems)
     return planned

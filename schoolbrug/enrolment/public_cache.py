@@ -105,6 +105,10 @@ def _institution_changed(sender, instance, **kwargs) -> None:
     bump(LopSchool.objects.filter(institution_id=instance.pk).values("lop_id"))
 
 
+def _institutions_saved(sender, pks, **kwargs) -> None:
+    bump(LopSchool.objects.filter(institution_id__in=pks).values("lop_id"))
+
+
 def _site_changed(sender, instance, **kwargs) -> None:
     # ... or by its site's name, and shows the site's street and city.
     bump(LopSchool.objects.filter(site_id=instance.pk).values("lop_id"))
@@ -112,6 +116,9 @@ def _site_changed(sender, instance, **kwargs) -> None:
 
 def connect() -> None:
     from schoolbrug.registry.models import Institution, Site
+    from schoolbrug.registry.signals import institutions_saved
+
+    institutions_saved.connect(_institutions_saved, dispatch_uid="enrolment-public-bulk")
 
     for model, receiver in (
         (Offer, _offer_changed),

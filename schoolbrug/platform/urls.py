@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from . import licence_views, login_views, monitoring_views, pupil_views, school_views
+from . import (
+    licence_views,
+    login_views,
+    monitoring_views,
+    product_client_views,
+    pupil_views,
+    school_views,
+)
 
 app_name = "platform"
 
@@ -36,4 +43,13 @@ urlpatterns = [
     path(CLASS + "printversie.pdf", login_views.print_sheet, name="print_sheet"),
     path(CLASS + "leerling/<uuid:pupil_id>/", login_views.change_login, name="change_login"),
     path(CLASS + "leerling/<uuid:pupil_id>/ontgrendelen/", login_views.unlock, name="unlock"),
+    # The platform operator's (a site admin): each product's API access for the gradebook.
+    path(
+        "beheer/leerplatform/producten/", product_client_views.product_list, name="product_clients"
+    ),
+    path(
+        "beheer/leerplatform/producten/<uuid:product_id>/api-toegang/",
+        product_client_views.product_client,
+        name="product_client",
+    ),
 ]

@@ -117,6 +117,12 @@ def keys(envelope: bytes) -> list[str]:
     return root.xpath("//lr:resultaat/@key", namespaces={"lr": LR})
 
 
+def authorization_keys(envelope: bytes) -> list[str]:
+    """The authorization key(s) in a message's header (what a receiver checks)."""
+    root = etree.fromstring(envelope)
+    return root.xpath("//au:autorisatie/au:autorisatiesleutel/text()", namespaces={"au": AU})
+
+
 def is_confirmation(answer: bytes) -> bool:
     try:
         root = etree.fromstring(answer)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from schoolbrug.audit.changes import record_bulk
 from schoolbrug.registry.models import Institution
+from schoolbrug.registry.signals import institutions_saved
 from schoolbrug.sources.errors import BadInput
 
 COLUMN_ALIASES = {
@@ -149,6 +150,8 @@ def save_institutions(rows: list[InstitutionRow], *, skipped: int = 0) -> LoadRe
             [after for _, after in changed], ["name", "level", "updated_at"], batch_size=500
         )
         record_bulk(Institution, [(None, institution) for institution in new] + changed)
+        if changed:
+            institutions_saved.send(sender=Institution, pks=[after.pk for _, after in changed])
     return LoadResult(len(new), len(changed), len(rows) - len(new) - len(changed), skipped)
 
 

@@ -1,4 +1,5 @@
-"""What the layout needs to know of the user's roles: the menu's "Personen" and "Beheer" links."""
+"""What the layout needs to know of the user's roles: the menu's "Personen", "API-toegang" and
+"Beheer" links."""
 
 from __future__ import annotations
 
@@ -15,5 +16,6 @@ def roles(request: HttpRequest) -> dict:
     return {
         "administers_people": lambda: permissions.administers_people(user),
         "may_use_django_admin": permissions.may_use_django_admin(user),
+        "is_site_admin": lambda: permissions.is_site_admin(user),
         "viewing_as": getattr(request, "real_user", None) is not None,
     }

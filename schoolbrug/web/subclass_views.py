@@ -1,7 +1,8 @@
 """Subclasses on a class's page (seed 001: apps "per (sub)klas"): making one, choosing its
 pupils, removing it. The rules live in `sharing.subclasses`, who may in
-`permissions.may_manage_subclasses`; these views only ask and show. A class of another school
-answers 404, a change by someone who may not 403, and neither changes anything.
+`permissions.may_manage_subclasses`; these views only ask and show. A class the user does not
+see (another school's, or one a teacher does not teach) answers 404, a change by someone who
+may not 403, and neither changes anything.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from schoolbrug.roles.permissions import (
     SUBCLASS_MANAGER_REFUSAL,
     actor,
     may_manage_subclasses,
-    only_theirs,
+    only_their_classes,
 )
 from schoolbrug.sharing import subclasses
 from schoolbrug.sharing.models import App
@@ -26,9 +27,10 @@ from .views import login
 
 
 def class_or_404(request: HttpRequest, sourced_id: uuid.UUID) -> SchoolClass:
-    """A class (or subclass) of one of the user's institutions; 404 otherwise."""
+    """A class (or subclass) the user sees (a teacher: the classes they teach); 404 otherwise,
+    as on the class page: a class one cannot see is not there."""
     return get_object_or_404(
-        only_theirs(
+        only_their_classes(
             SchoolClass.objects.select_related("institution", "school_year", "parent", "site"),
             request.user,
         ),

@@ -90,3 +90,16 @@ def test_a_school_admin_whose_grant_ended_can_no_longer_edit(client, lop_world):
     assert response.status_code == 404
     offer.refresh_from_db()
     assert offer.free_places == 10
+
+
+def test_an_end_date_before_the_start_date_is_named_and_nothing_is_written(client, lop_world):
+    offer = lop_world.offers[("so", Year.CURRENT)]
+    before = Offer.objects.filter(pk=offer.pk).values().get()
+    client.force_login(lop_world.expert)
+    response = client.post(
+        edit_url(lop_world),
+        {f"o{offer.pk}-starts_on": "2027-03-01", f"o{offer.pk}-ends_on": "2027-02-28"},
+    )
+    assert response.status_code == 400
+    assert "vóór de begindatum" in response.content.decode()
+    assert Offer.objects.filter(pk=offer.pk).values().get() == before

@@ -258,6 +258,19 @@ def test_the_kept_page_follows_a_renamed_institution_and_site(client, lop_world)
     assert "Vestiging West" in page and "Vilvoorde" in page
 
 
+def test_the_kept_page_follows_an_institutions_file_that_renames_in_bulk(client, lop_world):
+    """`schoolbrug institutions load` renames with one bulk statement (no post_save)."""
+    from schoolbrug.registry.institutions_file import InstitutionRow, save_institutions
+
+    url = "/aanmelden/noordrand/"
+    client.get(url)
+    institution = lop_world.schools["so"].institution
+    save_institutions(
+        [InstitutionRow(institution.number, "Atheneum Uit De Lijst", institution.level)]
+    )
+    assert "Atheneum Uit De Lijst" in text_of(client.get(url))
+
+
 def test_parents_get_the_kept_page_gzipped_when_they_ask(client, lop_world):
     import gzip
 

@@ -7,76 +7,25 @@ result ever was."""
 from __future__ import annotations
 
 import datetime
-import http.server
-import itertools
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from schoolbrug.demo.monitoring_receiver import MonitoringReceiver
 from schoolbrug.platform import delivery, uwlr
 from schoolbrug.platform.models import MonitoringLink, ProductResult
 
 pytestmark = pytest.mark.django_db
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "uwlr" / "Schemas"
-CONFIRMATION = (
-    b'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="'
-    + uwlr.SOAP.encode()
-    + b'"><soap:Body><lr:leerresultaten_bevestiging xmlns:lr="'
-    + uwlr.LR.encode()
-    + b'"/></soap:Body></soap:Envelope>'
-)
 
 
-class Receiver:
-    """A monitoring system: stores results by key; call n fails when n % 3 == 1 (a 500) and
-    hangs after storing when n % 4 == 2."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.stored: dict[str, int] = {}  # result key → times received
-        self.invalid: list[str] = []
-        self.calls = itertools.count()
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the standard library's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    call = next(receiver.calls)
-                    errors = uwlr.validate(body, SCHEMAS)
-                    receiver.invalid += errors
-                    if self.headers.get("SOAPAction") != "BrengLeerresultaten":
-                        receiver.invalid.append("no SOAPAction")
-                    if receiver.key.encode() not in body:
-                        receiver.invalid.append("wrong key")
-                    if call % 3 == 1 or errors:
-                        self.send_response(500)
-                        self.end_headers()
-                        return
-                    for key in uwlr.keys(body):
-                        receiver.stored[key] = receiver.stored.get(key, 0) + 1
-                if call % 4 == 2:
-                    time.sleep(1.5)  # accepted, but the answer comes too late
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(CONFIRMATION)))
-                self.end_headers()
-                self.wfile.write(CONFIRMATION)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/uwlr"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def Receiver(key: str) -> MonitoringReceiver:  # noqa: N802 - reads as the class it makes
+    """A monitoring system (the demo's): call n fails when n % 3 == 1 (a 500) and hangs after
+    storing when n % 4 == 2."""
+    return MonitoringReceiver(
+        SCHEMAS, key, fail_every=3, fail_at=1, hang_every=4, hang_at=2, hang_seconds=1.5
+    )
 
 
 @pytest.fixture

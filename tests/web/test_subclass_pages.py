@@ -182,3 +182,16 @@ def test_a_class_is_no_subclass_to_edit(client, school, director):
     assert client.get(reverse("web:subclass_members", args=[one_a])).status_code == 404
     assert client.post(reverse("web:subclass_remove", args=[one_a])).status_code == 404
     assert SchoolClass.objects.get(sourced_id=one_a).is_active
+
+
+def test_a_class_a_teacher_does_not_teach_is_not_there_for_them(client, school, teacher_of_1a):
+    """As on the class page: a 404, not a 403 that tells the class exists."""
+    client.force_login(teacher_of_1a)
+    two_b = school.classes["2B"].sourced_id
+    for url in (
+        reverse("web:class", args=[two_b]),
+        reverse("web:subclass_new", args=[two_b]),
+    ):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"naam": "2B Frans"}).status_code == 404, url
+    assert not SchoolClass.objects.filter(code="2B Frans").exists()

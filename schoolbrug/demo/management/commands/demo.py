@@ -8,7 +8,10 @@ One command to see Schoolbrug working, with no set-up (Kolibri's "one command to
 3. create the login `demo` / `demo` (for this demo only): a site admin and the director of
    the first school, which shares class information with two apps (`demo/logins.py`), and
    the logins `bestuur` (board admin) and `leerkracht` (teacher) with the same password;
-4. serve http://127.0.0.1:<port>/ until Ctrl+C (unless --no-serve).
+4. start the demo's pupil-monitoring system on 127.0.0.1 (a thread) and deliver the learning
+   platform's exercise results to it through the real delivery task (`platform_demo.py`);
+5. serve http://127.0.0.1:<port>/ until Ctrl+C (unless --no-serve), delivering new results
+   every minute.
 
 It refuses a database that holds real data: a demo login does not belong there.
 """
@@ -28,6 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from schoolbrug.audit.commands import AuditedCommand
 from schoolbrug.demo import enrolment as demo_enrolment
 from schoolbrug.demo import logins as demo_logins
+from schoolbrug.demo import platform_demo as demo_platform
 from schoolbrug.registry.models import Assignment, Institution, Pupil, Staff
 from schoolbrug.sync.models import SyncRun
 from schoolbrug.sync.run_report import ordered_counts
@@ -84,9 +88,15 @@ class Command(AuditedCommand):
             self._refuse_real_data()
             self._build_region(pupils, seed, settings.VAR_DIR / "demo")
 
+        # The demo's pupil-monitoring system runs as long as the demo does (a thread).
+        with demo_platform.monitoring_system() as receiver:
+            self._prepare_and_serve(port, seed, no_serve, receiver)
+
+    def _prepare_and_serve(self, port: int, seed: int, no_serve: bool, receiver) -> None:
         demo_user = self._ensure_demo_user()
         others = demo_logins.prepare(demo_user, DEMO_PASSWORD)
         others += demo_enrolment.prepare(demo_user, DEMO_PASSWORD, seed)
+        self._deliver_results(receiver)
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(_("Schoolbrug-demo klaar.")))
@@ -106,11 +116,36 @@ class Command(AuditedCommand):
         if no_serve:
             return
         self.stdout.write(_("Webserver gestart; stoppen met Ctrl+C."))
-        call_command(
-            "runserver",
-            f"127.0.0.1:{port}",
-            use_reloader=False,
-            insecure_serving=True,  # serve the CSS with DEBUG off
+        stop_delivering = demo_platform.deliver_every() if receiver else None
+        try:
+            call_command(
+                "runserver",
+                f"127.0.0.1:{port}",
+                use_reloader=False,
+                insecure_serving=True,  # serve the CSS with DEBUG off
+            )
+        finally:
+            if stop_delivering is not None:
+                stop_delivering.set()
+
+    def _deliver_results(self, receiver) -> None:
+        """The exercise results to the demo's monitoring system, through the real delivery."""
+        if receiver is None:
+            self.stdout.write(
+                _(
+                    "De UWLR-schema's zijn niet gevonden (SCHOOLBRUG_UWLR_SCHEMAS): het "
+                    "leerlingvolgsysteem van de demo start niet en de resultaten blijven wachten."
+                )
+            )
+            return
+        delivered = demo_platform.deliver()
+        self.stdout.write(
+            ngettext(
+                "Leerlingvolgsysteem van de demo op %(url)s: %(n)d oefenresultaat geleverd.",
+                "Leerlingvolgsysteem van de demo op %(url)s: %(n)d oefenresultaten geleverd.",
+                delivered,
+            )
+            % {"url": receiver.url, "n": delivered}
         )
 
     def _refuse_real_data(self) -> None:

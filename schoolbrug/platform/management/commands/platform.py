@@ -27,6 +27,15 @@ class Command(AuditedCommand):
         load = product_actions.add_parser("load", help="laad producten uit CSV of XLSX")
         load.add_argument("file", type=Path)
         product_actions.add_parser("list", help="toon de catalogus")
+        client = product_actions.add_parser(
+            "api-toegang",
+            help="geef een product een OAuth2-client voor de gradebook-API (het geheim wordt "
+            "één keer getoond), een nieuw geheim, of trek de toegang in",
+        )
+        client.add_argument("product", help="productcode")
+        what = client.add_mutually_exclusive_group()
+        what.add_argument("--nieuw-geheim", dest="renew", action="store_true")
+        what.add_argument("--intrekken", dest="revoke", action="store_true")
         licence_actions = groups.add_parser("licences", help="licenties van een school")
         licence_actions = licence_actions.add_subparsers(dest="action", required=True)
         add = licence_actions.add_parser("add", help="registreer een gekochte licentie")
@@ -42,11 +51,11 @@ class Command(AuditedCommand):
         result_actions.add_parser(
             "deliver", help="lever de wachtende oefenresultaten van elke actieve koppeling (cron)"
         )
-        for sub in (load, add):
+        for sub in (load, add, client):
             sub.add_argument("--as", dest="actor", default="cli", help="wie dit doet")
 
     def handle(self, *args, **opts):
-        getattr(self, f"_{opts['group']}_{opts['action']}")(opts)
+        getattr(self, f"_{opts['group']}_{opts['action'].replace('-', '_')}")(opts)
 
     def _products_load(self, opts) -> None:
         try:
@@ -64,6 +73,28 @@ class Command(AuditedCommand):
     def _products_list(self, opts) -> None:
         for product in Product.objects.all():
             self.stdout.write(f"{product.code}\t{product.name}\t{product.publisher}")
+
+    def _products_api_toegang(self, opts) -> None:
+        from schoolbrug.platform import product_clients
+
+        product = Product.objects.filter(code=opts["product"]).first()
+        if product is None:
+            raise CommandError(f"Geen product met code {opts['product']}.")
+        try:
+            if opts["revoke"]:
+                product_clients.revoke(product, opts["actor"])
+                self.stdout.write(f"De API-toegang van {product.name} is ingetrokken.")
+                return
+            if opts["renew"]:
+                secret = product_clients.new_secret(product, opts["actor"])
+            else:
+                secret = product_clients.give_access(product, opts["actor"])[1]
+        except product_clients.AccessRefused as refused:
+            raise CommandError(refused.message) from None
+        product.refresh_from_db()
+        self.stdout.write(f"client id: {product.app.client_id}")
+        self.stdout.write(f"client secret: {secret}")
+        self.stdout.write("Het geheim wordt maar één keer getoond (Schoolbrug bewaart een hash).")
 
     def _results_deliver(self, opts) -> None:
         from django.conf import settings
