@@ -41,7 +41,7 @@ from schoolbrug.audit.models import AuditEntry
 from .models import PaymentReferenceAlias, Pupil
 
 BASE_LIMIT = 10**10  # 10 digits before the check digits
-LOOKUP_BATCH = 5000  # references per IN (...) query: well under SQLite's variable limit
+LOOKUP_BATCH = 5000  # references per IN (...) query: 10,000 variables, under SQLite's limit
 ISSUE_REASON = "betaalreferentie uitgereikt"
 
 
@@ -93,21 +93,35 @@ def new_reference(taken: set[str]) -> str:
 
 
 def references_in_use(candidates: Iterable[str], using: str = "default") -> set[str]:
-    """Which of `candidates` a pupil or an alias of this database holds already."""
+    """Which of `candidates` a pupil or an alias of this database holds already: on
+    PostgreSQL one query per 50,000 with the batch as one array parameter (both unique
+    indexes probed), elsewhere per 5,000 as an IN list."""
     candidates = list(candidates)
+    connection = connections[using]
+    postgres = connection.vendor == "postgresql"
+    batch_size = LOOKUP_BATCH * 10 if postgres else LOOKUP_BATCH
     used: set[str] = set()
-    for start in range(0, len(candidates), LOOKUP_BATCH):
-        batch = candidates[start : start + LOOKUP_BATCH]
-        used.update(
-            Pupil.objects.using(using)
-            .filter(structured_reference__in=batch)
-            .values_list("structured_reference", flat=True)
-        )
-        used.update(
-            PaymentReferenceAlias.objects.using(using)
-            .filter(structured_reference__in=batch)
-            .values_list("structured_reference", flat=True)
-        )
+    with connection.cursor() as cursor:
+        for start in range(0, len(candidates), batch_size):
+            batch = candidates[start : start + batch_size]
+            if postgres:
+                cursor.execute(
+                    "SELECT structured_reference FROM registry_pupil"
+                    " WHERE structured_reference = ANY(%s::varchar[])"
+                    " UNION ALL SELECT structured_reference FROM registry_paymentreferencealias"
+                    " WHERE structured_reference = ANY(%s::varchar[])",
+                    [batch, batch],
+                )
+            else:
+                marks = ", ".join(["%s"] * len(batch))
+                cursor.execute(
+                    "SELECT structured_reference FROM registry_pupil"
+                    f" WHERE structured_reference IN ({marks})"
+                    " UNION ALL SELECT structured_reference FROM registry_paymentreferencealias"
+                    f" WHERE structured_reference IN ({marks})",
+                    batch + batch,
+                )
+            used.update(row[0] for row in cursor.fetchall())
     return used
 
 
