@@ -137,7 +137,10 @@ def main() -> None:
     if args.receiving == args.moving:
         parser.error("the receiving and the moving database must differ")
 
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+        f"{_machine_speed():.0f} ms for sum(range(10**7))"
+    )
     if not args.reuse:
         started = time.perf_counter()
         _create(args.receiving, args.moving)
@@ -146,13 +149,26 @@ def main() -> None:
         with get_context("spawn").Pool(2) as pool:
             figures = pool.starmap(fill, [(args, "receiving"), (args, "moving")])
         took = time.perf_counter() - started
-        for side, (name, counts, seconds) in zip(("receiving", "moving"), figures, strict=True):
+        for side, (name, counts, seconds, phases) in zip(
+            ("receiving", "moving"), figures, strict=True
+        ):
             rows = sum(counts.values())
             print(f"{side} {name}: {rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f}/s)")
+            print("  " + ", ".join(f"{phase} {took:.1f} s" for phase, took in phases.items()))
             for table, count in counts.items():
                 print(f"  {table:<28} {count:>9,}")
         print(f"generated both (two processes): {took:.1f} s")
     merge(args)
+
+
+def _machine_speed() -> float:
+    """ms of CPU for sum(range(10**7)), median of 5: how fast the machine is right now."""
+    times = []
+    for _ in range(5):
+        started = time.process_time()
+        sum(range(10**7))
+        times.append((time.process_time() - started) * 1000)
+    return sorted(times)[2]
 
 
 # --- generating --------------------------------------------------------------------------
@@ -192,8 +208,10 @@ class Tables:
     def __init__(self, connection):
         self.connection = connection
         self.counts: dict[str, int] = {}
+        self.seconds = 0.0  # in COPY (a generator's rows are made inside it too)
 
     def copy(self, table: str, columns: list[str], rows) -> None:
+        started = time.perf_counter()
         count = 0
         with self.connection.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -206,6 +224,7 @@ class Tables:
                     f" (SELECT max(id) FROM {table}))"
                 )
         self.counts[table] = self.counts.get(table, 0) + count
+        self.seconds += time.perf_counter() - started
 
 
 def _shared(args) -> dict:
@@ -483,10 +502,18 @@ def fill(args, side: str) -> tuple[str, dict, float]:
                 for school, email in directors
             ),
         )  # fmt: skip
-        connection.commit()
+        committing = time.perf_counter()
+        connection.commit()  # the deferred foreign keys are checked here
         connection.autocommit = True
+        committed = time.perf_counter()
         connection.execute("VACUUM ANALYZE")
-    return name, tables.counts, time.perf_counter() - started
+        phases = {
+            "rows made (Python)": committing - started - tables.seconds,
+            "COPY": tables.seconds,
+            "commit (foreign keys)": committed - committing,
+            "VACUUM ANALYZE": time.perf_counter() - committed,
+        }
+    return name, tables.counts, time.perf_counter() - started, phases
 
 
 # --- the merge ---------------------------------------------------------------------------
@@ -527,7 +554,10 @@ def merge(args) -> None:
     report = fold.apply(plan, source_url=source_url)
     fold_seconds = time.perf_counter() - started
     after = _counts(args.receiving)
-    print(f"fold: {fold_seconds:.1f} s; plan + fold {plan_seconds + fold_seconds:.1f} s")
+    print(
+        f"fold: {fold_seconds:.1f} s; plan + fold {plan_seconds + fold_seconds:.1f} s "
+        f"(load {os.getloadavg()[0]:.1f}, machine {_machine_speed():.0f} ms)"
+    )
     print(f"  {'table':<28} {'receiving':>10} {'moving':>10} {'after':>10}")
     for table in sorted(set(before[0]) | set(after)):
         print(
