@@ -12,15 +12,16 @@ API, EDEXML and OneRoster have no such field: Informat keeps its OGM per invoice
 Schoolbrug issues them: at the sync for new pupils (`issue`, in bulk), on a save by hand
 (`Pupil.save`), and for rows a bulk path left without one (`issue_missing`).
 
-Where the numbers come from: on PostgreSQL from a sequence (migration 0017), because syncs
+Where the numbers come from: on PostgreSQL from a sequence (migration 0017; it starts at a
+random point per database, so two databases merged later rarely share one), because syncs
 write in parallel (sync/parallel.py) and a sequence never gives two transactions the same
 number, committed or not; random draws would collide between two first nights of a region
 (600,000 references each: some 36 pairs expected in 10¹⁰). On SQLite, one writer at a time,
 they are drawn at random. Either way every reference is checked against the database
-(pupils and aliases: a merge's or the migration's random ones) in one query per 5,000
-before it is handed out, and the unique index on `Pupil.structured_reference` is the last
-guard. `new_reference(taken)` draws at random against a set the caller holds (the merge,
-which runs alone while the site is read-only).
+(pupils and aliases: a merge's or the migration's random ones) in bulk before it is handed
+out, and the unique index on `Pupil.structured_reference` is the last guard.
+`new_reference(taken)` draws at random against a set the caller holds (the merge, which
+runs alone while the site is read-only).
 
 Never logs a reference together with a national number; a reference alone is no secret.
 """
@@ -141,8 +142,8 @@ def _from_sequence(count: int, using: str) -> set[str]:
 
 def issue(count: int, using: str = "default") -> list[str]:
     """`count` distinct references no pupil or alias of the database holds (see the module
-    docstring for where they come from), checked with a query per 5,000; the (rare) ones in
-    use are replaced by new ones."""
+    docstring for where they come from), checked against the database in bulk; the (rare)
+    ones in use are replaced by new ones."""
     chosen: set[str] = set()
     while len(chosen) < count:
         drawn = _fresh(count - len(chosen), using) - chosen

@@ -194,3 +194,20 @@ def test_two_writers_at_once_never_issue_the_same_reference(institution, monkeyp
     everything = made["a"] + made["b"]
     assert len(everything) == 400 and len(set(everything)) == 400
     assert all(ogm_vcs.is_valid(reference) for reference in everything)
+
+
+def test_two_databases_do_not_count_from_the_same_start():
+    """A merge meets the other database's references: were both counted from 1, nearly
+    every moving pupil's would collide. PostgreSQL's sequence starts at a random point of the
+    10-digit range and wraps round; SQLite draws each reference at random."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT start_value, max_value, cycle FROM pg_sequences WHERE sequencename = %s",
+                [payment_references.SEQUENCE],
+            )
+            start, last, cycles = cursor.fetchone()
+        assert start > 1 and last == 10**10 - 1 and cycles
+    else:
+        bases = sorted(int(r[:10]) for r in payment_references.issue(1000))
+        assert bases[-1] - bases[0] > 10**9  # spread over the range, not counted up
