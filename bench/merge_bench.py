@@ -141,7 +141,10 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
         f"{_machine_speed():.0f} ms for sum(range(10**7))"
     )
-    if not args.reuse:
+    if args.reuse:  # databases of an earlier run, brought to this code's migrations
+        for name in (args.receiving, args.moving):
+            _migrate(name)
+    else:
         started = time.perf_counter()
         _create(args.receiving, args.moving)
         print(f"create and migrate: {time.perf_counter() - started:.1f} s")
@@ -182,13 +185,17 @@ def _create(receiving: str, moving: str) -> None:
     for name in (receiving, moving):
         _psql(f"DROP DATABASE IF EXISTS {name}")
     _psql(f"CREATE DATABASE {receiving}")
+    _migrate(receiving)
+    _psql(f"CREATE DATABASE {moving} TEMPLATE {receiving}")
+
+
+def _migrate(name: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "schoolbrug.cli", "migrate", "-v", "0"],
         check=True,
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": f"{HOST}/{receiving}"},
+        env={**os.environ, "DATABASE_URL": f"{HOST}/{name}"},
     )
-    _psql(f"CREATE DATABASE {moving} TEMPLATE {receiving}")
 
 
 def national_number(born: datetime.date, sequence: int) -> str:
