@@ -8,8 +8,9 @@ loopback. Issue 21's target: ≥ 500 log-ins/s with p99 under 100 ms at nine in 
 Fills the database (default `sb_platform_bench`) with `--schools` schools of 8 classes of 25
 pupils, half the classes logging in with a PIN and half with pictures (bulk statements; the
 PINs encrypted as in production), then sends each log-in as a browser does: a POST with the
-CSRF cookie and token to the pupil's login URL, answered by a redirect to their products page
-and a signed session cookie. A log-in counts when it gets that redirect; anything else is an
+CSRF cookie and token and the device cookie of a tablet set up for the class (class codes) to
+the pupil's login URL, answered by a redirect to their products page and a signed session
+cookie. A log-in counts when it gets that redirect; anything else is an
 error. Also measures linking 1,000 pupils to a child licence in one action.
 """
 
@@ -167,11 +168,22 @@ def fill(schools: int) -> None:
     print(f"filled {len(pupils)} pupils in {time.perf_counter() - started:.1f} s")
 
 
-def answers() -> list[tuple[str, bytes]]:
-    """(path, form body) of every pupil's right answer."""
-    from schoolbrug.platform.models import PupilLogin
+def answers() -> list[tuple[str, bytes, str]]:
+    """(path, form body, device cookie) of every pupil's right answer: each tablet was set up
+    for its class (the signed cookie "Dit toestel instellen voor deze klas" gives)."""
+    from django.core import signing
+
+    from schoolbrug.platform import class_codes
+    from schoolbrug.platform.models import ClassLogin, PupilLogin
 
     token = TOKEN
+    signer = signing.get_cookie_signer(salt=class_codes.COOKIE + class_codes.SALT)
+    devices = {
+        class_id: signer.sign(f"{pk}.{version}")
+        for class_id, pk, version in ClassLogin.objects.filter(
+            school_class__institution__number__startswith="9"
+        ).values_list("school_class__sourced_id", "school_class_id", "code_version")
+    }
     rows = PupilLogin.objects.filter(pupil__institution__number__startswith="9").values_list(
         "pupil__institution__number",
         "pupil__enrolments__school_class__sourced_id",
@@ -187,6 +199,7 @@ def answers() -> list[tuple[str, bytes]]:
             (
                 f"/leerplatform/{number}/{class_id}/{pupil_id}/",
                 f"csrfmiddlewaretoken={token}&{field}".encode(),
+                f"{class_codes.COOKIE}={devices[class_id]}",
             )
         )
     return found
@@ -232,12 +245,12 @@ def run_posts(port: int, logins, token: str, seconds: float, concurrency: int) -
     deadline = time.perf_counter() + seconds
     requests = [
         (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: csrftoken={token}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: csrftoken={token}; {device}\r\n"
             "Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         ).encode()
         + body
-        for path, body in logins
+        for path, body, device in logins
     ]
 
     def client(seed: int) -> None:

@@ -151,7 +151,15 @@ AUDITED = [
     Audited("platform.Product", "product", institution=""),
     Audited("platform.Licence", "licence"),
     Audited("platform.LicenceClass", "licence_class", institution="licence.institution.number"),
-    Audited("platform.ClassLogin", "class_login", institution="school_class.institution.number"),
+    # The class code only as "gewijzigd" (its digest says nothing more); a renewal shows as
+    # the code changed and its version raised.
+    Audited(
+        "platform.ClassLogin",
+        "class_login",
+        secret=("code",),
+        ignore=("code_digest",),
+        institution="school_class.institution.number",
+    ),
     # The PIN only as "gewijzigd"; attempts and the lock are counted by QuerySet.update (no
     # entry per wrong try), an unlock is logged by hand (platform/pupil_login.py).
     Audited(

@@ -148,6 +148,7 @@ FIELD_LABELS = {
     "url": gettext_lazy("webadres"),
     "picture": gettext_lazy("leerlingplaatje"),
     "pin": gettext_lazy("pincode"),
+    "code_version": gettext_lazy("versie van de klascode"),
     "vergrendeld": gettext_lazy("vergrendeld"),
     "system": gettext_lazy("leerlingvolgsysteem"),
     "authorization_key": gettext_lazy("autorisatiesleutel"),

@@ -2,12 +2,13 @@
 `BrengLeerresultaten` on 127.0.0.1 (a free port, a thread of the process that starts it).
 
 It answers as the real systems do: every message is checked against the standard's XSDs
-(`SCHOOLBRUG_UWLR_SCHEMAS`, the shared `uwlr/Schemas`), the SOAPAction and the authorization
-key it issued; a valid message is stored by result key (a key sent twice is stored once, as
-UWLR receivers do) and confirmed with `leerresultaten_bevestiging`; anything else gets a SOAP
-fault with HTTP 500. The tests can make it unreliable: fail call n when n % fail_every ==
-fail_at (a 500), or accept and then hang past the client's time-out when n % hang_every ==
-hang_at. Demo and test code only: production never imports it.
+(`SCHOOLBRUG_UWLR_SCHEMAS`, the shared `uwlr/Schemas`; on a machine without them only for the
+envelope, its authorization header and its request: `schemas=None`), the SOAPAction and the
+authorization key it issued; a valid message is stored by result key (a key sent twice is
+stored once, as UWLR receivers do) and confirmed with `leerresultaten_bevestiging`; anything
+else gets a SOAP fault with HTTP 500. The tests can make it unreliable: fail call n when n %
+fail_every == fail_at (a 500), or accept and then hang past the client's time-out when n %
+hang_every == hang_at. Demo and test code only: production never imports it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class MonitoringReceiver:
 
     def __init__(
         self,
-        schemas: Path,
+        schemas: Path | None,
         key: str,
         *,
         fail_every: int = 0,
@@ -53,7 +54,7 @@ class MonitoringReceiver:
         hang_at: int = 2,
         hang_seconds: float = 1.5,
     ) -> None:
-        self.schemas = Path(schemas)
+        self.schemas = Path(schemas) if schemas is not None else None
         self.key = key
         self.stored: dict[str, int] = {}  # result key → times received
         self.invalid: list[str] = []  # why messages were refused (a real system's fault)

@@ -41,6 +41,7 @@ def pending(link: MonitoringLink):
             institution=link.institution_id,
             kind=ProductResult.Kind.EXERCISE,
             delivered_at__isnull=True,
+            deleted_at__isnull=True,  # deleted through the gradebook API: withdrawn
         )
         .select_related("pupil", "product")
         .order_by("pk")

@@ -3,11 +3,18 @@ lineItems (an exercise or a test of a class) and its pupils' results, with its o
 client (client credentials, the rostering API's token endpoint and toolkit; `gradebook.*`
 scopes). Served under /ims/oneroster/gradebook/v1p2/ by the API's handler.
 
-What it takes: PUT and GET of /lineItems/{id} and /results/{id}, and POST of
-/lineItems/{id}/results (the server's own sourcedIds, answered with sourcedIdPairs). A product
-writes only for classes that hold its licence (a group licence linked to the class, or a
-child licence seat of the pupil), and a result only for a pupil of the lineItem's class.
-Results become `ProductResult`s: exercise results go to the monitoring system (delivery.py).
+This module: PUT, GET and DELETE of /lineItems/{id} and /results/{id}, and POST of
+/lineItems/{id}/results (the server's own sourcedIds, answered with sourcedIdPairs); the
+collections are in gradebook_lists.py, categories and scoreScales in gradebook_scales.py.
+A product reads and writes only for classes that hold its licence (a group licence linked to
+the class, or a child licence seat of a pupil of it), and only its own objects: another
+product's ids are unknown (404). A result is only for a pupil of the lineItem's class.
+Results become `ProductResult`s: exercise results go to the monitoring system (delivery.py);
+whether a lineItem's results are exercises is its category's kind (GradebookCategory).
+
+DELETE keeps what was delivered: the object is marked deleted (hidden from the API), a result
+not yet sent is withdrawn, one already sent stays as the record of it and is not sent again
+(UWLR 2.2 has no message that withdraws a result).
 Bodies and answers follow 1EdTech's official file; the tests check them against it.
 """
 
@@ -17,8 +24,8 @@ import datetime
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.db.models import Q
+from django.utils import dateparse, timezone
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -29,13 +36,18 @@ from schoolbrug.oneroster.rest.errors import ApiError, not_found
 from schoolbrug.registry.models import Pupil, SchoolClass
 
 from . import licences
-from .models import GradebookLineItem, Licence, Product, ProductResult
+from .models import GradebookCategory, GradebookLineItem, Licence, Product, ProductResult
 
 SCOPE = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
 CREATEPUT = SCOPE + "gradebook.createput"
 CREATEPOST = SCOPE + "gradebook.createpost"
-READ = (SCOPE + "gradebook.readonly", SCOPE + "gradebook-core.readonly")
-GRADEBOOK_SCOPES = (CREATEPUT, CREATEPOST, *READ)
+DELETE = SCOPE + "gradebook.delete"
+READ_ALL = SCOPE + "gradebook.readonly"
+READ = (READ_ALL, SCOPE + "gradebook-core.readonly")
+GRADEBOOK_SCOPES = (CREATEPUT, CREATEPOST, DELETE, *READ)
+# The file's security per method; a view narrows `read_scopes` where the file does (the
+# class-scoped collections take gradebook.readonly only).
+WRITE_SCOPES = {"POST": (CREATEPOST,), "PUT": (CREATEPUT,), "DELETE": (DELETE,)}
 KINDS = {"exercise": "exercise", "oefening": "exercise", "test": "test", "toets": "test"}
 BASE = "/ims/oneroster/gradebook/v1p2"
 
@@ -51,10 +63,10 @@ class GradebookScope(BasePermission):
         client = request.user
         if not isinstance(client, TokenClient):
             return False
-        if request.method == "GET":
-            needed = READ
+        if request.method in ("GET", "HEAD"):
+            needed = getattr(view, "read_scopes", READ)
         else:
-            needed = (CREATEPOST,) if request.method == "POST" else (CREATEPUT,)
+            needed = WRITE_SCOPES.get(request.method, ())
         return not client.scopes.isdisjoint(needed)
 
 
@@ -63,6 +75,15 @@ class GradebookView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [GradebookScope]
     schema = None  # not part of the rostering API's generated schema
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL cannot hold or even compare a text with a NUL: an id with one is unknown,
+        # a body with one invalid (SQLite would take both, so both databases answer alike).
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise ApiError(404, "unknownobject", "no object with such a sourcedId")
+        if request.method in ("POST", "PUT") and _holds_nul(request.data):
+            raise invalid("the body holds a NUL character")
 
     def product(self) -> Product:
         product = Product.objects.filter(app_id=self.request.user.app_id).first()
@@ -74,14 +95,66 @@ class GradebookView(APIView):
 # --- values -------------------------------------------------------------------------------
 
 
-def _object(body, name: str) -> dict:
+def parse_datetime(value: str) -> datetime.datetime | None:
+    """None for what is no date-time, also for one well formed but impossible (12:99)."""
+    try:
+        return dateparse.parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def parse_date(value: str) -> datetime.date | None:
+    try:
+        return dateparse.parse_date(value)
+    except ValueError:
+        return None
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def body_object(body, name: str) -> dict:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, dict):
         raise invalid(f"the body needs a '{name}' object")
+    check_common(value, name)
     return value
 
 
-def _ref(data: dict, name: str, kind: str) -> str:
+# What the official file requires of each object a product sends.
+_BASE_FIELDS = ("sourcedId", "status", "dateLastModified")
+REQUIRED = {
+    "lineItem": (*_BASE_FIELDS, "title", "assignDate", "dueDate", "class", "school", "category"),
+    "result": (*_BASE_FIELDS, "lineItem", "student", "scoreStatus", "scoreDate"),
+    "category": (*_BASE_FIELDS, "title"),
+    "scoreScale": (*_BASE_FIELDS, "title", "type", "class", "scoreScaleValue"),
+}
+
+
+def check_common(data: dict, kind: str) -> None:
+    """The fields the file requires, and those every object has: sourcedId, metadata and
+    dateLastModified are not kept (the server sets its own), but a body that leaves out or
+    gets wrong what the file asks is refused, not half read."""
+    if missing := [name for name in REQUIRED[kind] if name not in data]:
+        raise invalid(f"a {kind} needs {', '.join(missing)}")
+    if "sourcedId" in data and not isinstance(data["sourcedId"], str):
+        raise invalid("'sourcedId' must be a string")
+    if "metadata" in data and not isinstance(data["metadata"], dict):
+        raise invalid("'metadata' must be an object")
+    if "dateLastModified" in data:
+        value = data["dateLastModified"]
+        if not isinstance(value, str) or parse_datetime(value) is None:
+            raise invalid("'dateLastModified' must be a date-time")
+
+
+def ref(data: dict, name: str, kind: str) -> str:
     ref = data.get(name)
     if not isinstance(ref, dict) or not isinstance(ref.get("sourcedId"), str):
         raise invalid(f"'{name}' needs a sourcedId")
@@ -101,14 +174,14 @@ def _moment(data: dict, name: str) -> datetime.datetime:
     return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
 
 
-def _stamp(moment: datetime.datetime) -> str:
+def stamp(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 
 
-def _href(request, kind: str, sourced_id) -> str:
+def href(request, kind: str, sourced_id) -> str:
     """An absolute URI (the file's `format: uri`): classes, schools and users are the
     rostering API's, lineItems and categories the gradebook's."""
     base = ROSTERING if kind in ("classes", "schools", "users") else BASE
@@ -118,8 +191,21 @@ def _href(request, kind: str, sourced_id) -> str:
 # --- licences -----------------------------------------------------------------------------
 
 
-def _licensed_class(product: Product, class_id: str) -> SchoolClass:
-    school_class = SchoolClass.objects.filter(sourced_id=_uuid_or_none(class_id)).first()
+def licensed_classes(product: Product):
+    """The classes holding a licence of the product: linked to a group licence of it, or
+    with a pupil holding a seat of a child licence of it (a subquery of pks)."""
+    return (
+        SchoolClass.objects.filter(
+            Q(platform_licence_links__licence__product=product)
+            | Q(enrolments__pupil__platform_seats__licence__product=product)
+        )
+        .values("pk")
+        .distinct()
+    )
+
+
+def licensed_class(product: Product, class_id: str) -> SchoolClass:
+    school_class = SchoolClass.objects.filter(sourced_id=uuid_or_none(class_id)).first()
     if school_class is None:
         raise not_found("class", class_id)
     licensed = Licence.objects.filter(product=product, institution=school_class.institution_id)
@@ -133,7 +219,7 @@ def _licensed_class(product: Product, class_id: str) -> SchoolClass:
     return school_class
 
 
-def _uuid_or_none(value: str):
+def uuid_or_none(value: str):
     try:
         return uuid.UUID(str(value))
     except ValueError:
@@ -143,85 +229,157 @@ def _uuid_or_none(value: str):
 # --- lineItems ----------------------------------------------------------------------------
 
 
-def _line_item_json(request, item: GradebookLineItem) -> dict:
+def line_item_json(request, item: GradebookLineItem) -> dict:
     klass, school = item.school_class, item.school_class.institution
+    category_id = item.category.sourced_id if item.category_id else item.kind
     return {
         "sourcedId": item.sourced_id,
         "status": item.status,
-        "dateLastModified": _stamp(item.updated_at),
+        "dateLastModified": stamp(item.updated_at),
         "title": item.title,
-        "assignDate": _stamp(item.assign_date),
-        "dueDate": _stamp(item.due_date),
+        "assignDate": stamp(item.assign_date),
+        "dueDate": stamp(item.due_date),
         "class": {
-            "href": _href(request, "classes", klass.sourced_id),
+            "href": href(request, "classes", klass.sourced_id),
             "sourcedId": str(klass.sourced_id),
             "type": "class",
         },
         "school": {
-            "href": _href(request, "schools", school.sourced_id),
+            "href": href(request, "schools", school.sourced_id),
             "sourcedId": str(school.sourced_id),
             "type": "org",
         },
         "category": {
-            "href": _href(request, "categories", item.kind),
-            "sourcedId": item.kind,
+            "href": href(request, "categories", category_id),
+            "sourcedId": category_id,
             "type": "category",
         },
     }
 
 
+def visible_line_items(product: Product):
+    """The product's own lineItems, not deleted, of classes holding its licence."""
+    return GradebookLineItem.objects.filter(
+        product=product, deleted_at__isnull=True, school_class__in=licensed_classes(product)
+    ).select_related("school_class__institution", "category")
+
+
+def visible_results(product: Product):
+    """The product's own results of its visible lineItems, not deleted."""
+    return ProductResult.objects.filter(
+        product=product,
+        deleted_at__isnull=True,
+        line_item__deleted_at__isnull=True,
+        line_item__school_class__in=licensed_classes(product),
+    ).select_related("line_item", "pupil")
+
+
+BUILT_IN_CATEGORIES = {
+    "exercise": "Oefening",
+    "oefening": "Oefening",
+    "test": "Toets",
+    "toets": "Toets",
+}
+
+
+def category_for(product: Product, sourced_id: str) -> GradebookCategory:
+    """The product's category of this id; the built-in words (exercise/oefening/test/toets)
+    are made on first use, with their kind."""
+    category = GradebookCategory.objects.filter(product=product, sourced_id=sourced_id).first()
+    if category is not None:
+        return category
+    word = sourced_id.lower()
+    if word not in KINDS:
+        raise invalid(
+            f"category {sourced_id!r} is unknown: PUT it under /categories first, or use "
+            "'exercise' (oefening) or 'test' (toets)"
+        )
+    category, _ = GradebookCategory.objects.get_or_create(
+        product=product,
+        sourced_id=sourced_id,
+        defaults={"title": BUILT_IN_CATEGORIES[word], "kind": KINDS[word]},
+    )
+    return category
+
+
+def save_line_item(product: Product, data: dict, sourced_id: str, school_class=None):
+    """Create or update the product's lineItem `sourced_id` (brought back if deleted)."""
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise invalid("'title' is required")
+    class_id = ref(data, "class", "class")
+    if school_class is None:
+        school_class = licensed_class(product, class_id)
+    elif class_id != str(school_class.sourced_id):
+        raise invalid(f"'class' must be class {school_class.sourced_id} of the path")
+    category = category_for(product, ref(data, "category", "category"))
+    status = data.get("status", "active")
+    if status not in ("active", "tobedeleted"):
+        raise invalid("'status' must be active or tobedeleted")
+    item, _ = GradebookLineItem.objects.update_or_create(
+        product=product,
+        sourced_id=sourced_id,
+        defaults={
+            "school_class": school_class,
+            "title": title.strip()[:256],
+            "kind": category.kind,
+            "category": category,
+            "assign_date": _moment(data, "assignDate"),
+            "due_date": _moment(data, "dueDate"),
+            "status": status,
+            "deleted_at": None,
+        },
+    )
+    return item
+
+
 class LineItemView(GradebookView):
     def get(self, request, sourced_id: str):
-        item = GradebookLineItem.objects.filter(product=self.product(), sourced_id=sourced_id)
-        item = item.select_related("school_class__institution").first()
+        item = visible_line_items(self.product()).filter(sourced_id=sourced_id).first()
         if item is None:
             raise not_found("lineItem", sourced_id)
-        return Response({"lineItem": _line_item_json(request, item)})
+        from .gradebook_lists import LINE_ITEMS, answer_one  # it builds on this module
+
+        return answer_one(request, LINE_ITEMS, line_item_json(request, item))
 
     def put(self, request, sourced_id: str):
         product = self.product()
-        data = _object(request.data, "lineItem")
-        kind = KINDS.get(_ref(data, "category", "category").lower())
-        if kind is None:
-            raise invalid("category.sourcedId must be 'exercise' (oefening) or 'test' (toets)")
-        title = data.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise invalid("'title' is required")
-        school_class = _licensed_class(product, _ref(data, "class", "class"))
-        status = data.get("status", "active")
-        if status not in ("active", "tobedeleted"):
-            raise invalid("'status' must be active or tobedeleted")
-        GradebookLineItem.objects.update_or_create(
-            product=product,
-            sourced_id=sourced_id,
-            defaults={
-                "school_class": school_class,
-                "title": title.strip()[:256],
-                "kind": kind,
-                "assign_date": _moment(data, "assignDate"),
-                "due_date": _moment(data, "dueDate"),
-                "status": status,
-            },
-        )
+        data = body_object(request.data, "lineItem")
+        with transaction.atomic():
+            save_line_item(product, data, sourced_id)
         return Response(status=201)
+
+    def delete(self, request, sourced_id: str):
+        product = self.product()
+        with transaction.atomic():
+            item = visible_line_items(product).filter(sourced_id=sourced_id).first()
+            if item is None:
+                raise not_found("lineItem", sourced_id)
+            now = timezone.now()
+            item.deleted_at = now
+            item.save(update_fields=["deleted_at", "updated_at"])
+            ProductResult.objects.filter(line_item=item, deleted_at__isnull=True).update(
+                deleted_at=now
+            )
+        return Response(status=204)
 
 
 # --- results ------------------------------------------------------------------------------
 
 
-def _result_json(request, result: ProductResult) -> dict:
+def result_json(request, result: ProductResult) -> dict:
     item, pupil = result.line_item, result.pupil
     return {
         "sourcedId": result.external_id,
         "status": "active",
-        "dateLastModified": _stamp(result.updated_at),
+        "dateLastModified": stamp(result.updated_at),
         "lineItem": {
-            "href": _href(request, "lineItems", item.sourced_id),
+            "href": href(request, "lineItems", item.sourced_id),
             "sourcedId": item.sourced_id,
             "type": "lineItem",
         },
         "student": {
-            "href": _href(request, "users", pupil.sourced_id),
+            "href": href(request, "users", pupil.sourced_id),
             "sourcedId": str(pupil.sourced_id),
             "type": "user",
         },
@@ -233,13 +391,13 @@ def _result_json(request, result: ProductResult) -> dict:
 
 def _save_result(product: Product, data: dict, external_id: str, item=None) -> ProductResult:
     if item is None:
-        item_id = _ref(data, "lineItem", "lineItem")
-        item = GradebookLineItem.objects.filter(product=product, sourced_id=item_id).first()
+        item_id = ref(data, "lineItem", "lineItem")
+        item = visible_line_items(product).filter(sourced_id=item_id).first()
         if item is None:
             raise not_found("lineItem", item_id)
-    student_id = _ref(data, "student", "user")
+    student_id = ref(data, "student", "user")
     pupil = Pupil.objects.filter(
-        sourced_id=_uuid_or_none(student_id),
+        sourced_id=uuid_or_none(student_id),
         enrolments__school_class=item.school_class,
         is_leaver=False,
     ).first()
@@ -262,6 +420,7 @@ def _save_result(product: Product, data: dict, external_id: str, item=None) -> P
     if taken is None:
         raise invalid("'scoreDate' must be a date")
     values = {
+        "deleted_at": None,  # a deleted result put again is back (and sent if changed)
         "institution_id": pupil.institution_id,
         "pupil": pupil,
         "line_item": item,
@@ -273,7 +432,7 @@ def _save_result(product: Product, data: dict, external_id: str, item=None) -> P
     result = ProductResult.objects.filter(product=product, external_id=external_id).first()
     if result is None:
         return ProductResult.objects.create(product=product, external_id=external_id, **values)
-    changed = any(getattr(result, k) != v for k, v in values.items())
+    changed = any(getattr(result, k) != v for k, v in values.items() if k != "deleted_at")
     for key, value in values.items():
         setattr(result, key, value)
     if changed:  # a changed score goes to the monitoring system again
@@ -284,47 +443,57 @@ def _save_result(product: Product, data: dict, external_id: str, item=None) -> P
 
 class ResultView(GradebookView):
     def get(self, request, sourced_id: str):
-        result = (
-            ProductResult.objects.filter(product=self.product(), external_id=sourced_id)
-            .select_related("line_item", "pupil")
-            .first()
-        )
-        if result is None or result.line_item is None:
+        result = visible_results(self.product()).filter(external_id=sourced_id).first()
+        if result is None:
             raise not_found("result", sourced_id)
-        return Response({"result": _result_json(request, result)})
+        from .gradebook_lists import RESULTS, answer_one  # it builds on this module
+
+        return answer_one(request, RESULTS, result_json(request, result))
 
     def put(self, request, sourced_id: str):
         with transaction.atomic():
-            _save_result(self.product(), _object(request.data, "result"), sourced_id)
+            _save_result(self.product(), body_object(request.data, "result"), sourced_id)
         return Response(status=201)
+
+    def delete(self, request, sourced_id: str):
+        with transaction.atomic():
+            result = visible_results(self.product()).filter(external_id=sourced_id).first()
+            if result is None:
+                raise not_found("result", sourced_id)
+            result.deleted_at = timezone.now()
+            result.save(update_fields=["deleted_at", "updated_at"])
+        return Response(status=204)
 
 
 class LineItemResultsView(GradebookView):
-    """POST /lineItems/{id}/results: several results; the server gives each a sourcedId and
-    answers the pairs (the product's own `sourcedId`, if any, is the original)."""
+    """POST /lineItems/{id}/results: several results of the lineItem."""
 
     def post(self, request, line_item_id: str):
         product = self.product()
-        item = GradebookLineItem.objects.filter(product=product, sourced_id=line_item_id).first()
+        item = visible_line_items(product).filter(sourced_id=line_item_id).first()
         if item is None:
             raise not_found("lineItem", line_item_id)
-        rows = request.data.get("results") if isinstance(request.data, dict) else None
-        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-            raise invalid("the body needs a non-empty 'results' array")
-        pairs = []
-        try:
-            with transaction.atomic():
-                for row in rows:
-                    allocated = str(uuid.uuid4())
-                    _save_result(
-                        product, {**row, "lineItem": {"sourcedId": line_item_id}}, allocated, item
-                    )
-                    pairs.append(
-                        {
-                            "suppliedSourcedId": str(row.get("sourcedId", "")),
-                            "allocatedSourcedId": allocated,
-                        }
-                    )
-        except IntegrityError:
-            raise invalid("a result was posted twice") from None
-        return Response({"sourcedIdPairs": pairs}, status=201)
+        return post_results(product, request.data, lambda row: item)
+
+
+def post_results(product: Product, body, item_of) -> Response:
+    """Several results, all or none, each of the lineItem `item_of(row)` gives; the server
+    gives each a sourcedId and answers the pairs (the product's own `sourcedId`, if any, is
+    the original)."""
+    rows = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise invalid("the body needs a non-empty 'results' array")
+    pairs = []
+    try:
+        with transaction.atomic():
+            for row in rows:
+                check_common(row, "result")
+                item = item_of(row)
+                allocated = str(uuid.uuid4())
+                row = {**row, "lineItem": {"sourcedId": item.sourced_id}}
+                _save_result(product, row, allocated, item)
+                supplied = str(row.get("sourcedId", ""))
+                pairs.append({"suppliedSourcedId": supplied, "allocatedSourcedId": allocated})
+    except IntegrityError:
+        raise invalid("a result was posted twice") from None
+    return Response({"sourcedIdPairs": pairs}, status=201)

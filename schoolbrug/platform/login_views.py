@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from schoolbrug.roles import permissions
 
-from . import class_numbers, pupil_login, sheets
+from . import class_codes, class_numbers, pupil_login, sheets
 from .access import guarded, login, login_class
-from .models import LoginMethod
+from .models import ClassLogin, LoginMethod
 from .pictures import NAMES, svg
 
 
@@ -30,8 +30,10 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
             messages.success(request, "De inlogmethode van de groep is gewijzigd.")
         return redirect("platform:class_logins", number, class_id)
     method = pupil_login.method_of(school_class)
+    class_login = None
     if method:
         pupil_login.ensure_logins(school_class)  # a pupil added by hand since the last sync
+        class_login = class_codes.ensure_code(ClassLogin.objects.get(school_class=school_class))
     rows = [
         {
             "pupil": pupil,
@@ -48,12 +50,41 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
             "institution": school_class.institution,
             "school_class": school_class,
             "method": method,
+            "class_login": class_login,
             "methods": LoginMethod.choices,
             "rows": rows,
             "new_numbers": class_numbers.recent_changes([row["pupil"] for row in rows]),
             "is_admin": permissions.may_administer_platform(request.user, school_class.institution),
         },
     )
+
+
+@login
+@guarded
+@require_POST
+def renew_code(request: HttpRequest, number: str, class_id: uuid.UUID) -> HttpResponse:
+    """ "Nieuwe klascode": the devices set up with the old one lose the class (audited)."""
+    school_class = login_class(request, number, class_id)
+    class_login = get_object_or_404(ClassLogin, school_class=school_class)
+    class_codes.renew(class_login)
+    messages.success(
+        request,
+        "De groep heeft een nieuwe klascode. Toestellen die met de oude code werkten, moeten "
+        "opnieuw ingesteld worden.",
+    )
+    return redirect("platform:class_logins", number, class_id)
+
+
+@login
+@guarded
+@require_POST
+def set_up_device(request: HttpRequest, number: str, class_id: uuid.UUID) -> HttpResponse:
+    """ "Dit toestel instellen voor deze klas": the teacher's own login stands for the code."""
+    school_class = login_class(request, number, class_id)
+    class_login = class_codes.ensure_code(get_object_or_404(ClassLogin, school_class=school_class))
+    response = redirect("platform:pupil_names", number, class_id)
+    class_codes.remember(request, response, class_login)
+    return response
 
 
 def _pupil(school_class, pupil_id: uuid.UUID):
@@ -115,8 +146,14 @@ def unlock(request: HttpRequest, number: str, class_id: uuid.UUID, pupil_id: uui
 def print_sheet(request: HttpRequest, number: str, class_id: uuid.UUID) -> HttpResponse:
     school_class = login_class(request, number, class_id)
     pupil_login.ensure_logins(school_class)
+    class_login = ClassLogin.objects.filter(school_class=school_class).first()
+    if class_login is not None:
+        class_codes.ensure_code(class_login)
     pdf = sheets.class_sheet(
-        school_class, pupil_login.method_of(school_class), pupil_login.login_rows(school_class)
+        school_class,
+        pupil_login.method_of(school_class),
+        pupil_login.login_rows(school_class),
+        class_code=class_login.code if class_login else "",
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="inloggegevens-{school_class.pk}.pdf"'

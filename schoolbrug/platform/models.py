@@ -103,6 +103,19 @@ class ClassLogin(models.Model):
         SchoolClass, on_delete=models.CASCADE, related_name="platform_login"
     )
     method = models.CharField(max_length=10, choices=LoginMethod.choices)
+    # The class code (class_codes.py): typed once on a tablet to open the class's name list.
+    # Printed on the class sheet, so encrypted (not hashed); found by its keyed digest.
+    code = EncryptedTextField(blank=True)
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    # Raised by "Nieuwe klascode": the devices' cookies name a version, older ones stop.
+    code_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_digest"], condition=~models.Q(code_digest=""), name="class_code_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.school_class}: {self.get_method_display()}"
@@ -177,6 +190,9 @@ class ProductResult(SourcedModel):
     score = models.PositiveIntegerField()
     taken_on = models.DateField()
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Deleted through the gradebook API (DELETE results/{id} or its lineItem): never sent
+    # after that; one already delivered stays as the record of what was sent.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
 
@@ -206,14 +222,65 @@ class GradebookLineItem(models.Model):
     school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=256)
     kind = models.CharField(max_length=10, choices=ProductResult.Kind.choices)
+    category = models.ForeignKey(
+        "GradebookCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     assign_date = models.DateTimeField()
     due_date = models.DateTimeField()
+    status = models.CharField(max_length=12, default="active")
+    updated_at = models.DateTimeField(auto_now=True)
+    # DELETE lineItems/{id}: hidden from the API, its results no longer sent (see
+    # ProductResult.deleted_at); a PUT of the same id brings it back.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "sourced_id"], name="line_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GradebookCategory(models.Model):
+    """A product's OneRoster category (a grouping of its lineItems). Its `kind` says whether
+    the results of its lineItems are exercises (sent to the monitoring system) or tests (kept,
+    never sent); the product says so in the category's metadata (`"kind"`), a test otherwise.
+    The words exercise/oefening/test/toets are categories of every product, made on first use."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="categories")
+    sourced_id = models.CharField(max_length=256)
+    title = models.CharField(max_length=256)
+    kind = models.CharField(max_length=10, choices=ProductResult.Kind.choices)
+    weight = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=12, default="active")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["product", "sourced_id"], name="line_item_once")
+            models.UniqueConstraint(fields=["product", "sourced_id"], name="category_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ScoreScale(models.Model):
+    """A product's OneRoster score scale for one class (how its scores map to others)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="score_scales")
+    sourced_id = models.CharField(max_length=256)
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=256)
+    type = models.CharField(max_length=256)
+    # [{"itemValueLHS": "7", "itemValueRHS": "A"}, ...], as the product gave it.
+    values = models.JSONField()
+    status = models.CharField(max_length=12, default="active")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "sourced_id"], name="score_scale_once")
         ]
 
     def __str__(self) -> str:

@@ -59,17 +59,16 @@ def monitoring(request: HttpRequest, number: str) -> HttpResponse:
             link.save()  # logged by audit.changes, the key only as "gewijzigd"
             return redirect("platform:monitoring", number)
     results = ProductResult.objects.filter(institution=institution, kind="exercise")
+    # Waiting: not delivered and not deleted by its product (a deleted one is never sent).
+    waiting = Q(delivered_at__isnull=True, deleted_at__isnull=True)
     status = results.aggregate(
         delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
-        waiting=Count("pk", filter=Q(delivered_at__isnull=True)),
+        waiting=Count("pk", filter=waiting),
         last_delivery=Max("delivered_at"),
-        failed_attempts=Sum("attempts", filter=Q(delivered_at__isnull=True)),
+        failed_attempts=Sum("attempts", filter=waiting),
     )
     last_error = (
-        results.filter(delivered_at__isnull=True)
-        .exclude(last_error="")
-        .values_list("last_error", flat=True)
-        .first()
+        results.filter(waiting).exclude(last_error="").values_list("last_error", flat=True).first()
     )
     return render(
         request,

@@ -27,6 +27,7 @@ from schoolbrug.audit.models import AuditEntry
 from schoolbrug.encryption import decrypt
 from schoolbrug.registry.models import Pupil, SchoolClass
 
+from . import class_codes
 from .models import AddressLock, ClassLogin, LoginMethod, PupilLogin
 from .pictures import NAMES
 
@@ -76,12 +77,15 @@ def set_method(school_class: SchoolClass, method: str) -> ClassLogin:
     """ "Wijzig login methode voor de groep"; gives every pupil a PIN and a picture."""
     if method not in LoginMethod.values:
         raise ValueError(f"unknown login method {method!r}")
+    code = class_codes.new_code()  # one audit entry for a new class: method and code at once
     login, created = ClassLogin.objects.get_or_create(
-        school_class=school_class, defaults={"method": method}
+        school_class=school_class,
+        defaults={"method": method, "code": code, "code_digest": class_codes.digest(code)},
     )
     if not created and login.method != method:
         login.method = method
         login.save()  # logged by audit.changes
+    class_codes.ensure_code(login)
     ensure_logins(school_class)
     return login
 
@@ -218,6 +222,7 @@ MESSAGES = {
 # ORM's cursor runs the same text.
 _LOGIN_SQL = """
 SELECT l.id, l.pupil_id, l.pin, l.picture, l.failed_attempts, l.locked_until, c.method,
+       k.id, c.code_version,
        EXISTS (SELECT 1 FROM platform_addresslock a
                WHERE a.address = %s AND a.locked_until > %s)
 FROM registry_pupil p
@@ -239,6 +244,8 @@ class LoginRow:
     failed_attempts: int
     locked_until: datetime.datetime | None
     method: str
+    class_pk: int
+    code_version: int
     address_locked: bool
 
 
@@ -263,7 +270,9 @@ def login_for(class_id, pupil_id, address: str, now=None) -> LoginRow | None:
             row = cursor.fetchone()
     if row is None:
         return None
-    pk, pupil_pk, pin, picture, failed, locked_until, method, address_locked = row
+    pk, pupil_pk, pin, picture, failed, locked_until, method, class_pk, version, address_locked = (
+        row
+    )
     if isinstance(locked_until, str):  # SQLite: text or a naive datetime, in UTC
         locked_until = parse_datetime(locked_until)
     if locked_until is not None and timezone.is_naive(locked_until):
@@ -276,6 +285,8 @@ def login_for(class_id, pupil_id, address: str, now=None) -> LoginRow | None:
         failed,
         locked_until,
         method,
+        class_pk,
+        version,
         bool(address_locked),
     )
 

@@ -1,7 +1,10 @@
-"""The pupils' login (seed 004 §4), made for a tablet: school → class → name → picture grid or
-PIN pad → the products licensed to the pupil. No portal account: the pupil's session holds
-their id only. Public pages, so they show no more than a class's login screen must (given
-names and the family name's initial), and only classes with a login method set."""
+"""The pupils' login (seed 004 §4), made for a tablet: the class code (once per device) →
+the pupil's name → picture grid or PIN pad → the products licensed to the pupil. No portal
+account: the pupil's session holds their id only.
+
+Public pages, but a class's names (given names and the family name's initial, personal data
+of minors) only on a device set up for the class (class_codes.py): an unknown visitor sees a
+box for the class code and nothing about any school, class or pupil."""
 
 from __future__ import annotations
 
@@ -14,45 +17,75 @@ from django.views.decorators.http import require_POST
 from schoolbrug.client_address import client_address
 from schoolbrug.registry.models import Institution, SchoolClass
 
-from . import licences, pupil_login, pupil_session
+from . import class_codes, licences, pupil_login, pupil_session
 from .models import ClassLogin, LoginMethod
 from .pictures import NAMES, svg
 
+WRONG_CODE = "Die klascode kennen we niet. Kijk nog eens goed of vraag je juf of meester."
+TOO_MANY = (
+    "Op dit toestel is te vaak een verkeerde klascode getypt. Wacht even of vraag je juf of "
+    "meester om hulp."
+)
+
 
 def schools(request: HttpRequest) -> HttpResponse:
-    shown = Institution.objects.filter(
-        classes__platform_login__isnull=False, classes__is_active=True
-    ).distinct()
-    return render(request, "platform/pupil_schools.html", {"schools": shown})
+    """The start page: the classes this device was set up for, and the box for a class code."""
+    message, status = "", 200
+    if request.method == "POST":
+        if not class_codes.guesses_left(request):
+            message, status = TOO_MANY, 429
+        else:
+            login = class_codes.find(request, request.POST.get("klascode", ""))
+            if login is not None:
+                school_class = login.school_class
+                response = redirect(
+                    "platform:pupil_names", school_class.institution.number, school_class.sourced_id
+                )
+                class_codes.remember(request, response, login)
+                return response
+            message, status = WRONG_CODE, 400
+    return render(
+        request,
+        "platform/pupil_schools.html",
+        {"device_classes": class_codes.devices_classes(request), "message": message},
+        status=status,
+    )
+
+
+def classes(request: HttpRequest, number: str) -> HttpResponse:
+    """Once a school's list of classes; now the start page (which shows this device's)."""
+    return redirect("platform:pupil_schools")
 
 
 def _school(number: str) -> Institution:
     return get_object_or_404(Institution, number=number)
 
 
-def classes(request: HttpRequest, number: str) -> HttpResponse:
-    school = _school(number)
-    shown = SchoolClass.objects.filter(
-        institution=school, platform_login__isnull=False, is_active=True
-    ).order_by("code")
-    return render(request, "platform/pupil_classes.html", {"school": school, "classes": shown})
+class NotSetUp(Exception):
+    """This device was not set up for the class (or its code was renewed since)."""
 
 
-def _class(school: Institution, class_id: uuid.UUID) -> SchoolClass:
+def _class(request: HttpRequest, school: Institution, class_id: uuid.UUID) -> SchoolClass:
     school_class = get_object_or_404(
         SchoolClass.objects.select_related("platform_login"),
         institution=school,
         sourced_id=class_id,
         is_active=True,
     )
-    if not ClassLogin.objects.filter(school_class=school_class).exists():
+    login = ClassLogin.objects.filter(school_class=school_class).first()
+    if login is None:
         raise Http404("Deze groep logt niet in op het leerplatform.")
+    if not class_codes.allows(request, school_class.pk, login.code_version):
+        raise NotSetUp
     return school_class
 
 
 def names(request: HttpRequest, number: str, class_id: uuid.UUID) -> HttpResponse:
     school = _school(number)
-    school_class = _class(school, class_id)
+    try:
+        school_class = _class(request, school, class_id)
+    except NotSetUp:
+        return redirect("platform:pupil_schools")
     return render(
         request,
         "platform/pupil_names.html",
@@ -70,6 +103,11 @@ def sign_in(request: HttpRequest, number: str, class_id: uuid.UUID, pupil_id: uu
         # The answer first, with one query: at nine whole schools log in at once.
         address = client_address(request)
         login = pupil_login.login_for(class_id, pupil_id, address)
+        if login is not None and not class_codes.allows(
+            request, login.class_pk, login.code_version
+        ):
+            # Not counted as a wrong try: nothing was tried, and a child cannot fix it.
+            return render(request, "platform/pupil_schools.html", _not_set_up(request), status=403)
         field = "pin" if login and login.method == LoginMethod.PIN else "plaatje"
         result = pupil_login.attempt(login, request.POST.get(field, "").strip(), address)
         if result.ok:
@@ -79,7 +117,12 @@ def sign_in(request: HttpRequest, number: str, class_id: uuid.UUID, pupil_id: uu
         message = result.message
         status = 403 if result.refusal.endswith("locked") else 200
     school = _school(number)
-    school_class = _class(school, class_id)
+    try:
+        school_class = _class(request, school, class_id)
+    except NotSetUp:
+        if request.method == "POST":
+            return render(request, "platform/pupil_schools.html", _not_set_up(request), status=403)
+        return redirect("platform:pupil_schools")
     pupil = get_object_or_404(pupil_login.class_pupils(school_class), sourced_id=pupil_id)
     return render(
         request,
@@ -95,6 +138,13 @@ def sign_in(request: HttpRequest, number: str, class_id: uuid.UUID, pupil_id: uu
         },
         status=status,
     )
+
+
+def _not_set_up(request: HttpRequest) -> dict:
+    return {
+        "device_classes": class_codes.devices_classes(request),
+        "message": "Dit toestel is (nog) niet ingesteld voor deze groep. Typ de klascode.",
+    }
 
 
 def products(request: HttpRequest) -> HttpResponse:

@@ -32,8 +32,9 @@ def _picture(pdf: FPDF, name: str, x: float, y: float, size: float) -> None:
     pdf.image(io.BytesIO(drawing.encode()), x=x, y=y, w=size, h=size)
 
 
-def class_sheet(school_class, method: str, rows) -> bytes:
-    """`rows`: (pupil with class_number, PupilLogin or None) in class-number order."""
+def class_sheet(school_class, method: str, rows, class_code: str = "") -> bytes:
+    """`rows`: (pupil with class_number, PupilLogin or None) in class-number order;
+    `class_code` opens the class's login screen on a tablet (class_codes.py)."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_title(_latin1(f"Inloggegevens {school_class.code}"))
@@ -44,6 +45,9 @@ def class_sheet(school_class, method: str, rows) -> bytes:
             pdf.set_font("Helvetica", "B", 14)
             pdf.set_xy(10, 8)
             pdf.cell(0, 8, _latin1(f"Inloggegevens groep {school_class.code}"))
+            if class_code:
+                pdf.set_xy(120, 8)
+                pdf.cell(80, 8, f"Klascode: {class_code}", align="R")
         slot = index % per_page
         x = 10 + (slot % COLUMNS) * (CARD_W + 10)
         y = 20 + (slot // COLUMNS) * (CARD_H + 3)
@@ -69,6 +73,9 @@ def class_sheet(school_class, method: str, rows) -> bytes:
             _picture(pdf, login.picture, x + CARD_W - 34, y + 16, 30)
     if not rows:
         pdf.add_page()
+        if class_code:
+            pdf.set_font("Helvetica", "B", 14)
+            pdf.cell(0, 10, f"Klascode: {class_code}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 12)
         pdf.cell(0, 10, _latin1(f"Groep {school_class.code} heeft geen leerlingen."))
     return bytes(pdf.output())

@@ -17,7 +17,8 @@ ADMIN = "instellingen/<str:number>/leerplatform/"
 CLASS = ADMIN + "groepen/<uuid:class_id>/"
 
 urlpatterns = [
-    # The pupils' login (public): school → class → name → picture or PIN → products.
+    # The pupils' login (public): class code (once per device) → name → picture or PIN →
+    # products.
     path("leerplatform/", pupil_views.schools, name="pupil_schools"),
     path("leerplatform/mijn-lesmateriaal/", pupil_views.products, name="pupil_products"),
     path("leerplatform/afmelden/", pupil_views.sign_out, name="pupil_sign_out"),
@@ -40,6 +41,8 @@ urlpatterns = [
     ),
     path(ADMIN + "resultaten/", monitoring_views.monitoring, name="monitoring"),
     path(CLASS + "inloggen/", login_views.class_logins, name="class_logins"),
+    path(CLASS + "nieuwe-klascode/", login_views.renew_code, name="renew_code"),
+    path(CLASS + "toestel-instellen/", login_views.set_up_device, name="set_up_device"),
     path(CLASS + "printversie.pdf", login_views.print_sheet, name="print_sheet"),
     path(CLASS + "leerling/<uuid:pupil_id>/", login_views.change_login, name="change_login"),
     path(CLASS + "leerling/<uuid:pupil_id>/ontgrendelen/", login_views.unlock, name="unlock"),

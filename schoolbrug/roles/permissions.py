@@ -24,9 +24,13 @@ Pupils and classes, per role (what a school's data protection officer expects):
   pupil's or class's page answers 404, searches and lists leave them out, and the history
   shows only what concerns them; a teacher sees no sync runs (their reports name every
   pupil of the school);
-* the care record (zorgfiche) is for the director, the care team and the pupil's own
-  teachers: the ICT coordinator and the secretariat do not see it, nor its changes in the
-  history.
+* the care record (zorgfiche) is for the school's care team and the pupil's teachers today
+  (of their class, or of a subclass they are a member of now: the teacher who gives the
+  extra time at a test), only (issue 21): not the director, the ICT coordinator, the
+  secretariat, a board admin or a site admin, nor a teacher of another class, and not its
+  changes in the history either. Care data are the most sensitive a school keeps on a minor;
+  who needs them to help the child are those two, and a director who needs them is in the
+  care team by assignment (the SIS says so, not this module).
 
 A person with several assignments in a school has the rights of all of them.
 """
@@ -64,8 +68,8 @@ WHOLE_SCHOOL_ROLES = (
     Assignment.Role.SECRETARY,
     Assignment.Role.CARE_TEAM,
 )
-# Who sees the care record of every pupil of the school (a teacher: of the pupils they teach).
-CARE_RECORD_ROLES = (Assignment.Role.DIRECTOR, Assignment.Role.CARE_TEAM)
+# Who sees the care record of every pupil of the school (a teacher: of their class's pupils).
+CARE_RECORD_ROLES = (Assignment.Role.CARE_TEAM,)
 
 
 def user_email(user) -> str:
@@ -202,10 +206,11 @@ def taught_pupils(user, via: str = "") -> Q:
 
 
 def may_see_care_record(user, pupil: Pupil) -> bool:
-    """A director or care team member of the pupil's school, or one of the pupil's teachers
-    today (never the ICT coordinator or the secretariat for that alone)."""
-    if sees_everything(user):
-        return True
+    """A care team member of the pupil's school, or one of the pupil's teachers today (of
+    their class or a subclass they belong to); nobody else (not the director, the ICT
+    coordinator, the secretariat or a site admin)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
     if (
         _assignments_today(user, CARE_RECORD_ROLES)
         .filter(institution_id=pupil.institution_id)
@@ -216,12 +221,12 @@ def may_see_care_record(user, pupil: Pupil) -> bool:
 
 
 def care_record_shown(user) -> Callable[[AuditEntry], bool]:
-    """Whether the history shows an entry's care record changes to `user`: everywhere for a
-    site admin, in the schools where they are director or care team, and elsewhere only for
-    the pupils they teach. By school alone, someone who teaches one class and sees the whole
-    school for another role (an ICT coordinator who teaches) saw every pupil's."""
-    if sees_everything(user):
-        return lambda entry: True
+    """Whether the history shows an entry's care record changes to `user`: in the schools
+    where they are in the care team, and elsewhere only for the pupils they teach. By school
+    alone, someone who teaches one class and sees the whole school for another role (an ICT
+    coordinator who teaches) saw every pupil's."""
+    if not (user.is_authenticated and user.is_active):
+        return lambda entry: False
     numbers = set(
         _assignments_today(user, CARE_RECORD_ROLES).values_list("institution__number", flat=True)
     )

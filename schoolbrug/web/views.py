@@ -179,6 +179,9 @@ def pupil_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             "institution": pupil.institution,
             "national_number_masked": mask_national_number(pupil.national_number or ""),
             "contacts": presenters.contact_rows(pupil.contacts),
+            # Seed 000's contact-source option: which SIS data the sync brings as contacts.
+            "contacts_from_header": pupil.institution.contact_source
+            == Institution.ContactSource.HEADER,
             "care_record": sorted((pupil.care_record or {}).items()) if sees_care_record else [],
             "care_record_hidden": not sees_care_record and bool(pupil.care_record),
             "enrolments": queries.pupil_enrolments(pupil),

@@ -81,3 +81,16 @@ def people(platform_school, django_user_model):
         teacher=make_user(django_user_model, "juf", TEACHER_EMAIL),
         secretary=make_user(django_user_model, "secretariaat", SECRETARY_EMAIL),
     )
+
+
+def set_up_device(client, school_class):
+    """Type the class's code on /leerplatform/ as a child would: the device may open the
+    class's names from then on."""
+    from django.urls import reverse
+
+    from schoolbrug.platform.models import ClassLogin
+
+    code = ClassLogin.objects.get(school_class=school_class).code
+    answer = client.post(reverse("platform:pupil_schools"), {"klascode": code.lower()})
+    assert answer.status_code == 302, answer.content.decode()[:500]
+    return answer

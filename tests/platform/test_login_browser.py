@@ -11,7 +11,7 @@ import pytest
 from playwright import sync_api
 
 from schoolbrug.platform import licences, pupil_login
-from schoolbrug.platform.models import PupilLogin
+from schoolbrug.platform.models import ClassLogin, PupilLogin
 from tests.web.conftest import make_school
 from tests.web.test_browser import (  # noqa: F401 (fixture)
     CHROMIUM,
@@ -55,10 +55,18 @@ def school(transactional_db):
     return school
 
 
-def _to_pupil(page, live_server, name: str) -> None:
+def _to_pupil(page, live_server, school, name: str, shots: Path | None = None) -> None:
+    """A tablet not yet set up: the class code typed once (as printed on the sheet), then
+    the class's names; the school list of old is gone."""
     page.goto(live_server.url + "/leerplatform/")
-    page.get_by_role("link", name="Basisschool De Regenboog").tap()
-    page.get_by_role("link", name="1A").tap()
+    expect(page.get_by_role("heading", name="Typ de klascode")).to_be_visible()
+    expect(page.get_by_text("Basisschool De Regenboog")).to_have_count(0)
+    code = ClassLogin.objects.get(school_class=school.classes["1A"]).code
+    page.get_by_label("Klascode").fill(code.lower())
+    if shots:
+        page.screenshot(path=shots / "leerplatform-klascode.png")
+    page.get_by_role("button", name="Verder").tap()
+    expect(page.get_by_role("heading", name="Wie ben jij?")).to_be_visible()
     page.get_by_role("link", name=name).tap()
     expect(page.get_by_role("heading", name=f"Dag {name.split()[0]}!")).to_be_visible()
 
@@ -68,7 +76,7 @@ def test_a_pupil_taps_their_picture_on_a_tablet(live_server, school, tablet, sho
     mila = school.pupils[1]
     picture = PupilLogin.objects.get(pupil=mila).picture
     wrong = "zon" if picture != "zon" else "maan"
-    _to_pupil(tablet, live_server, "Mila J.")
+    _to_pupil(tablet, live_server, school, "Mila J.", shots)
     tablet.screenshot(path=shots / "leerplatform-plaatjes.png")
     tablet.get_by_role("button", name=wrong, exact=True).tap()
     expect(tablet.get_by_role("alert")).to_contain_text("Dat klopt niet")
@@ -80,7 +88,7 @@ def test_a_pupil_taps_their_picture_on_a_tablet(live_server, school, tablet, sho
 def test_a_pupil_types_their_pin_on_the_pad(live_server, school, tablet, shots):
     pupil_login.set_method(school.classes["1A"], "pin")
     pupil_login.change_pin(school.pupils[0], "2580")
-    _to_pupil(tablet, live_server, "Jan P.")
+    _to_pupil(tablet, live_server, school, "Jan P.")
     for digit in "258":
         tablet.get_by_role("button", name=digit, exact=True).tap()
     tablet.screenshot(path=shots / "leerplatform-pincode.png")
@@ -88,4 +96,7 @@ def test_a_pupil_types_their_pin_on_the_pad(live_server, school, tablet, shots):
     expect(tablet.get_by_role("heading", name="kies waarmee je wilt werken")).to_be_visible()
     expect(tablet.get_by_role("link", name="Rekenrijk")).to_be_visible()
     tablet.get_by_role("button", name="Afmelden").tap()
-    expect(tablet.get_by_role("heading", name="Kies je school")).to_be_visible()
+    # The tablet remembers its class: the next child taps it, no code again.
+    expect(tablet.get_by_role("heading", name="Kies je groep")).to_be_visible()
+    tablet.get_by_role("link", name="1A").tap()
+    expect(tablet.get_by_role("link", name="Mila J.")).to_be_visible()

@@ -15,6 +15,8 @@ from schoolbrug.platform import licences, pupil_login
 from schoolbrug.platform.models import LoginMethod, PupilLogin
 from schoolbrug.platform.pictures import NAMES
 
+from .conftest import set_up_device
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,8 +35,9 @@ def test_a_pin_class_logs_in_and_sees_its_licensed_products(client, platform_sch
     pin = PupilLogin.objects.get(pupil=jan).pin
     assert pupil_login.valid_pin(pin)
 
+    set_up_device(client, s.classes["1A"])
     page = client.get(reverse("platform:pupil_schools"))
-    assert s.institution.name in page.content.decode()
+    assert s.institution.name in page.content.decode()  # the device's class, as a tile
     page = client.get(reverse("platform:pupil_names", args=["012345", s.classes["1A"].sourced_id]))
     assert "Jan P." in page.content.decode() and "Noah" not in page.content.decode()
 
@@ -52,6 +55,7 @@ def test_a_picture_class_logs_in_with_the_pupils_picture(client, platform_school
     s = platform_school
     mila = s.pupils[1]
     pupil_login.set_method(s.classes["1A"], LoginMethod.PICTURES)
+    set_up_device(client, s.classes["1A"])
     picture = PupilLogin.objects.get(pupil=mila).picture
     page = client.get(_sign_in_url(s, mila)).content.decode()
     assert page.count("<svg") == len(NAMES) == 24
@@ -64,6 +68,7 @@ def test_pins_are_encrypted_at_rest_and_absent_from_logs_and_audit(client, platf
     s = platform_school
     with acting("ict@regenboog.be", "codes"):
         pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+        set_up_device(client, s.classes["1A"])
         pupil_login.change_pin(s.pupils[0], "4826")
     caplog.set_level(logging.DEBUG)
     client.post(_sign_in_url(s, s.pupils[0]), {"pin": "4826"})
@@ -84,6 +89,7 @@ def test_wrong_attempts_lock_the_pupil_until_the_teacher_unlocks(client, platfor
     s = platform_school
     jan = s.pupils[0]
     pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    set_up_device(client, s.classes["1A"])
     pupil_login.change_pin(jan, "1357")
     for _ in range(3):
         client.post(_sign_in_url(s, jan), {"pin": "9999"})
@@ -102,6 +108,7 @@ def test_an_address_trying_many_pupils_is_locked(client, platform_school, settin
     settings.SCHOOLBRUG_ADDRESS_LOGIN_LIMIT = 4
     s = platform_school
     pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    set_up_device(client, s.classes["1A"])
     jan, mila = s.pupils[:2]
     pupil_login.change_pin(mila, "2468")
     for pupil in (jan, mila, jan, mila):
@@ -121,6 +128,7 @@ def test_a_class_without_a_login_method_has_no_login_page(client, platform_schoo
 def test_the_pupils_session_is_a_signed_cookie_that_cannot_be_forged(client, platform_school):
     s = platform_school
     pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    set_up_device(client, s.classes["1A"])
     pupil_login.change_pin(s.pupils[0], "3141")
     client.post(_sign_in_url(s, s.pupils[0]), {"pin": "3141"})
     products = reverse("platform:pupil_products")
@@ -132,6 +140,7 @@ def test_the_pupils_session_is_a_signed_cookie_that_cannot_be_forged(client, pla
 def test_a_pupil_of_another_class_cannot_log_in_through_this_class(client, platform_school):
     s = platform_school
     pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    set_up_device(client, s.classes["1A"])
     pupil_login.set_method(s.classes["2B"], LoginMethod.PIN)
     noah = s.pupils[2]  # in 2B
     pupil_login.change_pin(noah, "2718")

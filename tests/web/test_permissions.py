@@ -2,7 +2,7 @@
 page that shows pupils, and nothing of 2B (a page of another pupil or class is a 404, not a
 403: it tells nothing); once her link to 1A ends she no longer sees 1A. A director, the ICT
 coordinator, the secretariat and the care team see the whole school; the care record only
-the director, the care team and the pupil's own teachers."""
+the care team and the pupil's own teachers (test_care_record.py)."""
 
 from __future__ import annotations
 
@@ -170,11 +170,14 @@ def test_once_her_link_ends_she_no_longer_sees_the_class(client, school_with_car
     assert page.status_code == 200 and page.context["classes"] == []  # still works there
 
 
-def test_a_director_still_sees_everything(client, school_with_care, director):
+def test_a_director_still_sees_every_pupil_but_not_the_care_record(
+    client, school_with_care, director
+):
     school = school_with_care
     client.force_login(director)
     other = pupil_page(client, school, "Maes")
-    assert other.status_code == 200 and "extra tijd bij toetsen" in other.content.decode()
+    # Every pupil, but not the care record: the care team and the pupil's teachers only.
+    assert other.status_code == 200 and "extra tijd bij toetsen" not in other.content.decode()
     assert pupil_page(client, school, "Claes").status_code == 200
     search = client.get(reverse("web:pupil_search", args=[school.institution.number]))
     assert {p.family_name for p in search.context["page"]} == {
@@ -191,6 +194,7 @@ def test_a_director_still_sees_everything(client, school_with_care, director):
 @pytest.mark.parametrize(
     ("role", "sees_care_record"),
     [
+        (Assignment.Role.DIRECTOR, False),
         (Assignment.Role.ICT_COORDINATOR, False),
         (Assignment.Role.SECRETARY, False),
         (Assignment.Role.CARE_TEAM, True),
