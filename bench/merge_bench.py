@@ -159,7 +159,7 @@ def main() -> None:
             print(f"{side} {name}: {rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f}/s)")
             print("  " + ", ".join(f"{phase} {took:.1f} s" for phase, took in phases.items()))
             for table, count in counts.items():
-                print(f"  {table:<28} {count:>9,}")
+                print(f"  {table:<32} {count:>9,}")
         print(f"generated both (two processes): {took:.1f} s")
     merge(args)
 
@@ -565,10 +565,10 @@ def merge(args) -> None:
         f"fold: {fold_seconds:.1f} s; plan + fold {plan_seconds + fold_seconds:.1f} s "
         f"(load {os.getloadavg()[0]:.1f}, machine {_machine_speed():.0f} ms)"
     )
-    print(f"  {'table':<28} {'receiving':>10} {'moving':>10} {'after':>10}")
+    print(f"  {'table':<32} {'receiving':>10} {'moving':>10} {'after':>10}")
     for table in sorted(set(before[0]) | set(after)):
         print(
-            f"  {table:<28} {before[0].get(table, 0):>10,} {before[1].get(table, 0):>10,} "
+            f"  {table:<32} {before[0].get(table, 0):>10,} {before[1].get(table, 0):>10,} "
             f"{after.get(table, 0):>10,}"
         )
     for phase, seconds in (report.get("timings") or {}).items():

@@ -198,6 +198,8 @@ EXEMPT = {
     "platform.LicenceSeat": "written in bulk; each seat taken or freed is logged on its pupil",
     "platform.AddressLock": "failed pupil log-ins of one address; a security count",
     "platform.GradebookLineItem": "a product's own exercise or test, put through the API",
+    "platform.GradebookCategory": "a product's own grouping of its line items, put through the API",
+    "platform.ScoreScale": "a product's own score scale for a class, put through the API",
     "platform.ProductResult": "a product's reported score, passed on as is; its delivery has "
     "its own status (attempts, last error, delivered at)",
     "enrolment.FreePlacesSnapshot": "a kept copy of the free places on 1 July; changes nothing",
