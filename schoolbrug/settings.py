@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # An admin who sees the portal as another person: checks as them, read-only.
     "schoolbrug.roles.view_as.ViewAsMiddleware",
+    # During a database merge every write answers 503 (merge/readonly.py).
+    "schoolbrug.merge.readonly.ReadOnlyMiddleware",
     # Who changes data through a page or the admin: the audit log's actor (after the user).
     "schoolbrug.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -168,6 +170,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "schoolbrug.roles.context.roles",
+                "schoolbrug.merge.context.merge",
             ],
         },
     },
@@ -360,3 +363,13 @@ SCHOOLBRUG_ONDERWIJS_API_URL = os.environ.get(
     "SCHOOLBRUG_ONDERWIJS_API_URL", "https://onderwijs.api.vlaanderen.be/instellingsgegevens"
 )
 SCHOOLBRUG_ONDERWIJS_API_KEY = os.environ.get("SCHOOLBRUG_ONDERWIJS_API_KEY", "")
+
+# A database merge (merge/, issue 23). Backups go to VAR_DIR/merge-backups/. Before a merge's
+# backup and fold start, every process must have seen the read-only flag: each caches it for
+# SCHOOLBRUG_MERGE_FLAG_SECONDS, and execute waits SCHOOLBRUG_MERGE_SETTLE_SECONDS (more than
+# that, plus a request's usual length) after raising it.
+SCHOOLBRUG_MERGE_FLAG_SECONDS = _decimal("SCHOOLBRUG_MERGE_FLAG_SECONDS", 1)
+SCHOOLBRUG_MERGE_SETTLE_SECONDS = _decimal("SCHOOLBRUG_MERGE_SETTLE_SECONDS", 5)
+# Where pg_dump and pg_restore are, when not on PATH (e.g. /usr/lib/postgresql/16/bin): they
+# must be at least the server's major version.
+SCHOOLBRUG_PG_BIN = os.environ.get("SCHOOLBRUG_PG_BIN", "")

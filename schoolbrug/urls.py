@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("schoolbrug.enrolment.urls")),
     path("", include("schoolbrug.roles.urls")),
     path("", include("schoolbrug.platform.urls")),
+    path("", include("schoolbrug.merge.urls")),
     path("", include("schoolbrug.web.urls")),
 ]

@@ -38,3 +38,16 @@ def request_log(monkeypatch) -> io.StringIO:
     printed = io.StringIO()
     monkeypatch.setattr(handler, "stream", printed)
     return printed
+
+
+@pytest.fixture(autouse=True)
+def no_merge_running(settings):
+    """No database merge runs in a test unless it raises the read-only flag itself
+    (tests/merge): the flag is taken as down, as a process that read it a moment ago keeps it,
+    so a page's query count stays its own whatever the clock (merge/readonly.py)."""
+    import time
+
+    from schoolbrug.merge import readonly
+
+    settings.SCHOOLBRUG_MERGE_FLAG_SECONDS = 3600
+    readonly._cached = (time.monotonic(), None)

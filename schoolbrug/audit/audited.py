@@ -171,6 +171,9 @@ AUDITED = [
     ),
     # The exchange with the pupil-monitoring system: consent and key (only as "gewijzigd").
     Audited("platform.MonitoringLink", "monitoring_link", secret=("authorization_key",)),
+    # a database merge (merge/): each director's approval, each run (started, done, rolled back)
+    Audited("merge.MergeApproval", "merge_approval", institution="institution_number"),
+    Audited("merge.MergeRun", "merge_run", ignore=("report",), institution=""),
 ]
 
 # Fields no model logs: the entry has its own time, and the entity's id.
@@ -198,11 +201,15 @@ EXEMPT = {
     "platform.LicenceSeat": "written in bulk; each seat taken or freed is logged on its pupil",
     "platform.AddressLock": "failed pupil log-ins of one address; a security count",
     "platform.GradebookLineItem": "a product's own exercise or test, put through the API",
-    "platform.GradebookCategory": "a product's own grouping of its line items, put through the API",
-    "platform.ScoreScale": "a product's own score scale for a class, put through the API",
+    "platform.GradebookCategory": "a product's own grouping of its line items (exercise or "
+    "test), put through the API; what is sent is decided per result, which has its own status",
+    "platform.ScoreScale": "a product's own description of its scores, put through the API",
     "platform.ProductResult": "a product's reported score, passed on as is; its delivery has "
     "its own status (attempts, last error, delivered at)",
     "enrolment.FreePlacesSnapshot": "a kept copy of the free places on 1 July; changes nothing",
+    "merge.MergePlanRecord": "a copy of a plan file, known by its digest; its approvals and "
+    "runs are logged",
+    "merge.ReadOnlyFlag": "up while a merge runs; the run's entries say when it started and ended",
     # framework tables
     "auth.Permission": "the list of permissions Django derives from the models",
     "contenttypes.ContentType": "Django's table of models",

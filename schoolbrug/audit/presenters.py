@@ -179,6 +179,20 @@ FIELD_LABELS = {
     "dates": gettext_lazy("datums"),
     "period": gettext_lazy("periode"),
     "programmes": gettext_lazy("opleidingen toevoegen/verwijderen"),
+    # a database merge (merge/)
+    "digest": gettext_lazy("vingerafdruk van het plan"),
+    "institution_number": gettext_lazy("instellingsnummer"),
+    "side": gettext_lazy("kant"),
+    "via": gettext_lazy("via"),
+    "at": gettext_lazy("tijdstip"),
+    "state": gettext_lazy("toestand"),
+    "started_by": gettext_lazy("gestart door"),
+    "started_at": gettext_lazy("gestart"),
+    "finished_at": gettext_lazy("klaar"),
+    "rolled_back_at": gettext_lazy("teruggezet"),
+    "backup_path": gettext_lazy("back-up"),
+    "report_path": gettext_lazy("verslag"),
+    "error": gettext_lazy("fout"),
 }
 
 ENTITY_LABELS = {
@@ -214,6 +228,8 @@ ENTITY_LABELS = {
     "class_login": gettext_lazy("inlogmethode van een groep"),
     "pupil_login": gettext_lazy("inloggegevens van een leerling"),
     "monitoring_link": gettext_lazy("koppeling met het leerlingvolgsysteem"),
+    "merge_approval": gettext_lazy("goedkeuring van een samenvoeging"),
+    "merge_run": gettext_lazy("samenvoeging van databanken"),
     # the enrolment site of a LOP (enrolment/)
     "lop": gettext_lazy("LOP"),
     "lop_school": gettext_lazy("school van een LOP"),

@@ -435,3 +435,43 @@ def lop_fields_allowed(user, school, year: str, today=None) -> frozenset[str] | 
     if rights is None:
         return None
     return frozenset(field for right in rights for field in RIGHT_FIELDS[right])
+
+
+# --- a database merge (merge/, issue 23, seed 003) ----------------------------------------
+#
+# The directors of every institution involved approve the plan (merge/approvals.py); only the
+# receiving board's board admin — the one login across the merged board, seed 003's "centrale
+# beheerder" — starts it or rolls it back. A site admin runs the installation, not the board,
+# and does not start a merge for it.
+
+MERGE_START_REFUSAL = (
+    "Alleen de bestuursbeheerder (centrale beheerder) van het ontvangende schoolbestuur kan "
+    "een samenvoeging starten of terugzetten. Een sitebeheerder kent die rol toe bij "
+    "Personen."
+)
+
+
+def may_start_merge(user, receiving_board) -> bool:
+    """A current board admin of `receiving_board` (a registry Board; None: nobody)."""
+    if receiving_board is None or not (user.is_authenticated and user.is_active):
+        return False
+    return board_admin_boards(user).filter(board_id=receiving_board.pk).exists()
+
+
+def is_director_of(user_or_email, institution_number: str) -> bool:
+    """Whether the person (a user, or an e-mail address) has a director assignment today in
+    the institution with this number (in this database)."""
+    email = user_or_email if isinstance(user_or_email, str) else user_email(user_or_email)
+    if not email:
+        return False
+    today = timezone.localdate()
+    return (
+        Assignment.objects.filter(
+            staff__email__iexact=email.strip(),
+            role=Assignment.Role.DIRECTOR,
+            institution__number=institution_number,
+            start_date__lte=today,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .exists()
+    )

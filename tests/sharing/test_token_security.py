@@ -140,4 +140,9 @@ def test_tokens_are_stored_as_a_hash_only(client, app, served):
 def test_the_rostering_api_has_no_lock_out_or_limit_on_its_path():
     from schoolbrug.handlers import API_MIDDLEWARE
 
-    assert API_MIDDLEWARE == ["django.middleware.security.SecurityMiddleware"]
+    # The read-only mode of a database merge refuses writes only while a merge runs (a
+    # primary-key read at most once a second): no lock-out, no limit.
+    assert API_MIDDLEWARE == [
+        "django.middleware.security.SecurityMiddleware",
+        "schoolbrug.merge.readonly.ReadOnlyMiddleware",
+    ]

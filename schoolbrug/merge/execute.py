@@ -1,0 +1,167 @@
+"""Executing an approved plan: checks, read-only, backup, fold, report.
+
+In this order, each step only after the one before succeeded:
+
+1. refuse without a central admin, unless the starter is the receiving board's board admin,
+   and unless every approver named in the plan approved this very plan (its digest: the
+   receiving side in this database, the moving side in the source database);
+2. raise the read-only flag and wait until every process has seen it (readonly.py) — before
+   the backup, so no write lands between the backup and the fold and is lost by a rollback;
+3. back up the receiving database (backup.py);
+4. `fold.apply(plan, source_url=...)` (m1core): one transaction, all or nothing;
+5. write the report (JSON) and record the run; lower the flag.
+
+A fold that fails leaves the old state (its transaction rolls back): the run is "failed" and
+the site opens again. A process killed in steps 2–5 leaves the flag up and the run "running":
+`schoolbrug merge execute` again (the fold starts from the old state) or `schoolbrug merge
+rollback`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from schoolbrug.roles.permissions import MERGE_START_REFUSAL, may_start_merge
+
+from . import approvals, backup, readonly
+from .errors import MergeRefused
+from .models import MergeRun, ReadOnlyFlag
+from .records import register
+from .summary import receiving_board
+
+log = logging.getLogger("schoolbrug.merge")
+
+REPORTS = "merge-reports"
+
+
+def fold_apply() -> Callable[..., dict]:
+    """m1core's fold (`schoolbrug.merge.fold.apply`)."""
+    return importlib.import_module("schoolbrug.merge.fold").apply
+
+
+def source_connect() -> Callable[[str], str]:
+    """m1core's connection to the source database (`schoolbrug.merge.source.connect`)."""
+    return importlib.import_module("schoolbrug.merge.source").connect
+
+
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def user_for(email: str):
+    """The active account with this e-mail address (case-insensitive), if any."""
+    return (
+        get_user_model()
+        .objects.filter(email__iexact=email.strip(), is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def check_starter(plan: dict, email: str) -> None:
+    user = user_for(email)
+    if user is None or not may_start_merge(user, receiving_board(plan)):
+        raise MergeRefused(
+            f"{email} mag deze samenvoeging niet starten. {MERGE_START_REFUSAL}",
+            "starter is not the receiving board's board admin",
+        )
+
+
+def check(plan: dict, *, starter: str, source_alias: str | None) -> None:
+    """Everything execute refuses before it changes anything."""
+    if not str(plan.get("central_admin") or "").strip():
+        raise MergeRefused(
+            "Het plan noemt geen centrale beheerder voor het samengevoegde schoolbestuur. "
+            "Duid er één aan in het plan (en laat het daarna opnieuw goedkeuren).",
+            "plan without a central admin",
+        )
+    check_starter(plan, starter)
+    still = approvals.missing(plan, source_alias=source_alias)
+    if still:
+        raise MergeRefused(
+            "Nog niet iedereen keurde dit plan goed (goedkeuringen van een vroegere versie "
+            f"tellen niet). {approvals.missing_sentence(still)}",
+            f"{len(still)} approvals missing",
+        )
+
+
+def _check_source(plan: dict, source_url: str) -> None:
+    if without_password(source_url) != without_password(str(plan.get("source") or "")):
+        raise MergeRefused(
+            "Dit plan werd gemaakt voor een andere databank dan de opgegeven bron. Geef dezelfde "
+            "bron als bij `schoolbrug merge plan`.",
+            "source URL differs from the plan's",
+        )
+
+
+def write_report(run: MergeRun, report: dict, path: Path | None) -> Path:
+    if path is None:
+        folder = Path(settings.VAR_DIR) / REPORTS
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"samenvoeging-{run.pk}-{run.digest[:12]}.json"
+    path.write_text(
+        json.dumps(report, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return path
+
+
+def execute(
+    plan: dict,
+    *,
+    starter: str,
+    source_url: str | None = None,
+    report_path: Path | None = None,
+    apply: Callable[..., dict] | None = None,
+    connect: Callable[[str], str] | None = None,
+) -> MergeRun:
+    """Run the plan (see the module's docstring). `apply` and `connect` default to m1core's
+    fold and source connection."""
+    source_url = source_url or str(plan.get("source") or "")
+    _check_source(plan, source_url)
+    alias = (connect or source_connect())(source_url)
+    check(plan, starter=starter, source_alias=alias)
+    register(plan, by=starter)
+    run = MergeRun(digest=plan["digest"], started_by=starter.strip().lower())
+    with readonly.merging("execute"):
+        # We hold the flag: a run still "running" was interrupted (its process is gone).
+        MergeRun.objects.filter(state=MergeRun.State.RUNNING).update(
+            state=MergeRun.State.FAILED, finished_at=timezone.now(), error="interrupted"
+        )
+        run.state, run.started_at = MergeRun.State.RUNNING, timezone.now()
+        run.save()
+        ReadOnlyFlag.objects.filter(pk=1).update(run=run)
+        run.backup_path = str(backup.take())
+        run.save()
+        log.warning("merge: run %s folding plan %s", run.pk, run.digest[:12])
+        try:
+            # The fold's changes are logged as the board admin who started it.
+            report = (apply or fold_apply())(plan, source_url=source_url, actor=run.started_by)
+        except BaseException as failure:
+            run.state, run.finished_at = MergeRun.State.FAILED, timezone.now()
+            run.error = f"{type(failure).__name__}"[:1000]
+            run.save()
+            log.exception("merge: run %s failed; the fold's transaction left the old state", run.pk)
+            raise
+        run.report_path = str(write_report(run, report or {}, report_path))
+        run.report = {"counts": (report or {}).get("counts", {})}
+        run.state, run.finished_at = MergeRun.State.DONE, timezone.now()
+        run.save()
+    log.warning("merge: run %s done", run.pk)
+    return run
