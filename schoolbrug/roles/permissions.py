@@ -374,6 +374,13 @@ def may_manage_class_logins(user, school_class: SchoolClass) -> bool:
     return taught_classes(user).filter(pk=school_class.pk).exists()
 
 
+def may_print_badges(user, school_class: SchoolClass) -> bool:
+    """A class's scan badges (name, class and the stable id of each pupil): the staff who see
+    the class, that is its teachers today, the whole school's staff (director, secretary,
+    care team, ICT coordinator), a board admin of its board and a site admin."""
+    return only_their_classes(SchoolClass.objects.filter(pk=school_class.pk), user).exists()
+
+
 # --- the enrolment site of a LOP (enrolment/, seed 002) -----------------------------------
 #
 # Parents read a LOP's public page without logging in. A LOP expert keeps all of one LOP

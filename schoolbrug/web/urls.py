@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import staff_views, subclass_views, urls_links, urls_sharing, views
+from . import badge_views, staff_views, subclass_views, urls_links, urls_sharing, views
 
 pages = [
     path("", views.home, name="home"),
     path("instellingen/<str:number>/", views.institution_detail, name="institution"),
     path("instellingen/<str:number>/leerlingen/", views.pupil_search, name="pupil_search"),
     path("klassen/<uuid:sourced_id>/", views.class_detail, name="class"),
+    # Scan badges carrying each pupil's stable id (issue 23: no reprint after a merge).
+    path("klassen/<uuid:sourced_id>/badges.pdf", badge_views.class_badges, name="class_badges"),
     # Subclasses: the school's own groups inside a class (seed 001).
     path(
         "klassen/<uuid:sourced_id>/subklas/",

@@ -25,6 +25,7 @@ from schoolbrug.roles.permissions import (
     may_administer_platform,
     may_manage_class_logins,
     may_manage_subclasses,
+    may_print_badges,
     may_see_care_record,
     may_upload_staff,
     only_their_audit,
@@ -153,6 +154,9 @@ def class_detail(request: HttpRequest, sourced_id: uuid.UUID) -> HttpResponse:
             else [],
             # The learning platform's codes of the class (platform/login_views.py).
             "class_logins": not is_subclass and may_manage_class_logins(request.user, school_class),
+            # Scan badges with each pupil's stable id (registry/badges.py).
+            "may_print_badges": not school_class.is_leavers
+            and may_print_badges(request.user, school_class),
         },
     )
 

@@ -8,6 +8,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from stdnum.be import ogm_vcs
 
+from schoolbrug.registry import data_version
+from schoolbrug.registry.models import Pupil
+
 BEFORE = [("registry", "0015_source_details")]
 AFTER = [("registry", "0016_payment_references")]
 
@@ -15,10 +18,13 @@ AFTER = [("registry", "0016_payment_references")]
 @pytest.fixture
 def back_to_latest():
     """Whatever the test leaves, the database ends at every app's latest migration again
-    (going back to 0015 also unapplies what later apps built on 0016)."""
+    (going back to 0015 also unapplies what later apps built on 0016), with the data
+    version's triggers, which `migrate` installs after it and SQLite's table rebuilds drop."""
     yield
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+    data_version.install()
+    assert Pupil._meta.db_table in data_version.installed_on()
 
 
 @pytest.mark.django_db(transaction=True)

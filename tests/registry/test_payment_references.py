@@ -4,8 +4,11 @@ a payment carrying a pupil's former reference still finds them."""
 
 from __future__ import annotations
 
+import itertools
+import threading
+
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from stdnum.be import ogm_vcs
 
 from schoolbrug.audit.context import acting
@@ -49,8 +52,8 @@ def test_issue_skips_references_a_pupil_or_an_alias_holds(institution, monkeypat
     held_by_pupil, held_by_alias, free = "010806817183", "000000000101", "000000000202"
     jan = make_pupil(institution, structured_reference=held_by_pupil)
     PaymentReferenceAlias.objects.create(pupil=jan, structured_reference=held_by_alias)
-    draws = iter([held_by_pupil, held_by_alias, free])
-    monkeypatch.setattr(payment_references, "_draw", lambda: next(draws))
+    draws = iter([{held_by_pupil}, {held_by_alias}, {free}])
+    monkeypatch.setattr(payment_references, "_fresh", lambda count, using: next(draws))
     assert payment_references.issue(1) == [free]
 
 
@@ -136,3 +139,75 @@ def test_match_finds_no_one_for_an_unknown_or_invalid_reference(institution):
 )
 def test_why_a_reference_is_invalid_in_dutch(value, reason):
     assert payment_references.why_invalid(value) == reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_at_once_never_issue_the_same_reference(institution, monkeypatch):
+    """Syncs write in parallel on PostgreSQL (sync/parallel.py): references come from a
+    sequence there, so two open transactions never pick the same one even when the random
+    draw would (forced here). SQLite has one writer at a time: the second writer sees the
+    first's references and passes over them."""
+    made: dict[str, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def writer(name: str, both_inside: threading.Barrier | None) -> None:
+        try:
+            with transaction.atomic():
+                references = payment_references.issue(200)
+                if both_inside is not None:
+                    both_inside.wait(30)  # neither has committed yet
+                Pupil.objects.bulk_create(
+                    Pupil(
+                        institution=institution,
+                        family_name=name,
+                        given_name=str(i),
+                        structured_reference=reference,
+                    )
+                    for i, reference in enumerate(references)
+                )
+            made[name] = references
+        except BaseException as error:  # what the test must not see
+            errors.append(error)
+        finally:
+            connection.close()
+
+    if connection.vendor == "postgresql":
+        # Were references drawn at random, both writers would draw these same ones.
+        same_draws = itertools.cycle(
+            [payment_references._with_check_digits(10**9 + i) for i in range(300)]
+        )
+        monkeypatch.setattr(payment_references, "_draw", lambda: next(same_draws))
+        both_inside = threading.Barrier(2)
+        threads = [threading.Thread(target=writer, args=(n, both_inside)) for n in "ab"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
+        writer("a", None)
+        first = list(made["a"])
+        draws = iter([set(first[:50]), *({payment_references._draw()} for _ in range(10**4))])
+        monkeypatch.setattr(payment_references, "_fresh", lambda count, using: next(draws))
+        writer("b", None)
+
+    assert not errors, errors
+    everything = made["a"] + made["b"]
+    assert len(everything) == 400 and len(set(everything)) == 400
+    assert all(ogm_vcs.is_valid(reference) for reference in everything)
+
+
+def test_two_databases_do_not_count_from_the_same_start():
+    """A merge meets the other database's references: were both counted from 1, nearly
+    every moving pupil's would collide. PostgreSQL's sequence starts at a random point of the
+    10-digit range and wraps round; SQLite draws each reference at random."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT start_value, max_value, cycle FROM pg_sequences WHERE sequencename = %s",
+                [payment_references.SEQUENCE],
+            )
+            start, last, cycles = cursor.fetchone()
+        assert start > 1 and last == 10**10 - 1 and cycles
+    else:
+        bases = sorted(int(r[:10]) for r in payment_references.issue(1000))
+        assert bases[-1] - bases[0] > 10**9  # spread over the range, not counted up
