@@ -389,6 +389,9 @@ def result_json(request, result: ProductResult) -> dict:
     }
 
 
+MAX_SCORE = 2**31 - 2
+
+
 def _save_result(product: Product, data: dict, external_id: str, item=None) -> ProductResult:
     if item is None:
         item_id = ref(data, "lineItem", "lineItem")
@@ -406,8 +409,10 @@ def _save_result(product: Product, data: dict, external_id: str, item=None) -> P
     if product not in licences.licensed_products(pupil):
         raise ApiError(403, "forbidden", f"student {student_id} holds no licence of this product")
     score = data.get("score")
-    if isinstance(score, bool) or not isinstance(score, int | float) or score < 0:
-        raise invalid("'score' must be a number of 0 or more")
+    # Bounded by the column (PostgreSQL's integer, after rounding): a bigger number is the
+    # product's mistake, a 422, not a 500.
+    if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= MAX_SCORE:
+        raise invalid(f"'score' must be a number from 0 to {MAX_SCORE}")
     if data.get("scoreStatus") not in (
         "fully graded",
         "partially graded",
