@@ -52,6 +52,9 @@ KINDS = {"exercise": "exercise", "oefening": "exercise", "test": "test", "toets"
 BASE = "/ims/oneroster/gradebook/v1p2"
 
 
+ID_MAX = 256  # the sourced_id and external_id columns
+
+
 def invalid(description: str) -> ApiError:
     return ApiError(422, "invaliddata", description)
 
@@ -81,6 +84,12 @@ class GradebookView(APIView):
         # PostgreSQL cannot hold or even compare a text with a NUL: an id with one is unknown,
         # a body with one invalid (SQLite would take both, so both databases answer alike).
         if any("\x00" in str(value) for value in kwargs.values()):
+            raise ApiError(404, "unknownobject", "no object with such a sourcedId")
+        # Ids are kept in columns of 256 characters: a longer one is unknown, and the
+        # product's mistake when it writes one (PostgreSQL would refuse the row: a 500).
+        if any(len(str(value)) > ID_MAX for value in kwargs.values()):
+            if request.method in ("POST", "PUT"):
+                raise invalid(f"a sourcedId is at most {ID_MAX} characters")
             raise ApiError(404, "unknownobject", "no object with such a sourcedId")
         if request.method in ("POST", "PUT") and _holds_nul(request.data):
             raise invalid("the body holds a NUL character")
