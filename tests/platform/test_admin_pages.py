@@ -171,3 +171,14 @@ def test_printversie_spells_names_beyond_latin1_with_every_letter(client, platfo
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Yildiz Sahin" in text
     assert "Lukasz Wójcik <b>=1+1" in text
+
+
+@pytest.mark.parametrize("details", ["abc", "%00"])
+def test_groepen_details_of_no_uuid_shows_the_tab_not_a_500(
+    client, platform_school, people, details
+):
+    client.force_login(people.ict)
+    url = reverse("platform:school_tab", args=["012345", "groepen"]) + f"?details={details}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "1A" in response.content.decode()
