@@ -182,3 +182,12 @@ def test_groepen_details_of_no_uuid_shows_the_tab_not_a_500(
     response = client.get(url)
     assert response.status_code == 200
     assert "1A" in response.content.decode()
+
+
+def test_the_codes_page_is_kept_by_no_cache_like_the_sheet(client, platform_school, people):
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], "pin")
+    client.force_login(people.teacher)
+    response = client.get(_codes_url(s))
+    assert PupilLogin.objects.get(pupil=s.pupils[0]).pin in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
