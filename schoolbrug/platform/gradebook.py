@@ -52,6 +52,9 @@ KINDS = {"exercise": "exercise", "oefening": "exercise", "test": "test", "toets"
 BASE = "/ims/oneroster/gradebook/v1p2"
 
 
+ID_MAX = 256  # the sourced_id and external_id columns
+
+
 def invalid(description: str) -> ApiError:
     return ApiError(422, "invaliddata", description)
 
@@ -81,6 +84,12 @@ class GradebookView(APIView):
         # PostgreSQL cannot hold or even compare a text with a NUL: an id with one is unknown,
         # a body with one invalid (SQLite would take both, so both databases answer alike).
         if any("\x00" in str(value) for value in kwargs.values()):
+            raise ApiError(404, "unknownobject", "no object with such a sourcedId")
+        # Ids are kept in columns of 256 characters: a longer one is unknown, and the
+        # product's mistake when it writes one (PostgreSQL would refuse the row: a 500).
+        if any(len(str(value)) > ID_MAX for value in kwargs.values()):
+            if request.method in ("POST", "PUT"):
+                raise invalid(f"a sourcedId is at most {ID_MAX} characters")
             raise ApiError(404, "unknownobject", "no object with such a sourcedId")
         if request.method in ("POST", "PUT") and _holds_nul(request.data):
             raise invalid("the body holds a NUL character")
@@ -389,6 +398,9 @@ def result_json(request, result: ProductResult) -> dict:
     }
 
 
+MAX_SCORE = 2**31 - 2
+
+
 def _save_result(product: Product, data: dict, external_id: str, item=None) -> ProductResult:
     if item is None:
         item_id = ref(data, "lineItem", "lineItem")
@@ -406,8 +418,10 @@ def _save_result(product: Product, data: dict, external_id: str, item=None) -> P
     if product not in licences.licensed_products(pupil):
         raise ApiError(403, "forbidden", f"student {student_id} holds no licence of this product")
     score = data.get("score")
-    if isinstance(score, bool) or not isinstance(score, int | float) or score < 0:
-        raise invalid("'score' must be a number of 0 or more")
+    # Bounded by the column (PostgreSQL's integer, after rounding): a bigger number is the
+    # product's mistake, a 422, not a 500.
+    if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= MAX_SCORE:
+        raise invalid(f"'score' must be a number from 0 to {MAX_SCORE}")
     if data.get("scoreStatus") not in (
         "fully graded",
         "partially graded",

@@ -43,7 +43,7 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
         }
         for pupil, login_row in pupil_login.login_rows(school_class)
     ]
-    return render(
+    response = render(
         request,
         "platform/class_logins.html",
         {
@@ -57,6 +57,9 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
             "is_admin": permissions.may_administer_platform(request.user, school_class.institution),
         },
     )
+    # The PINs and the class code, as on the sheet: not kept by a shared browser or proxy.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login

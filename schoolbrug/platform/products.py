@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from openpyxl.utils.exceptions import InvalidFileException
 
 from .models import Product
 
@@ -32,6 +34,22 @@ COLUMNS = {
 REQUIRED = ("code", "name")
 DUTCH = {"code": "code", "name": "naam", "publisher": "uitgever", "subject": "vak", "url": "url"}
 LIMITS = {f.name: f.max_length for f in Product._meta.concrete_fields if f.max_length}
+# A catalogue is a few thousand products: far below this. A bigger file is a mistake (or worse),
+# not something to read into memory.
+# A file that is not what its name says (an .xlsx that is no workbook, a CSV without a
+# delimiter): named as unreadable, never a traceback.
+UNREADABLE = (
+    OSError,
+    ValueError,
+    KeyError,
+    IndexError,
+    csv.Error,
+    zipfile.BadZipFile,
+    InvalidFileException,
+)
+MAX_BYTES = 20 * 1024 * 1024
+# What Excel or a CP1252 decoder makes of a UTF-8 byte order mark before a CP1252 body.
+MISREAD_BOM = "\ufeff".encode().decode("cp1252")
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,8 @@ class Loaded:
 
 
 def read_rows(path: Path) -> list[list[str]]:
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"groter dan {MAX_BYTES // (1024 * 1024)} MB")
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
@@ -71,7 +91,7 @@ def read_rows(path: Path) -> list[list[str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+        text = raw.decode("cp1252").removeprefix(MISREAD_BOM)
     dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
 
@@ -81,7 +101,7 @@ def parse(path: Path) -> list[dict]:
     name = path.name
     try:
         rows = read_rows(path)
-    except (OSError, ValueError, KeyError, csv.Error) as error:
+    except UNREADABLE as error:
         raise BadCatalogue(
             [Problem(name, 1, "-", f"het bestand is niet te lezen ({error})")]
         ) from None
@@ -105,6 +125,8 @@ def parse(path: Path) -> list[dict]:
             if not values.get(field):
                 problems.append(Problem(name, line, DUTCH[field], "is leeg"))
         for field, value in values.items():
+            if any(ord(ch) < 32 for ch in value):  # NUL, which PostgreSQL refuses, and the like
+                problems.append(Problem(name, line, DUTCH[field], "bevat een stuurteken"))
             if LIMITS.get(field) and len(value) > LIMITS[field]:
                 problems.append(
                     Problem(name, line, DUTCH[field], f"langer dan {LIMITS[field]} tekens")

@@ -3,6 +3,7 @@ coordinator. Nothing here is changed: the SIS is the master and the next sync br
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -54,7 +55,10 @@ def school_data(request: HttpRequest, number: str, tab: str = "gegevens") -> Htt
         )
         context["detail"] = detail
         if detail:
-            opened = classes.filter(sourced_id=detail).first()
+            try:
+                opened = classes.filter(sourced_id=detail).first()
+            except ValidationError:  # not a UUID (a changed link): as if none was opened
+                opened = None
             if opened is not None:
                 context["opened"] = opened
                 context["opened_teachers"] = [

@@ -15,12 +15,26 @@ CARD_W, CARD_H = 90, 52
 COLUMNS, ROWS = 2, 5
 
 
+# Letters of pupils' names that have no accent to take off (NFKD leaves them whole): spelled
+# as their plain letters, not dropped ("Yıldız" is not "Yldz" on a child's card).
+PLAIN_LETTERS = str.maketrans(
+    {"ı": "i", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "Œ": "OE", "œ": "oe"}
+)
+
+
 def _latin1(text: str) -> str:
-    """The core PDF fonts speak Latin-1: keep é, ë, ç; spell other letters without accents."""
+    """The core PDF fonts speak Latin-1: keep é, ë, ç, ó; spell other letters without their
+    accents, one letter at a time."""
     if all(ord(ch) < 256 for ch in text):
         return text
-    plain = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in plain if ord(ch) < 256 and not unicodedata.combining(ch))
+    return "".join(_latin1_letter(ch) for ch in text.translate(PLAIN_LETTERS))
+
+
+def _latin1_letter(ch: str) -> str:
+    if ord(ch) < 256:
+        return ch
+    plain = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in plain if ord(c) < 256 and not unicodedata.combining(c))
 
 
 def _picture(pdf: FPDF, name: str, x: float, y: float, size: float) -> None:

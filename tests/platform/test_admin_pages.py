@@ -154,3 +154,40 @@ def test_the_portal_links_to_the_platform_for_those_who_may_open_it(
     assert "Leerplatform" not in client.get(class_page).content.decode()
     client.force_login(people.teacher)
     assert "inloggegevens van de leerlingen" in client.get(class_page).content.decode()
+
+
+def test_printversie_spells_names_beyond_latin1_with_every_letter(client, platform_school, people):
+    s = platform_school
+    jan, mila = s.pupils[0], s.pupils[1]
+    jan.given_name, jan.family_name = "Yıldız", "Şahin"
+    jan.save()
+    mila.given_name, mila.family_name = "Łukasz", "Wójcik <b>=1+1"
+    mila.save()
+    pupil_login.set_method(s.classes["1A"], "pin")
+    client.force_login(people.ict)
+    response = client.get(
+        reverse("platform:print_sheet", args=["012345", s.classes["1A"].sourced_id])
+    )
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Yildiz Sahin" in text
+    assert "Lukasz Wójcik <b>=1+1" in text
+
+
+@pytest.mark.parametrize("details", ["abc", "%00"])
+def test_groepen_details_of_no_uuid_shows_the_tab_not_a_500(
+    client, platform_school, people, details
+):
+    client.force_login(people.ict)
+    url = reverse("platform:school_tab", args=["012345", "groepen"]) + f"?details={details}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "1A" in response.content.decode()
+
+
+def test_the_codes_page_is_kept_by_no_cache_like_the_sheet(client, platform_school, people):
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], "pin")
+    client.force_login(people.teacher)
+    response = client.get(_codes_url(s))
+    assert PupilLogin.objects.get(pupil=s.pupils[0]).pin in response.content.decode()
+    assert response["Cache-Control"] == "no-store"

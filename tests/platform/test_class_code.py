@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from schoolbrug.audit.context import acting
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.platform import class_codes, pupil_login
+from schoolbrug.platform import class_codes, pupil_login, pupil_session
 from schoolbrug.platform.models import ClassLogin, PupilLogin
 
 from .conftest import set_up_device
@@ -200,3 +200,23 @@ def test_a_class_set_up_before_codes_gets_one_when_its_page_opens(client, platfo
         type(client)().post(reverse("platform:pupil_schools"), {"klascode": code}).status_code
         == 302
     )
+
+
+def test_a_device_set_up_for_one_class_opens_no_other(client, platform_school):
+    s = platform_school
+    noah = s.pupils[2]  # of 2B
+    pupil_login.set_method(s.classes["1A"], "pin")
+    pupil_login.set_method(s.classes["2B"], "pin")
+    pupil_login.change_pin(noah, "5183")
+    set_up_device(client, s.classes["1A"])
+    assert client.get(_names_url(s, "2B")).status_code == 302
+    refused = client.post(_sign_in_url(s, noah, "2B"), {"pin": "5183"})
+    assert refused.status_code == 403
+    assert pupil_session.COOKIE not in refused.cookies
+    # The cookie's class swapped for the other's by hand breaks its signature: still nothing.
+    value = client.cookies[class_codes.COOKIE].value
+    client.cookies[class_codes.COOKIE] = value.replace(
+        str(s.classes["1A"].pk), str(s.classes["2B"].pk), 1
+    )
+    assert client.get(_names_url(s, "2B")).status_code == 302
+    assert PupilLogin.objects.get(pupil=noah).failed_attempts == 0

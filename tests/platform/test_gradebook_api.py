@@ -170,3 +170,36 @@ def test_test_results_are_kept_but_marked_as_tests(client, platform_school, prod
     put(client, "/lineItems/blok-1", line_item(s, kind="toets"), product_client)
     put(client, "/results/r-1", result(s.pupils[0]), product_client)
     assert ProductResult.objects.get().kind == "test"  # never delivered (delivery.pending)
+
+
+@pytest.mark.parametrize("score", ["1000000000000", "1e300"])
+def test_a_score_beyond_the_column_is_a_422_not_a_500(
+    client, platform_school, product_client, score
+):
+    assert put(client, "/lineItems/blok-1", line_item(platform_school), product_client).status_code
+    # The raw text a product might send (DRF's parser already refuses Infinity and NaN).
+    raw = json.dumps(result(platform_school.pupils[0])).replace('"score": 7', f'"score": {score}')
+    answer = client.put(
+        f"{BASE}/results/r-1", raw, content_type="application/json", **product_client
+    )
+    assert answer.status_code == 422, answer.content
+    assert "'score' must be a number from 0 to" in answer.content.decode()
+    assert not ProductResult.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/lineItems/{}", "/results/{}", "/categories/{}"])
+def test_an_id_longer_than_its_column_is_a_422_to_put_and_unknown_to_get(
+    client, platform_school, product_client, path
+):
+    assert put(client, "/lineItems/blok-1", line_item(platform_school), product_client).status_code
+    long = "x" * 300
+    body = {
+        "/lineItems/{}": line_item(platform_school),
+        "/results/{}": result(platform_school.pupils[0]),
+        "/categories/{}": {"category": {"sourcedId": long, "status": "active", "title": "t"}},
+    }[path]
+    answer = put(client, path.format(long), body, product_client)
+    assert answer.status_code == 422, answer.content
+    assert "at most 256 characters" in answer.content.decode()
+    assert client.get(f"{BASE}{path.format(long)}", **product_client).status_code == 404
+    assert not ProductResult.objects.exists()

@@ -113,3 +113,32 @@ def test_a_thousand_pupils_link_in_one_action_with_bulk_statements(platform_scho
     assert LicenceSeat.objects.filter(licence=licence).count() == 1500
     assert AuditEntry.objects.filter(entity="pupil", actor=ICT, action="grant").count() == 1500
     assert elapsed < 1.0
+
+
+@pytest.mark.parametrize(
+    "extra, reason",
+    [
+        (["--seats", "99999999999"], "tussen 1 en 1000000"),
+        (["--seats", "3", "--reference", "x" * 101], "langer dan 100 tekens"),
+    ],
+)
+def test_licences_add_refuses_huge_seat_counts_and_long_references_clearly(
+    platform_school, extra, reason
+):
+    from django.core.management import CommandError, call_command
+
+    before = Licence.objects.count()
+    with pytest.raises(CommandError, match=reason):
+        call_command(
+            "platform",
+            "licences",
+            "add",
+            "--institution",
+            platform_school.institution.number,
+            "--product",
+            "REK-1",
+            "--kind",
+            "group",
+            *extra,
+        )
+    assert Licence.objects.count() == before

@@ -92,3 +92,41 @@ def test_a_file_without_the_name_column_is_refused(tmp_path):
     assert [str(p) for p in bad.value.problems] == [
         "kolommen.csv, regel 1, veld naam: deze kolom ontbreekt"
     ]
+
+
+def test_an_xlsx_that_is_no_workbook_is_named_unreadable_not_a_traceback(tmp_path):
+    path = tmp_path / "producten.xlsx"
+    path.write_bytes(b"code;naam\nREK-3;Rekenrijk\n")  # a CSV saved under the wrong name
+    with pytest.raises(products.BadCatalogue) as bad:
+        products.load(path)
+    assert "producten.xlsx, regel 1" in str(bad.value)
+    assert "niet te lezen" in str(bad.value)
+    assert not Product.objects.exists()
+
+
+def test_a_nul_byte_in_a_cell_is_a_problem_of_its_line_not_a_database_error(tmp_path):
+    path = tmp_path / "producten.csv"
+    path.write_bytes(b"code;naam\nREK-3;Rekenrijk\nTAAL-3;Taal\x00rijk\n")
+    with pytest.raises(products.BadCatalogue) as bad:
+        products.load(path)
+    assert [str(p) for p in bad.value.problems] == [
+        "producten.csv, regel 3, veld naam: bevat een stuurteken"
+    ]
+    assert not Product.objects.exists()
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(products, "MAX_BYTES", 100)
+    path = tmp_path / "producten.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    with pytest.raises(products.BadCatalogue) as bad:
+        products.load(path)
+    assert "niet te lezen (groter dan" in str(bad.value)
+    assert not Product.objects.exists()
+
+
+def test_a_utf8_byte_order_mark_before_a_windows_1252_body_still_finds_the_header(tmp_path):
+    path = tmp_path / "producten.csv"
+    path.write_bytes(b"\xef\xbb\xbfcode;naam;uitgever\r\nREK-3;Caf\xe9 rekenen;Test\r\n")
+    products.load(path)
+    assert Product.objects.get(code="REK-3").name == "Café rekenen"

@@ -14,6 +14,9 @@ from schoolbrug.platform.models import Licence, MonitoringLink, Product
 from schoolbrug.registry.models import Institution
 
 EXIT_BAD_INPUT = 2
+# A region's pupils many times over; beyond it PostgreSQL's integer column overflows.
+MAX_SEATS = 1_000_000
+REFERENCE_MAX = Licence._meta.get_field("reference").max_length
 
 
 class Command(AuditedCommand):
@@ -119,8 +122,10 @@ class Command(AuditedCommand):
             raise CommandError(f"Geen instelling met nummer {opts['institution']}.")
         if product is None:
             raise CommandError(f"Geen product met code {opts['product']}.")
-        if opts["seats"] < 1:
-            raise CommandError("Het aantal licenties moet minstens 1 zijn.")
+        if not 1 <= opts["seats"] <= MAX_SEATS:
+            raise CommandError(f"Het aantal licenties moet tussen 1 en {MAX_SEATS} liggen.")
+        if len(opts["reference"]) > REFERENCE_MAX:
+            raise CommandError(f"De referentie is langer dan {REFERENCE_MAX} tekens.")
         licence = Licence.objects.create(
             institution=institution,
             product=product,
