@@ -32,6 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from schoolbrug.roles.permissions import MERGE_START_REFUSAL, may_start_merge
+from schoolbrug.sync.locking import wait_for_syncs
 
 from . import approvals, backup, readonly
 from .errors import MergeRefused
@@ -164,6 +165,12 @@ def execute(
     register(plan, by=starter)
     run = MergeRun(digest=plan["digest"], started_by=starter.strip().lower())
     with readonly.merging("execute"):
+        if not wait_for_syncs(settings.SCHOOLBRUG_SYNC_LOCK_WAIT):
+            raise MergeRefused(
+                "Er loopt nog een synchronisatie van een school in deze databank. Probeer de "
+                "samenvoeging opnieuw als die klaar is; er is niets gewijzigd.",
+                "a sync still holds an institution's lock",
+            )
         # We hold the flag: a run still "running" was interrupted (its process is gone).
         MergeRun.objects.filter(state=MergeRun.State.RUNNING).update(
             state=MergeRun.State.FAILED, finished_at=timezone.now(), error="interrupted"
