@@ -32,6 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from schoolbrug.roles.permissions import MERGE_START_REFUSAL, may_start_merge
+from schoolbrug.sync.locking import wait_for_syncs
 
 from . import approvals, backup, readonly
 from .errors import MergeRefused
@@ -84,6 +85,29 @@ def check_starter(plan: dict, email: str) -> None:
         )
 
 
+def _check_approver_list(plan: dict, source_alias: str | None) -> None:
+    """The plan's approver list is the plan maker's word, sealed by a digest anyone can
+    recompute: every director of today must be on it, or an edited plan skips them."""
+    if source_alias is None:
+        return
+    listed = set(approvals.approvers(plan))
+    needed = importlib.import_module("schoolbrug.merge.plan").directors_to_approve(
+        plan, source_alias, receiving_board(plan)
+    )
+    left_out = [
+        approvals.Approver(a["email"], a["institution"], a["side"])
+        for a in needed
+        if approvals.Approver(a["email"], a["institution"], a["side"]) not in listed
+    ]
+    if left_out:
+        names = ", ".join(f"{a.email} (instelling {a.institution})" for a in left_out)
+        raise MergeRefused(
+            f"Het plan noemt niet elke directeur die het moet goedkeuren: {names} ontbreekt. "
+            "Maak een nieuw plan met `schoolbrug merge plan`.",
+            f"{len(left_out)} director(s) of today missing from the plan's approvers",
+        )
+
+
 def check(plan: dict, *, starter: str, source_alias: str | None) -> None:
     """Everything execute refuses before it changes anything."""
     if not str(plan.get("central_admin") or "").strip():
@@ -93,6 +117,7 @@ def check(plan: dict, *, starter: str, source_alias: str | None) -> None:
             "plan without a central admin",
         )
     check_starter(plan, starter)
+    _check_approver_list(plan, source_alias)
     still = approvals.missing(plan, source_alias=source_alias)
     if still:
         raise MergeRefused(
@@ -140,6 +165,12 @@ def execute(
     register(plan, by=starter)
     run = MergeRun(digest=plan["digest"], started_by=starter.strip().lower())
     with readonly.merging("execute"):
+        if not wait_for_syncs(settings.SCHOOLBRUG_SYNC_LOCK_WAIT):
+            raise MergeRefused(
+                "Er loopt nog een synchronisatie van een school in deze databank. Probeer de "
+                "samenvoeging opnieuw als die klaar is; er is niets gewijzigd.",
+                "a sync still holds an institution's lock",
+            )
         # We hold the flag: a run still "running" was interrupted (its process is gone).
         MergeRun.objects.filter(state=MergeRun.State.RUNNING).update(
             state=MergeRun.State.FAILED, finished_at=timezone.now(), error="interrupted"

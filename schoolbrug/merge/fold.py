@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
@@ -284,7 +285,8 @@ def apply(plan: dict, *, source_url: str, actor: str = "cli") -> dict:
             "(na die van deze); er is niets gewijzigd.",
             "merge fold: a secret of the source cannot be decrypted with this server's keys",
         ) from None
-    except IntegrityError as error:
+    # psycopg's own: the folder's COPY on PostgreSQL bypasses Django's error wrapping.
+    except (IntegrityError, psycopg.IntegrityError) as error:
         log.error("merge fold: refused, a unique value collides: %s", type(error).__name__)
         raise MergeRefused(
             "De samenvoeging botste op een waarde die in beide databanken voorkomt en uniek "

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS
@@ -162,10 +163,17 @@ def _approvers(alias, moving, communities, receiving_board) -> list[dict]:
         receiving = receiving.filter(board=receiving_board)
     approvers = _directors(DEFAULT_DB_ALIAS, receiving.values("number"), "receiving", today)
     approvers += _directors(alias, numbers, "moving", today)
-    split = {n for c in communities if c["split"] for n in c["institutions"]}
+    split = {n for c in communities if c.get("split") for n in c.get("institutions") or []}
     staying = sorted(split - set(numbers))
     approvers += _directors(alias, staying, "moving", today, why="community_split")
     return approvers
+
+
+def directors_to_approve(plan: dict, alias: str, board: Board | None) -> list[dict]:
+    """Who must approve `plan` today, read again from both databases (not from the plan, which
+    anyone can edit and seal again): execute refuses a plan that leaves one of them out."""
+    moving = [SimpleNamespace(number=str(i["number"])) for i in plan.get("institutions") or []]
+    return _approvers(alias, moving, plan.get("communities") or [], board)
 
 
 def _check_secrets(alias: str) -> None:

@@ -71,16 +71,17 @@ def rollback(*, actor: str, force: bool = False) -> MergeRun:
     if record is None:
         raise MergeRefused("Het plan van de laatste samenvoeging is niet bekend.", "plan gone")
     check_starter(record.plan, actor)
-    lost = changes_since(run)
-    if lost and not force:
-        raise MergeRefused(
-            f"Na de samenvoeging werden nog {lost} wijzigingen gelogd (synchronisaties, "
-            "aanpassingen in het portaal). Terugzetten maakt die ongedaan. Herhaal met --force "
-            "als dat de bedoeling is.",
-            f"{lost} changes after the merge; --force needed",
-        )
-    kept = _kept_rows()
     with readonly.merging("rollback", run):
+        # Counted under the flag: a change made before it was up is counted, none comes after.
+        lost = changes_since(run)
+        if lost and not force:
+            raise MergeRefused(
+                f"Na de samenvoeging werden nog {lost} wijzigingen gelogd (synchronisaties, "
+                "aanpassingen in het portaal). Terugzetten maakt die ongedaan. Herhaal met "
+                "--force als dat de bedoeling is.",
+                f"{lost} changes after the merge; --force needed",
+            )
+        kept = _kept_rows()
         backup.restore(run.backup_path)
         _write_back(kept)
     run = MergeRun.objects.get(pk=run.pk)

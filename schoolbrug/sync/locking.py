@@ -21,6 +21,7 @@ InstitutionBusy and nothing was read or written.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Collection, Iterator
 from contextlib import ExitStack, contextmanager
@@ -63,7 +64,38 @@ def institutions_locked(numbers: Collection[str], *, wait: bool) -> Iterator[Non
             raise
         if connection.vendor == "postgresql":
             _advisory_locks(numbers, wait=wait)
+        if _merge_running():
+            # Checked under the locks: a merge raises its flag, then waits for the locks held
+            # (wait_for_syncs), so no sync writes between its backup and its fold.
+            raise InstitutionBusy(numbers, waited=False)
         yield
+
+
+def _merge_running() -> bool:
+    from schoolbrug.merge.models import ReadOnlyFlag  # the merge app depends on this one
+
+    return ReadOnlyFlag.objects.filter(pk=1).exists()
+
+
+def wait_for_syncs(seconds: float) -> bool:
+    """PostgreSQL: wait until no institution's lock is held (a sync that started before the
+    merge's flag finishes); False when one still is after `seconds`. SQLite needs no wait: the
+    flag's own write waited for the sync's write lock."""
+    if connection.vendor != "postgresql":
+        return True
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = %s::oid AND objsubid = 2 AND pid <> pg_backend_pid()",
+                [LOCK_SPACE],
+            )
+            if cursor.fetchone()[0] == 0:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
 
 
 def _advisory_locks(numbers: Collection[str], *, wait: bool) -> None:

@@ -14,7 +14,7 @@ from schoolbrug.merge.errors import MergeRefused
 from schoolbrug.merge.models import MergeApproval, MergeRun
 from schoolbrug.registry.models import Institution
 
-from .conftest import approve_all, make_plan, write_plan
+from .conftest import approve_all, director, make_plan, write_plan
 
 # execute commits the read-only flag before the fold: real transactions.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,4 +89,24 @@ def test_the_plan_must_name_a_central_admin(world, same_database, fold):
     approve_all(plan)
     with pytest.raises(MergeRefused, match="geen centrale beheerder"):
         execute.execute(plan, starter="beheer@ontvanger.be")
+    assert fold.calls == []
+
+
+def test_a_plan_resealed_without_a_director_is_refused(world, same_database, fold):
+    # The digest is a checksum anyone can recompute: a plan edited to drop the moving school's
+    # director, and sealed again, must not run on the receiving side's approval alone.
+    plan = make_plan(approvers=[a for a in world.plan["approvers"] if a["side"] == "receiving"])
+    approve_all(plan)
+    assert approvals.missing(plan, source_alias="default") == []
+    with pytest.raises(MergeRefused) as refused:
+        execute.execute(plan, starter="beheer@ontvanger.be")
+    assert "directie@sintjozef.be (instelling 054321) ontbreekt" in refused.value.message
+    assert fold.calls == [] and not MergeRun.objects.exists()
+
+
+def test_a_director_named_after_the_plan_must_approve_too(world, same_database, fold):
+    approve_all(world.plan)
+    director(world.moving, "nieuwe.directie@sintjozef.be")
+    with pytest.raises(MergeRefused, match="nieuwe.directie@sintjozef.be"):
+        execute.execute(world.plan, starter="beheer@ontvanger.be")
     assert fold.calls == []

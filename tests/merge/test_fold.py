@@ -247,3 +247,17 @@ def test_secrets_this_server_cannot_open_are_refused_at_the_plan(receiving, sour
         cursor.execute("UPDATE platform_pupillogin SET pin = 'gAAAAA-sealed-elsewhere'")
     with pytest.raises(MergeRefused, match="SCHOOLBRUG_ENCRYPTION_KEY"):
         plans.make_plan(source_url)
+
+
+def test_a_name_taken_after_the_plan_is_refused_not_folded_stale(receiving, source_url):
+    plan = decided(plans.make_plan(source_url))
+    alias = source.connect(source_url)
+    users = get_user_model()
+    here = set(users.objects.values_list("username", flat=True))
+    mover = users.objects.using(alias).exclude(username__in=here).order_by("pk").last()
+    # After the plan, this side gives a new account the log-in name a moving person has.
+    users.objects.create_user(mover.username, email="nieuw@receiving.test")
+    before = rows(DEFAULT_DB_ALIAS)
+    with pytest.raises(MergeRefused, match="nieuw plan"):
+        fold.apply(plan, source_url=source_url)
+    assert rows(DEFAULT_DB_ALIAS) == before

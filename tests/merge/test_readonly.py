@@ -23,6 +23,8 @@ from schoolbrug.handlers import Application
 from schoolbrug.merge import execute, readonly
 from schoolbrug.merge.errors import MergeRefused
 from schoolbrug.merge.models import MergeApproval, MergeRun, ReadOnlyFlag
+from schoolbrug.registry.models import Institution
+from schoolbrug.sync.locking import InstitutionBusy, institutions_locked, wait_for_syncs
 
 from .conftest import PASSWORD, approve_all
 
@@ -179,3 +181,48 @@ def test_a_second_merge_waits_and_a_killed_ones_flag_is_taken_over(world, same_d
     killed.refresh_from_db()
     assert killed.state == MergeRun.State.FAILED and killed.error == "interrupted"
     assert MergeApproval.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_that_starts_during_a_merge_writes_nothing(world):
+    with (
+        readonly.merging("execute"),
+        pytest.raises(InstitutionBusy),
+        institutions_locked([world.receiving.number], wait=False),
+    ):
+        Institution.objects.filter(pk=world.receiving.pk).update(name="Tijdens")
+    world.receiving.refresh_from_db()
+    assert world.receiving.name == "Basisschool De Regenboog"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_execute_waits_for_a_running_sync_and_refuses_if_it_goes_on(
+    world, same_database, fold, settings
+):
+    approve_all(world.plan)
+    if connection.vendor != "postgresql":
+        # SQLite: the flag's own write waits for a sync's write lock (BEGIN IMMEDIATE).
+        assert wait_for_syncs(0)
+        return
+    settings.SCHOOLBRUG_SYNC_LOCK_WAIT = 0.5
+    holding, release = threading.Event(), threading.Event()
+
+    def sync_in_progress() -> None:
+        try:
+            with institutions_locked([world.receiving.number], wait=False):
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=sync_in_progress)
+    other.start()
+    try:
+        assert holding.wait(30)
+        with pytest.raises(MergeRefused, match="synchronisatie"):
+            execute.execute(world.plan, starter="beheer@ontvanger.be")
+    finally:
+        release.set()
+        other.join(30)
+    assert fold.calls == [] and not ReadOnlyFlag.objects.exists()
+    assert not MergeRun.objects.filter(state=MergeRun.State.DONE).exists()

@@ -124,3 +124,28 @@ def test_pg_tools_that_are_missing_or_too_old_are_refused_before_anything(settin
     with pytest.raises(MergeRefused, match="pg_dump is versie 13, de databankserver versie 15"):
         backup._tool("pg_dump", server_major=15)
     assert backup._tool("pg_dump", server_major=13) == str(old)
+
+
+def test_a_change_made_while_rollback_starts_is_not_lost_silently(
+    world, same_database, fold, monkeypatch
+):
+    approve_all(world.plan)
+    execute.execute(world.plan, starter="beheer@ontvanger.be")
+    raise_flag = readonly.raise_flag
+
+    def a_portal_write_just_before_the_flag(action, run):
+        AuditEntry.objects.create(
+            at=timezone.now(),
+            actor="secretariaat",
+            reason="portaal",
+            entity="pupil",
+            entity_sourced_id="4c1f0a52-8d0e-4a6b-9a8f-0d6b3c0e1a11",
+            action="update",
+        )
+        return raise_flag(action, run)
+
+    monkeypatch.setattr(readonly, "raise_flag", a_portal_write_just_before_the_flag)
+    with pytest.raises(CommandError, match="nog 1 wijzigingen gelogd"):
+        call_command("merge", "rollback", "--as", "beheer@ontvanger.be")
+    assert Institution.objects.filter(number="099999").exists()
+    assert not ReadOnlyFlag.objects.exists()
