@@ -120,6 +120,20 @@ def test_an_address_trying_many_pupils_is_locked(client, platform_school, settin
     assert other_device.status_code == 302
 
 
+def test_a_schools_typos_at_nine_do_not_lock_its_one_address(client, platform_school, settings):
+    """A whole school logs in from one address: sixty wrong tries in the morning (a class's
+    typos) leave it open by default; each pupil's own limit still holds (not counted here)."""
+    settings.SCHOOLBRUG_PUPIL_LOGIN_LIMIT = 1000
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], LoginMethod.PIN)
+    set_up_device(client, s.classes["1A"])
+    jan, mila = s.pupils[:2]
+    pupil_login.change_pin(mila, "2468")
+    for _ in range(60):
+        client.post(_sign_in_url(s, jan), {"pin": "0001"})
+    assert client.post(_sign_in_url(s, mila), {"pin": "2468"}).status_code == 302
+
+
 def test_a_class_without_a_login_method_has_no_login_page(client, platform_school):
     s = platform_school
     assert client.get(_sign_in_url(s, s.pupils[0])).status_code == 404
