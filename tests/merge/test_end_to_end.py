@@ -5,9 +5,11 @@ the real fold) by the receiving board's admin, and `rollback` — on the test da
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 
 from schoolbrug.merge import approvals, execute, rollback, source
 from schoolbrug.merge import plan as plans
@@ -17,12 +19,19 @@ from schoolbrug.registry.models import Board, Institution, Pupil
 from schoolbrug.roles.models import RoleGrant
 from tests.merge.world import populate
 
+publish_first_protocol = importlib.import_module(
+    "schoolbrug.sharing.migrations.0002_first_protocol"
+).publish
+
 ADMIN = "beheer@receiving.test"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_plan_approvals_execute_and_rollback_with_the_real_fold(db, source_url, django_user_model):
+    # The first protocol comes from a data migration, which an earlier transactional test's
+    # flush removed from the test database.
+    publish_first_protocol(django_apps, None)
     populate("default", "receiving")
     admin = django_user_model.objects.create_user("beheer", ADMIN, "pw")
     RoleGrant.objects.create(
