@@ -4,27 +4,24 @@ flag is read once per second per process, not once per request."""
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import subprocess
 import sys
 import threading
-from wsgiref.util import setup_testing_defaults
 
 import lxml.html
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from schoolbrug.handlers import Application
 from schoolbrug.merge import execute, readonly
 from schoolbrug.merge.errors import MergeRefused
 from schoolbrug.merge.models import MergeApproval, MergeRun, ReadOnlyFlag
 from schoolbrug.registry.models import Institution
 from schoolbrug.sync.locking import InstitutionBusy, institutions_locked, wait_for_syncs
+from tests.wsgi_call import call
 
 from .conftest import PASSWORD, approve_all
 
@@ -42,23 +39,7 @@ def banner_shown(response) -> bool:
 
 
 def call_api(path: str, method: str) -> tuple[str, dict, bytes]:
-    """A request through the WSGI application itself (the API has its own handler)."""
-    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "wsgi.input": io.BytesIO()}
-    setup_testing_defaults(environ)
-    environ["HTTP_HOST"] = "testserver"
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        body = b"".join(Application()(environ, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return seen["status"], seen["headers"], body
+    return call(path, method)
 
 
 def test_pages_answer_with_the_banner_and_writes_answer_503(world, client):
