@@ -275,6 +275,10 @@ LOGGING = {
         },
         # ERROR: the 500s; a 404 or 400 is the client's, not worth a line each.
         "django.request": {"handlers": [_LOG_HANDLER], "level": "ERROR", "propagate": False},
+        # oauthlib and django-oauth-toolkit write request bodies and tokens at DEBUG: never
+        # below INFO, whatever level a root logger someone adds is set to.
+        "oauthlib": {"level": "INFO"},
+        "oauth2_provider": {"level": "INFO"},
     },
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 
 import pytest
 from django_ratelimit import core as ratelimit_core
@@ -146,3 +147,20 @@ def test_the_rostering_api_has_no_lock_out_or_limit_on_its_path():
         "django.middleware.security.SecurityMiddleware",
         "schoolbrug.merge.readonly.ReadOnlyMiddleware",
     ]
+
+
+def test_no_secret_or_token_reaches_a_log_set_to_debug(client, app, caplog):
+    # oauthlib logs "Issuing token …" with the token itself at DEBUG: an operator who sets the
+    # root logger to DEBUG to chase a problem must not find vendors' tokens in the log.
+    with caplog.at_level(logging.DEBUG):
+        bad = token(client, app.client_id, "fout-geheim")
+        good = token(client, app.client_id, app.secret)
+        assert bad.status_code == 401 and good.status_code == 200, good.content
+        access = good.json()["access_token"]
+        listed = client.get(f"{API}/classes", HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert listed.status_code in (200, 403), listed.content
+        logging.getLogger("tests.probe").debug("probe")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "probe" in logged, "the log did not take DEBUG lines: the test would prove nothing"
+    for secret in (access, app.secret, "fout-geheim"):
+        assert secret not in logged
