@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads a POST's body: too large is refused unread.
+    "schoolbrug.request_size.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # An admin who sees the portal as another person: checks as them, read-only.
@@ -175,6 +177,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# The largest request body a view that does not say its own limit accepts (request_size.py).
+SCHOOLBRUG_MAX_REQUEST_BYTES = _number("SCHOOLBRUG_MAX_REQUEST_MB", 20) * 2**20
 
 # Seconds a sync waits for another sync of the same institution to finish before it gives up.
 SCHOOLBRUG_SYNC_LOCK_WAIT = _decimal("SCHOOLBRUG_SYNC_LOCK_WAIT", 60)

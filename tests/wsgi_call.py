@@ -12,8 +12,9 @@ from django.db import close_old_connections
 from schoolbrug.handlers import Application
 
 
-def call(path: str, method: str = "GET", cookie: str = ""):
+def call(path: str, method: str = "GET", cookie: str = "", **environ_extra):
     environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "wsgi.input": io.BytesIO()}
+    environ.update(environ_extra)
     if cookie:
         environ["HTTP_COOKIE"] = cookie
     setup_testing_defaults(environ)

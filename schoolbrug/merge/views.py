@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from schoolbrug.request_size import max_request_size
 from schoolbrug.roles import permissions
 
 from . import approvals, plan_file
@@ -66,6 +67,7 @@ def _last_runs() -> dict[str, MergeRun]:
     return runs
 
 
+@max_request_size(MAX_PLAN_BYTES)
 @login_required
 def plans(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":

@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 from schoolbrug.links import editing, storage, tokens, uploads
 from schoolbrug.links.models import LinkUpload, SourceLink
 from schoolbrug.links.tasks import start_upload
+from schoolbrug.request_size import max_request_size
 from schoolbrug.roles.permissions import actor as audit_actor
 from schoolbrug.roles.permissions import institution_or_404, may_manage_apps, sees_whole_school
 from schoolbrug.sources.findings import mask_national_numbers_in
@@ -230,6 +231,8 @@ def _json(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+# At most two files: WISA's pupils and classes.
+@max_request_size(2 * storage.MAX_UPLOAD_BYTES)
 @csrf_exempt
 @require_POST
 @never_cache

@@ -24,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import get_valid_filename
 
 from schoolbrug.audit.middleware import request_actor
+from schoolbrug.request_size import max_request_size
 from schoolbrug.roles.permissions import institution_or_404, may_upload_staff
 from schoolbrug.sources.findings import mask_national_numbers_in
 from schoolbrug.staff.upload import run_upload
@@ -40,6 +41,7 @@ def upload_root() -> Path:
     return Path(settings.VAR_DIR) / "staff_uploads"
 
 
+@max_request_size(MAX_BYTES)
 @login
 def staff_upload(request: HttpRequest, number: str) -> HttpResponse:
     institution = institution_or_404(request.user, number)
