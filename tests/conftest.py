@@ -55,3 +55,27 @@ def no_merge_running(settings):
 
     settings.SCHOOLBRUG_MERGE_FLAG_SECONDS = 3600
     readonly._cached = (time.monotonic(), None)
+
+
+@pytest.fixture(autouse=True)
+def no_connection_left_from_a_browser_test():
+    """Closes the database connections a test opened while Playwright's event loop ran.
+
+    Django keeps its connections in an asgiref Local that, in a thread where an event loop
+    runs (Playwright's sync API runs one), is a context variable apart from the thread's own.
+    A query made between `sync_playwright().start()` and `stop()` therefore opens a second
+    connection that Django's test teardown, closing only the thread's own, never sees: it
+    stays open from test to test, holds the test database (a template copy or a drop then
+    fails), and once the server ends it the next browser test finds it closed."""
+    yield
+    from django.db import connections
+
+    async_storage = getattr(connections._connections._storage, "cvar", None)
+    if async_storage is None:
+        return
+    try:
+        kept = async_storage._data.get().data
+    except LookupError:
+        return
+    for connection in list(kept.values()):
+        connection.close()

@@ -33,13 +33,8 @@ def source_database(world):
             dbname="postgres", user=settings_dict["USER"], autocommit=True, **admin
         ) as server:
             server.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            # A template may have no other session: an earlier live-server test's thread can
-            # leave its connection to the test database open (seen in the full suite only).
-            server.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [settings_dict["NAME"]],
-            )
+            # A template may have no other session: tests/conftest.py closes the ones a
+            # browser test opened beside the thread's own.
             server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{settings_dict["NAME"]}"')
         settings_dict["NAME"] = name
     else:
