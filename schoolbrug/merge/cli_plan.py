@@ -10,6 +10,7 @@ import logging
 from django.core.management.base import CommandError
 
 from . import plan as plans
+from . import plan_collisions, plan_unique
 from .errors import MergeRefused
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,28 @@ def summary(plan: dict) -> str:
         f"  botsende instellingsnummers: {len(collisions['institution_numbers'])}",
         f"  botsende gebruikersnamen (nieuwe naam): {len(collisions['user_names'])}",
         f"  botsende appnamen (nieuwe naam): {len(collisions['app_names'])}",
-        f"  botsende klascodes: {len(collisions['class_codes'])}",
+        f"  botsende klasnamen: {len(collisions['class_codes'])}",
         f"  botsende bron-id's: {len(collisions['source_ids'])}",
         f"  botsende betalingsreferenties: {len(collisions['payment_references'])}",
+    ]
+    renewed = collisions.get("class_logins") or []
+    lines.append(
+        f"  botsende klascodes (nieuwe klascode, door de leerkracht uit te delen): {len(renewed)}"
+    )
+    lines += [
+        f"    {c['institution']} klas {c['name']} ({c['school_year']}): nieuwe klascode"
+        for c in renewed
+    ]
+    clashes = collisions.get("unique_values") or []
+    lines.append(f"  botsende unieke waarden (de samenvoeging weigert dan): {len(clashes)}")
+    lines += [f"    {plan_unique.sentence(c)}" for c in clashes]
+    lines += [
         f"  centrale beheerder: {plan['central_admin'] or 'NOG TE KIEZEN'}",
         f"  goed te keuren door: {len(plan['approvers'])} directie(s)",
     ]
+    refused = plan_collisions.refusal(plan)
+    if refused:
+        lines.append(f"  GEWEIGERD: {refused[0]}")
     return "\n".join(lines)
 
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 from schoolbrug.roles.permissions import MERGE_START_REFUSAL, may_start_merge
 from schoolbrug.sync.locking import wait_for_syncs
 
-from . import approvals, backup, readonly
+from . import approvals, backup, plan_collisions, readonly
 from .errors import MergeRefused
 from .models import MergeRun, ReadOnlyFlag
 from .records import register
@@ -116,6 +116,9 @@ def check(plan: dict, *, starter: str, source_alias: str | None) -> None:
             "Duid er één aan in het plan (en laat het daarna opnieuw goedkeuren).",
             "plan without a central admin",
         )
+    refused = plan_collisions.refusal(plan)
+    if refused:
+        raise MergeRefused(*refused)
     check_starter(plan, starter)
     _check_approver_list(plan, source_alias)
     still = approvals.missing(plan, source_alias=source_alias)
