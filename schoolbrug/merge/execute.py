@@ -24,7 +24,6 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,6 +37,7 @@ from . import approvals, backup, plan_collisions, readonly
 from .errors import MergeRefused
 from .models import MergeRun, ReadOnlyFlag
 from .records import register
+from .source import without_password
 from .summary import receiving_board
 
 log = logging.getLogger("schoolbrug.merge")
@@ -53,17 +53,6 @@ def fold_apply() -> Callable[..., dict]:
 def source_connect() -> Callable[[str], str]:
     """m1core's connection to the source database (`schoolbrug.merge.source.connect`)."""
     return importlib.import_module("schoolbrug.merge.source").connect
-
-
-def without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def user_for(email: str):

@@ -227,7 +227,7 @@ def make_plan(
     plan = {
         "format": FORMAT,
         "created_at": timezone.now().isoformat(timespec="seconds"),
-        "source": source.display_url(source_url),
+        "source": source.without_password(source_url),
         "whole_database": ctx.whole,
         "receiving_board": _board(board),
         "institutions": [
@@ -270,6 +270,13 @@ def check_content(plan: dict, path: str = "PLAN.json") -> None:
             _refuse(path, f"veld {key!r} ontbreekt of heeft de verkeerde vorm.", f"bad {key}")
     if not plan["institutions"]:
         _refuse(path, "er verhuist geen enkele instelling.", "no institutions")
+    if source.without_password(plan["source"]) != plan["source"]:
+        # A plan is shown, registered and kept in both databases: never with a password.
+        _refuse(
+            path,
+            "'source' bevat een wachtwoord: laat het weg (geef het bij het uitvoeren met --from).",
+            "a password in the source URL",
+        )
     for n, candidate in enumerate(plan["candidates"], start=1):
         if candidate.get("decision") not in DECISIONS:
             _refuse(
