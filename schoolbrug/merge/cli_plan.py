@@ -9,8 +9,8 @@ import logging
 
 from django.core.management.base import CommandError
 
+from . import files, plan_collisions, plan_unique
 from . import plan as plans
-from . import plan_collisions, plan_unique
 from .errors import MergeRefused
 
 log = logging.getLogger(__name__)
@@ -79,10 +79,12 @@ def run(command, options) -> None:
     try:
         if options.get("seal"):
             plan = plans.seal(plans.load(options["seal"]))
-            path = plans.write_plan(plan, options["seal"])
+            path = plans.write_plan(plan, options["seal"], replace=True)
         else:
             if not options.get("source_url") or not options.get("out"):
                 raise CommandError("Geef --from URL en --out PLAN.json (of --seal PLAN.json).")
+            # Before reading both databases: a place the plan cannot go is said at once.
+            files.check_new(options["out"], "het plan")
             numbers = [n.strip() for n in options["institutions"].split(",") if n.strip()]
             plan = plans.make_plan(
                 options["source_url"],
