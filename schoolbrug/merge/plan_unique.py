@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Q, UniqueConstraint
+from django.db.models import Q, TextField, UniqueConstraint
+from django.db.models.functions import Cast
 
 from schoolbrug.encryption import EncryptedTextField
 
@@ -154,15 +155,17 @@ def _norm(values) -> tuple:
     return tuple(v if isinstance(v, int | str) else str(v) for v in values)
 
 
-def _chunks(rows):
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _row_key(row, key_at) -> tuple | None:
+    """The row's key as the fold writes it (a joined parent's receiving id), or None."""
+    key = []
+    for i, joined in key_at:
+        value = row[i]
+        if value is None:
+            return None
+        if joined is not None:
+            value = joined[value][0]
+        key.append(value if isinstance(value, int | str) else str(value))
+    return tuple(key)
 
 
 def _clashes(unique: Unique, joins: Joins) -> tuple[int, list[dict]]:
@@ -190,39 +193,49 @@ def _clashes(unique: Unique, joins: Joins) -> tuple[int, list[dict]]:
     for name in dropped:
         parents.setdefault(name, joins.of(model._meta.get_field(name).related_model))
     own_joins = joins.of(model) if rule.join_on else {}
+    # A UUID read as its text (no UUID object per row): hyphens dropped below, as SQLite
+    # keeps it without them and PostgreSQL with.
+    texts = {
+        f.attname: Cast(f.attname, TextField())
+        for f in fields
+        if not f.is_relation and f.get_internal_type() == "UUIDField"
+    }
+    moving = moving.annotate(**{f"_text_{n}": e for n, e in texts.items()})
+    receiving = receiving.annotate(**{f"_text_{n}": e for n, e in texts.items()})
+    names = [f"_text_{n}" if n in texts else n for n in names]
     has_sourced_id = any(f.name == "sourced_id" for f in model._meta.concrete_fields)
-    columns = ["pk", *(["sourced_id"] if has_sourced_id else []), *names]
-    columns += [n for n in dropped if n not in columns]
-    taken = None
-    if len(names) > 1:
-        taken = {_norm(v) for v in receiving.values_list(*names).iterator(CHUNK)}
+    columns = ["pk", *(["sourced_id"] if has_sourced_id else [])]
+    columns += [n for n in (*names, *dropped) if n not in columns]
+    at = {name: i for i, name in enumerate(columns)}
+    key_at = [(at[n], parents.get(n)) for n in names]
+    dropped_at = [(at[n], parents[n]) for n in dropped]
+    # One read of the receiving side's keys (cheaper than asking for each chunk's).
+    taken = {_norm(v) for v in receiving.values_list(*names).iterator(CHUNK)}
+    if texts:
+        taken = {tuple(v.replace("-", "") for v in key) for key in taken}
+    if not taken:
+        return 0, []
     seen, hits, count = set(), [], 0
-    for chunk in _chunks(moving.order_by("pk").values_list(*columns).iterator(CHUNK)):
-        added = []
-        for row in chunk:
-            values = dict(zip(columns, row, strict=True))
-            if values["pk"] in own_joins or any(values[n] in parents[n] for n in dropped):
-                continue  # joined, or left out with its joined parent: not added
-            if any(values[n] is None for n in names):
-                continue  # NULLs are distinct
-            key = [parents[n][values[n]][0] if n in parents else values[n] for n in names]
-            added.append((_norm(key), values))
-        there = taken
-        if there is None and added:
-            wanted = [key[0] for key, _ in added]
-            found = receiving.filter(**{f"{names[0]}__in": wanted}).values_list(names[0])
-            there = {_norm(v) for v in found}
-        for key, values in added:
-            if key in there or key in seen:  # the receiving side's, or one moved before it
-                count += 1
-                if len(hits) < EXAMPLES:
-                    hits.append(values)
-            seen.add(key)
+    for row in moving.order_by("pk").values_list(*columns).iterator(CHUNK):
+        if own_joins and row[0] in own_joins:
+            continue  # joined: not added
+        if dropped_at and any(row[i] in joined for i, joined in dropped_at):
+            continue  # left out with its joined parent
+        key = _row_key(row, key_at)
+        if key is None:
+            continue  # NULLs are distinct
+        if texts:
+            key = tuple(v.replace("-", "") for v in key)
+        if key in taken or key in seen:  # the receiving side's, or one moved before it
+            count += 1
+            if len(hits) < EXAMPLES:
+                hits.append(dict(zip(columns, row, strict=True)))
+        seen.add(key)
     examples = []
     for values in hits:
         example = {"id": str(values["sourced_id"] if has_sourced_id else values["pk"])}
         for f in fields:
-            value = values[f.attname]
+            value = values.get(f.attname, values.get(f"_text_{f.attname}"))
             joined = parents.get(f.attname)
             example[f.name] = joined[value][1] if joined else _shown(model, f.name, value)
         examples.append(example)
