@@ -99,6 +99,13 @@ def test_a_gradebook_line_item_both_sides_hold_refuses_before_execute(receiving,
     assert clashes[0]["examples"][0]["sourced_id"] == "toets-1"
     printed = plans_summary(plan)
     assert "opdrachten van het puntenboek" in printed and "GEWEIGERD" in printed
+    from schoolbrug.merge.summary import summary
+
+    shown = summary(plan)  # what the directors read on the Samenvoeging page
+    assert ("unieke waarden (de samenvoeging weigert)", 2) in shown["collisions"]
+    assert any(
+        line.startswith("Weigert: 1 rij(en) in opdrachten") for line in shown["collision_details"]
+    )
     # Execute refuses it at its first check, before the read-only flag and the backup.
     with pytest.raises(MergeRefused, match="opdrachten van het puntenboek") as refused:
         execute.check(plan, starter="directie@receiving.test", source_alias=None)
