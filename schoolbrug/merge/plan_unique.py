@@ -10,7 +10,8 @@ names it (`listed_by`: institution numbers, class codes). Every other one is che
 fold will write the row: a foreign key to a parent the fold joins points to the receiving
 row (a product both sides have by its code: its line items, results and score scales then
 meet the receiving product's), a foreign key to an added parent is new and collides with
-nothing; a joined row is not added, so it collides with nothing either.
+nothing; a joined row is not added, so it collides with nothing either. (Candidates a person
+confirms after the plan join too; no unique constraint of today's tables passes through one.)
 
 Reads both databases and writes nothing. Values that are secret or personal (a national
 number, a token, an encrypted column) are never put in the plan: only the moving row's id."""
