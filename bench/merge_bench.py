@@ -1,6 +1,8 @@
 """Merge benchmark (not a test): two generated Schoolbrug databases on PostgreSQL, then the
-merge's plan and fold of the one into the other, timed (issue 23: under 2 minutes for
-300,000 pupils on each side).
+merge's plan and the whole `execute` of the one into the other, timed step by step (checks,
+read-only flag with its settle wait, backup, fold, report, then the id maps) and end to end
+(issue 23: under 2 minutes for 300,000 pupils on each side). Execute's backup goes under
+$SCHOOLBRUG_VAR_DIR/merge-backups/ (as large as the receiving database).
 
     uv run python bench/merge_bench.py                       # sb_merge_a ← sb_merge_b
     uv run python bench/merge_bench.py sb_a sb_b --pupils 50000
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
+import json
 import os
 import random
 import subprocess
@@ -533,19 +536,16 @@ def merge(args) -> None:
     import django
 
     django.setup()
-    try:
-        from schoolbrug.merge import fold
-        from schoolbrug.merge import plan as plans
-    except ImportError as missing:
-        print(f"merge: m1core's plan and fold are not on this branch yet ({missing}); ")
-        print("the generator is ready: run this again once they are merged.")
-        return
+    from schoolbrug.merge import plan as plans
+
     source_url = f"{HOST}/{args.moving}"
     before = _counts(args.receiving), _counts(args.moving)
     central_admin = "directie.100000@groep0.be"
 
     started = time.perf_counter()
-    plan = plans.make_plan(source_url, central_admin=central_admin)
+    plan = plans.make_plan(
+        source_url, central_admin=central_admin, receiving_board=_first_board(args.receiving)
+    )
     plan_seconds = time.perf_counter() - started
     collisions = plan["collisions"]
     print(
@@ -557,9 +557,9 @@ def merge(args) -> None:
         candidate["decision"] = "different"  # the bench's person decides
     plan = plans.seal(plan)
 
-    started = time.perf_counter()
-    report = fold.apply(plan, source_url=source_url)
-    fold_seconds = time.perf_counter() - started
+    run, steps, total = timed_execute(plan, source_url)
+    report = json.loads(Path(run.report_path).read_text(encoding="utf-8"))
+    fold_seconds = steps["fold"]
     after = _counts(args.receiving)
     print(
         f"fold: {fold_seconds:.1f} s; plan + fold {plan_seconds + fold_seconds:.1f} s "
@@ -573,6 +573,116 @@ def merge(args) -> None:
         )
     for phase, seconds in (report.get("timings") or {}).items():
         print(f"  fold phase {phase:<20} {seconds:.1f} s")
+    print(
+        f"execute end to end: {total:.1f} s (run {run.pk}, {run.state}; "
+        f"load {os.getloadavg()[0]:.1f}, machine {_machine_speed():.0f} ms)"
+    )
+    for step, seconds in steps.items():
+        print(f"  {step:<44} {seconds:>7.1f} s")
+    other = total - sum(steps.values())
+    print(f"  {'other (the run rows, between the steps)':<44} {other:>7.1f} s")
+    print(f"plan + execute + id maps: {plan_seconds + total:.1f} s")
+
+
+def _prepare_execute(plan: dict, alias: str) -> str:
+    """What a person does before execute, untimed: a board admin of the receiving board to
+    start it, every director's approval (each side's in its own database). Returns the
+    starter's e-mail address."""
+    from django.contrib.auth import get_user_model
+
+    from schoolbrug.merge import approvals
+    from schoolbrug.merge.models import MergeApproval
+    from schoolbrug.registry.models import Board
+    from schoolbrug.roles.models import RoleGrant
+
+    starter = "bench.beheer@groep0.be"
+    user = get_user_model().objects.filter(email=starter).first()
+    if user is None:
+        user = get_user_model().objects.create_user("bench.beheer", starter, None)
+    board = Board.objects.get(sourced_id=plan["receiving_board"]["sourced_id"])
+    RoleGrant.objects.get_or_create(user=user, role=RoleGrant.Role.BOARD_ADMIN, board=board)
+    for side, using in (("receiving", "default"), ("moving", alias)):
+        MergeApproval.objects.using(using).bulk_create(
+            [
+                MergeApproval(
+                    digest=plan["digest"],
+                    email=a.email,
+                    institution_number=a.institution,
+                    side=side,
+                    via=MergeApproval.Via.CLI,
+                )  # fmt: skip
+                for a in approvals.approvers(plan)
+                if a.side == side
+            ],
+            ignore_conflicts=True,
+        )
+    return starter
+
+
+def timed_execute(plan: dict, source_url: str):
+    """`execute` as `schoolbrug merge execute` runs it, each step timed where execute calls
+    it (the module's functions wrapped, nothing else changed): checks (approvals, starter,
+    approver list), the read-only flag (with its settle wait), waiting for syncs, the
+    backup, the fold, the report; then the id maps (CSV and XLSX) a person asks for after.
+    Returns the run, the seconds per step and the total."""
+    from django.conf import settings
+
+    from schoolbrug.audit.context import acting
+    from schoolbrug.merge import backup, execute, fold, id_maps, readonly, source
+
+    alias = source.connect(source_url)
+    with acting("cli", "merge bench: a board admin and the approvals"):
+        starter = _prepare_execute(plan, alias)
+    steps: dict[str, float] = {}
+
+    def timing(name: str, function):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                steps[name] = steps.get(name, 0.0) + time.perf_counter() - started
+
+        return timed
+
+    settle = settings.SCHOOLBRUG_MERGE_SETTLE_SECONDS
+    wrapped = {
+        (execute, "source_connect"): lambda: timing("connect the other database", source.connect),
+        (execute, "check"): timing("checks (approvals, starter, approver list)", execute.check),
+        (execute, "register"): timing("plan registered", execute.register),
+        (readonly, "raise_flag"): timing(
+            f"read-only flag up (settle {settle} s)", readonly.raise_flag
+        ),
+        (execute, "wait_for_syncs"): timing("wait for syncs", execute.wait_for_syncs),
+        (backup, "take"): timing("backup", backup.take),
+        (execute, "fold_apply"): lambda: timing("fold", fold.apply),
+        (execute, "write_report"): timing("report written", execute.write_report),
+        (readonly, "lower_flag"): timing("read-only flag down", readonly.lower_flag),
+    }
+    originals = {key: getattr(*key) for key in wrapped}
+    for (module, name), replacement in wrapped.items():
+        setattr(module, name, replacement)
+    try:
+        started = time.perf_counter()
+        with acting(starter, "merge bench"):  # as `schoolbrug merge execute` logs it
+            run = execute.execute(plan, starter=starter, source_url=source_url)
+        report = json.loads(Path(run.report_path).read_text(encoding="utf-8"))
+        folder = Path(run.report_path).parent
+        timing("id maps (CSV)", id_maps.write_csv)(report, folder / f"nummers-{run.pk}.csv")
+        timing("id maps (XLSX)", id_maps.write_xlsx)(report, folder / f"nummers-{run.pk}.xlsx")
+        total = time.perf_counter() - started
+    finally:
+        for (module, name), original in originals.items():
+            setattr(module, name, original)
+    return run, steps, total
+
+
+def _first_board(database: str) -> str:
+    """The receiving side's first board: the one the moving schools join (execute's starter
+    is its board admin)."""
+    with psycopg.connect(f"{HOST}/{database}") as connection:
+        row = connection.execute("SELECT number FROM registry_board ORDER BY id LIMIT 1").fetchone()
+    return row[0]
 
 
 def _counts(database: str) -> dict[str, int]:

@@ -9,6 +9,7 @@ import logging
 
 from django.core.management.base import CommandError
 
+from . import files, plan_collisions, plan_unique
 from . import plan as plans
 from .errors import MergeRefused
 
@@ -49,12 +50,28 @@ def summary(plan: dict) -> str:
         f"  botsende instellingsnummers: {len(collisions['institution_numbers'])}",
         f"  botsende gebruikersnamen (nieuwe naam): {len(collisions['user_names'])}",
         f"  botsende appnamen (nieuwe naam): {len(collisions['app_names'])}",
-        f"  botsende klascodes: {len(collisions['class_codes'])}",
+        f"  botsende klasnamen: {len(collisions['class_codes'])}",
         f"  botsende bron-id's: {len(collisions['source_ids'])}",
         f"  botsende betalingsreferenties: {len(collisions['payment_references'])}",
+    ]
+    renewed = collisions.get("class_logins") or []
+    lines.append(
+        f"  botsende klascodes (nieuwe klascode, door de leerkracht uit te delen): {len(renewed)}"
+    )
+    lines += [
+        f"    {c['institution']} klas {c['name']} ({c['school_year']}): nieuwe klascode"
+        for c in renewed
+    ]
+    clashes = collisions.get("unique_values") or []
+    lines.append(f"  botsende unieke waarden (de samenvoeging weigert dan): {len(clashes)}")
+    lines += [f"    {plan_unique.sentence(c)}" for c in clashes]
+    lines += [
         f"  centrale beheerder: {plan['central_admin'] or 'NOG TE KIEZEN'}",
         f"  goed te keuren door: {len(plan['approvers'])} directie(s)",
     ]
+    refused = plan_collisions.refusal(plan)
+    if refused:
+        lines.append(f"  GEWEIGERD: {refused[0]}")
     return "\n".join(lines)
 
 
@@ -62,10 +79,12 @@ def run(command, options) -> None:
     try:
         if options.get("seal"):
             plan = plans.seal(plans.load(options["seal"]))
-            path = plans.write_plan(plan, options["seal"])
+            path = plans.write_plan(plan, options["seal"], replace=True)
         else:
             if not options.get("source_url") or not options.get("out"):
                 raise CommandError("Geef --from URL en --out PLAN.json (of --seal PLAN.json).")
+            # Before reading both databases: a place the plan cannot go is said at once.
+            files.check_new(options["out"], "het plan")
             numbers = [n.strip() for n in options["institutions"].split(",") if n.strip()]
             plan = plans.make_plan(
                 options["source_url"],

@@ -24,7 +24,6 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,10 +33,11 @@ from django.utils import timezone
 from schoolbrug.roles.permissions import MERGE_START_REFUSAL, may_start_merge
 from schoolbrug.sync.locking import wait_for_syncs
 
-from . import approvals, backup, readonly
+from . import approvals, backup, files, plan_collisions, readonly
 from .errors import MergeRefused
 from .models import MergeRun, ReadOnlyFlag
 from .records import register
+from .source import without_password
 from .summary import receiving_board
 
 log = logging.getLogger("schoolbrug.merge")
@@ -53,17 +53,6 @@ def fold_apply() -> Callable[..., dict]:
 def source_connect() -> Callable[[str], str]:
     """m1core's connection to the source database (`schoolbrug.merge.source.connect`)."""
     return importlib.import_module("schoolbrug.merge.source").connect
-
-
-def without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def user_for(email: str):
@@ -116,6 +105,9 @@ def check(plan: dict, *, starter: str, source_alias: str | None) -> None:
             "Duid er één aan in het plan (en laat het daarna opnieuw goedkeuren).",
             "plan without a central admin",
         )
+    refused = plan_collisions.refusal(plan)
+    if refused:
+        raise MergeRefused(*refused)
     check_starter(plan, starter)
     _check_approver_list(plan, source_alias)
     still = approvals.missing(plan, source_alias=source_alias)
@@ -136,15 +128,25 @@ def _check_source(plan: dict, source_url: str) -> None:
         )
 
 
+def _default_report(run: MergeRun) -> Path:
+    folder = Path(settings.VAR_DIR) / REPORTS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"samenvoeging-{run.pk}-{run.digest[:12]}.json"
+
+
 def write_report(run: MergeRun, report: dict, path: Path | None) -> Path:
-    if path is None:
-        folder = Path(settings.VAR_DIR) / REPORTS
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"samenvoeging-{run.pk}-{run.digest[:12]}.json"
-    path.write_text(
-        json.dumps(report, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    return path
+    """The report as a new file (files.py: whole, never over another). The merge is done
+    when this runs: a place that fails now (taken or full since the check) gets the report
+    in the default folder instead, and the log says so."""
+    text = json.dumps(report, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    if path is not None:
+        try:
+            return files.write_new(path, text, "het verslag")
+        except MergeRefused as refused:
+            log.warning(
+                "merge: run %s report to the default folder: %s", run.pk, refused.log_message
+            )
+    return files.write_new(_default_report(run), text, "het verslag")
 
 
 def execute(
@@ -158,6 +160,8 @@ def execute(
 ) -> MergeRun:
     """Run the plan (see the module's docstring). `apply` and `connect` default to m1core's
     fold and source connection."""
+    if report_path is not None:
+        files.check_new(report_path, "het verslag")  # before anything changes
     source_url = source_url or str(plan.get("source") or "")
     _check_source(plan, source_url)
     alias = (connect or source_connect())(source_url)
@@ -190,9 +194,17 @@ def execute(
             run.save()
             log.exception("merge: run %s failed; the fold's transaction left the old state", run.pk)
             raise
-        run.report_path = str(write_report(run, report or {}, report_path))
         run.report = {"counts": (report or {}).get("counts", {})}
         run.state, run.finished_at = MergeRun.State.DONE, timezone.now()
+        run.save()  # done, whatever happens to its report file
+        try:
+            run.report_path = str(write_report(run, report or {}, report_path))
+        except MergeRefused as refused:
+            raise MergeRefused(
+                f"Samenvoeging {run.pk} is uitgevoerd, maar het verslag is niet geschreven: "
+                f"{refused.message}",
+                f"run {run.pk} done, its report not written: {refused.log_message}",
+            ) from None
         run.save()
     log.warning("merge: run %s done", run.pk)
     return run

@@ -25,7 +25,7 @@ from schoolbrug.roles.models import RoleGrant
 from schoolbrug.sharing import generation
 
 from . import plan as plans
-from . import source
+from . import plan_collisions, source
 from .errors import MergeRefused
 from .folder import TableState, fold_all
 from .tables import FOLD, all_models, missing_rules, rule_for
@@ -49,13 +49,9 @@ def check_executable(plan: dict) -> None:
             "één nodig voor het hele bestuur.",
             "no central admin",
         )
-    numbers = plan["collisions"].get("institution_numbers") or []
-    if numbers:
-        _refuse(
-            f"Instelling {numbers[0]} staat in beide databanken: zo'n school kan niet worden "
-            "samengevoegd (haal ze eerst uit een van beide).",
-            "an institution number is on both sides",
-        )
+    refused = plan_collisions.refusal(plan)
+    if refused:
+        _refuse(*refused)
     undecided = [c for c in plan["candidates"] if c.get("decision") is None]
     if undecided:
         _refuse(

@@ -143,7 +143,7 @@ class Writer:
         self.pending = []
 
 
-def _key(values, casefold: bool):
+def join_key(values, casefold: bool):
     if any(v is None for v in values) or list(values) == [""]:
         return None  # no key, no join (two accounts without e-mail are not one)
     if casefold:
@@ -169,7 +169,7 @@ class TableFolder:
         rows = self.model._base_manager.using(DEFAULT_DB_ALIAS).values_list("pk", *names)
         keys = {}
         for pk, *values in rows.iterator(chunk_size=CHUNK):
-            key = _key(values, self.rule.join_casefold)
+            key = join_key(values, self.rule.join_casefold)
             if key is not None:
                 keys.setdefault(key, pk)
         return keys
@@ -221,7 +221,7 @@ class TableFolder:
             if sourced_index is not None:
                 row[sourced_index] = self.sourced_map.get(row[sourced_index], row[sourced_index])
             forced = self.forced.get(old)
-            key = _key([row[i] for i in key_index], rule.join_casefold) if key_index else None
+            key = join_key([row[i] for i in key_index], rule.join_casefold) if key_index else None
             target = forced if forced is not None else keys.get(key) if key else None
             if target is not None:
                 state.joined[old] = target

@@ -22,7 +22,7 @@ from django.utils import timezone
 from schoolbrug.encryption import EncryptedTextField, UnreadableSecret, decrypt
 from schoolbrug.registry.models import Assignment, Board, Institution
 
-from . import plan_collisions, plan_people, source
+from . import files, plan_collisions, plan_people, source
 from .errors import MergeRefused
 from .folder import Context
 
@@ -227,7 +227,7 @@ def make_plan(
     plan = {
         "format": FORMAT,
         "created_at": timezone.now().isoformat(timespec="seconds"),
-        "source": source.display_url(source_url),
+        "source": source.without_password(source_url),
         "whole_database": ctx.whole,
         "receiving_board": _board(board),
         "institutions": [
@@ -270,6 +270,13 @@ def check_content(plan: dict, path: str = "PLAN.json") -> None:
             _refuse(path, f"veld {key!r} ontbreekt of heeft de verkeerde vorm.", f"bad {key}")
     if not plan["institutions"]:
         _refuse(path, "er verhuist geen enkele instelling.", "no institutions")
+    if source.without_password(plan["source"]) != plan["source"]:
+        # A plan is shown, registered and kept in both databases: never with a password.
+        _refuse(
+            path,
+            "'source' bevat een wachtwoord: laat het weg (geef het bij het uitvoeren met --from).",
+            "a password in the source URL",
+        )
     for n, candidate in enumerate(plan["candidates"], start=1):
         if candidate.get("decision") not in DECISIONS:
             _refuse(
@@ -290,11 +297,13 @@ def check_content(plan: dict, path: str = "PLAN.json") -> None:
             )
 
 
-def write_plan(plan: dict, path) -> Path:
-    path = Path(path)
-    text = json.dumps(plan, indent=2, ensure_ascii=False, sort_keys=True)
-    path.write_text(text + "\n", encoding="utf-8")
-    return path
+def write_plan(plan: dict, path, *, replace: bool = False) -> Path:
+    """The plan as JSON at `path`: a new file (never over one that is there), or with
+    `replace` over the plan it was sealed from; whole or not at all (files.py)."""
+    text = json.dumps(plan, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if replace:
+        return files.replace(path, text, "het plan")
+    return files.write_new(path, text, "het plan")
 
 
 def load(path) -> dict:
@@ -303,9 +312,15 @@ def load(path) -> dict:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         _refuse(path, "het bestand bestaat niet.", "no such file")
+    except IsADirectoryError:
+        _refuse(path, "dat is een map; geef het planbestand.", "a folder")
+    except PermissionError:
+        _refuse(path, "geen leesrechten op dat bestand.", "not readable")
     except (UnicodeError, json.JSONDecodeError) as error:
         line = getattr(error, "lineno", "?")
         _refuse(path, f"geen geldige JSON (regel {line}).", f"invalid JSON at line {line}")
+    except OSError as error:
+        _refuse(path, f"onleesbaar ({error.strerror or error}).", "unreadable")
 
 
 def read_plan(path) -> dict:

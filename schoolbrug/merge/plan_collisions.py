@@ -2,12 +2,17 @@
 
 - institution numbers: the same school in both databases; refused (a plan with one is
   written so that people see it, but no merge runs it);
-- class codes in one institution: only possible in such a school, listed with it;
+- class names in one institution: only possible in such a school, listed with it;
+- class codes (a class's log-in code on the learning platform) this side already gives a
+  class: the moving class gets a new code at execute (its teacher hands it out; the report
+  names the class again, as a code taken after the plan is renewed too);
 - user names: a name the receiving side gives someone else; the moving person gets a new
   one (listed, to hand out); everyone else keeps theirs;
 - app names: another app with the same name; the moving one gets a new name;
 - source ids: an unscoped source id (a staff member's WISA id) the receiving side already
   uses; the receiving side's stays, the moving side's next staff upload matches by e-mail;
+- any other unique value (a product's gradebook line item, result or score scale both sides
+  hold under the same product, a `sourced_id` both hold): plan_unique.py; execute refuses;
 - payment references: a moving pupil's reference the receiving side holds (a pupil's or an
   alias's) gets a new valid one (m2payref's `new_reference`); the fold keeps the old one as
   the pupil's PaymentReferenceAlias, so a payment that still carries it is matched.
@@ -30,6 +35,7 @@ from schoolbrug.registry.models import (
 from schoolbrug.registry.payment_references import new_reference
 from schoolbrug.sharing.models import App
 
+from . import plan_unique
 from .folder import Context
 from .tables import RULES
 
@@ -57,6 +63,31 @@ def class_codes(ctx: Context, numbers: list[str]) -> list[dict]:
 
     both = codes(ctx.alias) & codes(DEFAULT_DB_ALIAS)
     return [{"institution": n, "school_year": y, "code": c} for n, y, c in sorted(both)]
+
+
+def class_logins(ctx: Context) -> list[dict]:
+    """Moving classes whose class code a class here already has (the code itself stays out of
+    the plan: it opens the class's name list)."""
+    from schoolbrug.platform import class_codes
+    from schoolbrug.platform.models import ClassLogin
+
+    taken = set(ClassLogin.objects.exclude(code_digest="").values_list("code_digest", flat=True))
+    if not taken:
+        return []
+    rows = ctx.rows(ClassLogin, RULES["platform.ClassLogin"]).exclude(code="")
+    found = []
+    for code, klass, name, number, year in rows.values_list(
+        "code",  # decrypted by its field: the other server's key is in ours (plan checks)
+        "school_class__sourced_id",
+        "school_class__code",
+        "school_class__institution__number",
+        "school_class__school_year__start_year",
+    ).iterator(chunk_size=5000):
+        if class_codes.digest(code) in taken:
+            found.append(
+                {"class": str(klass), "name": name, "institution": number, "school_year": year}
+            )
+    return sorted(found, key=lambda f: (f["institution"], f["school_year"], f["name"]))
 
 
 def user_names(ctx: Context) -> list[dict]:
@@ -149,4 +180,28 @@ def collisions(ctx: Context) -> dict:
         "app_names": app_names(ctx),
         "source_ids": source_ids(ctx),
         "payment_references": payment_references(ctx),
+        "class_logins": class_logins(ctx),
+        "unique_values": plan_unique.unique_values(ctx),
     }
+
+
+def refusal(plan: dict) -> tuple[str, str] | None:
+    """Why no merge may run this plan (Dutch, English), from its collision lists: a school in
+    both databases, or a unique value the fold cannot resolve. None: nothing refuses it."""
+    found = plan.get("collisions") or {}
+    numbers = found.get("institution_numbers") or []
+    if numbers:
+        return (
+            f"Instelling {numbers[0]} staat in beide databanken: zo'n school kan niet worden "
+            "samengevoegd (haal ze eerst uit een van beide).",
+            "an institution number is on both sides",
+        )
+    clashes = found.get("unique_values") or []
+    if clashes:
+        return (
+            "Het plan noemt waarden die in beide databanken voorkomen en uniek moeten zijn: "
+            + "; ".join(plan_unique.sentence(c) for c in clashes)
+            + ". Los dat eerst op in een van beide databanken en maak een nieuw plan.",
+            f"{sum(c['rows'] for c in clashes)} unique value(s) on both sides",
+        )
+    return None

@@ -7,8 +7,9 @@ is at: the fold copies table by table, so both sides must have the same columns.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote
 
 import dj_database_url
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -21,16 +22,37 @@ ALIAS = "merge_source"
 log = logging.getLogger(__name__)
 
 
-def display_url(url: str) -> str:
-    """The URL without its password: what a plan, a report and a log line may show."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, f"{user}{host}", parts.path, parts.query, parts.fragment))
+# Query parameters that carry a secret (libpq's; `passfile` names a file, not a secret).
+SECRET_PARAMETERS = {"password", "sslpassword"}
+_CONNINFO_SECRET = re.compile(r"\b(?:ssl)?password\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)", re.I)
+
+
+def without_password(url: str) -> str:
+    """The database URL without any password: what a plan, a report, a message and a log line
+    may show. Strips the `user:password@` part (also when the password holds a `/`, `#` or
+    `@`, or the URL has no scheme), `password=`/`sslpassword=` in the query string, and the
+    same words in a key=value connection string. Keeps everything else as it was written."""
+    url = _CONNINFO_SECRET.sub("", url) if "://" not in url and "=" in url else url
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    query_at = rest.find("?")
+    head = rest if query_at < 0 else rest[:query_at]
+    at = head.rfind("@")
+    if at < 0 and "@" in rest and "=" not in rest[: rest.rfind("@")]:
+        at = rest.rfind("@")  # an unencoded "?" in the password
+    if at >= 0 and not rest.startswith("/"):  # a path (sqlite:////a@b.db) has no user
+        user = rest[:at].split(":", 1)[0]
+        rest = f"{user}@{rest[at + 1 :]}" if user else rest[at + 1 :]
+    base, mark, query = rest.partition("?")
+    if mark:
+        kept = [
+            pair
+            for pair in query.split("&")
+            if unquote(pair.split("=", 1)[0]).strip().lower() not in SECRET_PARAMETERS
+        ]
+        rest = base + ("?" + "&".join(kept) if kept else "")
+    return f"{scheme}{separator}{rest}"
 
 
 def _same_database(config: dict) -> bool:
@@ -45,14 +67,15 @@ def connect(url: str) -> str:
         config = dj_database_url.parse(url)
     except Exception:  # dj_database_url raises several kinds for an unknown scheme
         raise MergeRefused(
-            f"De databank-URL {display_url(url)!r} is onleesbaar: gebruik sqlite:///pad of "
+            f"De databank-URL {without_password(url)!r} is onleesbaar: gebruik sqlite:///pad of "
             "postgres://gebruiker@host:poort/naam.",
             "merge source: unreadable database URL",
         ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3" and not Path(config["NAME"]).is_file():
         # SQLite would make an empty file and the merge would find nothing to fold.
         raise MergeRefused(
-            f"De databank {display_url(url)} bestaat niet.", "merge source: no such SQLite file"
+            f"De databank {without_password(url)} bestaat niet.",
+            "merge source: no such SQLite file",
         )
     if _same_database(config):
         raise MergeRefused(
@@ -61,7 +84,7 @@ def connect(url: str) -> str:
         )
     _register(config)
     _check_migrations()
-    log.info("merge source connected: %s", display_url(url))
+    log.info("merge source connected: %s", without_password(url))
     return ALIAS
 
 

@@ -17,8 +17,12 @@ COLLISION_LABELS = {
     "usernames": "gebruikersnamen",
     "user_names": "gebruikersnamen",
     "payment_references": "gestructureerde mededelingen",
-    "class_codes": "klascodes",
+    "class_codes": "klasnamen in een school van beide kanten",
+    "class_logins": "klascodes (de klas krijgt een nieuwe code; de leerkracht deelt die uit)",
     "app_names": "namen van applicaties",
+    "institution_numbers": "instellingsnummers (de samenvoeging weigert)",
+    "source_ids": "bron-id's (die van de ontvangende kant blijft)",
+    "unique_values": "unieke waarden (de samenvoeging weigert)",
 }
 
 
@@ -44,6 +48,8 @@ def receiving_board(plan: dict) -> Board | None:
 
 
 def _count(value: Any) -> int:
+    if isinstance(value, list) and all(isinstance(v, dict) and "rows" in v for v in value):
+        return sum(_count(v["rows"]) for v in value)  # unique values: rows, not constraints
     if isinstance(value, list | dict):
         return len(value)
     return int(value or 0)
@@ -65,6 +71,26 @@ def collisions(plan: dict) -> list[tuple[str, int]]:
     return [(COLLISION_LABELS.get(key, key), _count(items)) for key, items in found.items()]
 
 
+def details(plan: dict) -> list[str]:
+    """What the directors must know before they approve, one Dutch line each: the classes that
+    get a new class code, the unique values that make execute refuse."""
+    from .plan_unique import sentence
+
+    found = plan.get("collisions") or {}
+    if not isinstance(found, dict):
+        return []
+    lines = [
+        f"Klas {c.get('name')} van instelling {c.get('institution')} ({c.get('school_year')}) "
+        "krijgt een nieuwe klascode: de leerkracht deelt die na de samenvoeging uit."
+        for c in found.get("class_logins") or []
+        if isinstance(c, dict)
+    ]
+    lines += [
+        f"Weigert: {sentence(c)}." for c in found.get("unique_values") or [] if isinstance(c, dict)
+    ]
+    return lines
+
+
 def summary(plan: dict) -> dict[str, Any]:
     board = receiving_board(plan)
     candidates = plan.get("candidates") or []
@@ -81,5 +107,6 @@ def summary(plan: dict) -> dict[str, Any]:
             1 for c in candidates if isinstance(c, dict) and c.get("decision") is None
         ),
         "collisions": collisions(plan),
+        "collision_details": details(plan),
         "central_admin": str(plan.get("central_admin") or ""),
     }

@@ -51,6 +51,9 @@ class Rule:
     # ctx -> a function that rewrites an added row (a dict by attname) before it is written:
     # values derived with this server's secret key.
     rewrite: Callable | None = None
+    # Unique fields a collision list of the plan names (and execute refuses or renews):
+    # plan_unique.py checks every other unique constraint.
+    listed_by: tuple[str, ...] = ()
 
 
 def skip(reason: str) -> Rule:
@@ -167,7 +170,10 @@ RULES: dict[str, Rule] = {
         FOLD, scope=_in("institution"), join_on=("sourced_id",), follows_sourced_id=True
     ),
     "registry.Institution": Rule(
-        FOLD, "a number both sides have is refused by the plan", scope=_in("pk")
+        FOLD,
+        "a number both sides have is refused by the plan",
+        scope=_in("pk"),
+        listed_by=("number",),
     ),
     "registry.Site": Rule(FOLD, scope=_in("institution")),
     "registry.SchoolYear": Rule(
@@ -275,7 +281,13 @@ RULES: dict[str, Rule] = {
     "platform.Licence": Rule(FOLD, scope=_in("institution")),
     "platform.LicenceClass": Rule(FOLD, scope=_in("licence__institution")),
     "platform.LicenceSeat": Rule(FOLD, scope=_in("licence__institution")),
-    "platform.ClassLogin": Rule(FOLD, scope=_in("school_class__institution"), rewrite=_class_codes),
+    "platform.ClassLogin": Rule(
+        FOLD,
+        "a class code the receiving side has is renewed (the plan lists the classes)",
+        scope=_in("school_class__institution"),
+        rewrite=_class_codes,
+        listed_by=("code_digest",),
+    ),
     "platform.PupilLogin": Rule(FOLD, scope=_in("pupil__institution")),
     "platform.AddressLock": skip("failed pupil log-ins per address: short-lived locks"),
     "platform.MonitoringLink": Rule(FOLD, scope=_in("institution")),

@@ -79,7 +79,7 @@ def test_the_digest_covers_everything_and_an_edit_needs_a_new_seal(receiving, so
     assert "verzegelen" in refused.value.message
     resealed = plans.seal(plans.load(path))
     assert resealed["digest"] != plan["digest"]
-    plans.write_plan(resealed, path)
+    plans.write_plan(resealed, path, replace=True)
     assert plans.read_plan(path)["central_admin"] == "directie@receiving.test"
     edited["candidates"][0]["decision"] = "misschien"
     with pytest.raises(MergeRefused):
@@ -121,4 +121,6 @@ def test_the_plan_command_writes_prints_and_seals(receiving, source_url, tmp_pat
     call_command("merge", "plan", "--seal", str(path), stdout=io.StringIO())
     assert plans.read_plan(path)["central_admin"] == "directie@receiving.test"
     with pytest.raises(CommandError, match="bestaat niet"):
-        call_command("merge", "plan", "--from", "sqlite:////nergens/x.db", "--out", str(path))
+        call_command(
+            "merge", "plan", "--from", "sqlite:////nergens/x.db", "--out", str(tmp_path / "2.json")
+        )
