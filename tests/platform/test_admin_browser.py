@@ -1,6 +1,7 @@
 """The ICT coordinator in a real browser on a tablet in portrait (768 px): a child licence's
 "Koppelen" (choose the class, tick a pupil, "Toevoegen") and its seats, then the class's
-codes and "Printversie", and "Nieuwe klascode" (cancelled, then confirmed). Screenshots for the README go to $SCHOOLBRUG_SCREENSHOTS."""
+codes and "Printversie", and "Nieuwe klascode" (cancelled, then confirmed). Screenshots for
+the README go to $SCHOOLBRUG_SCREENSHOTS."""
 
 from __future__ import annotations
 
