@@ -11,6 +11,8 @@ the class, or a child licence seat of a pupil of it), and only its own objects: 
 product's ids are unknown (404). A result is only for a pupil of the lineItem's class.
 Results become `ProductResult`s: exercise results go to the monitoring system (delivery.py);
 whether a lineItem's results are exercises is its category's kind (GradebookCategory).
+A lineItem and a result may name a scoreScale (the file's optional `scoreScale` GUIDRef): the
+product's own, of the lineItem's class; it is kept and given back, not applied to the score.
 
 DELETE keeps what was delivered: the object is marked deleted (hidden from the API), a result
 not yet sent is withdrawn, one already sent stays as the record of it and is not sent again
@@ -36,7 +38,14 @@ from schoolbrug.oneroster.rest.errors import ApiError, not_found
 from schoolbrug.registry.models import Pupil, SchoolClass
 
 from . import licences
-from .models import GradebookCategory, GradebookLineItem, Licence, Product, ProductResult
+from .models import (
+    GradebookCategory,
+    GradebookLineItem,
+    Licence,
+    Product,
+    ProductResult,
+    ScoreScale,
+)
 
 SCOPE = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
 CREATEPUT = SCOPE + "gradebook.createput"
@@ -197,6 +206,15 @@ def href(request, kind: str, sourced_id) -> str:
     return request.build_absolute_uri(f"{base}/{kind}/{sourced_id}")
 
 
+def scale_ref(request, scale: ScoreScale) -> dict:
+    """The file's ScoreScaleGUIDRefDType."""
+    return {
+        "href": href(request, "scoreScales", scale.sourced_id),
+        "sourcedId": scale.sourced_id,
+        "type": "scoreScale",
+    }
+
+
 # --- licences -----------------------------------------------------------------------------
 
 
@@ -263,6 +281,7 @@ def line_item_json(request, item: GradebookLineItem) -> dict:
             "sourcedId": category_id,
             "type": "category",
         },
+        **({"scoreScale": scale_ref(request, item.score_scale)} if item.score_scale_id else {}),
     }
 
 
@@ -270,7 +289,7 @@ def visible_line_items(product: Product):
     """The product's own lineItems, not deleted, of classes holding its licence."""
     return GradebookLineItem.objects.filter(
         product=product, deleted_at__isnull=True, school_class__in=licensed_classes(product)
-    ).select_related("school_class__institution", "category")
+    ).select_related("school_class__institution", "category", "score_scale")
 
 
 def visible_results(product: Product):
@@ -280,7 +299,33 @@ def visible_results(product: Product):
         deleted_at__isnull=True,
         line_item__deleted_at__isnull=True,
         line_item__school_class__in=licensed_classes(product),
-    ).select_related("line_item", "pupil")
+    ).select_related("line_item", "pupil", "score_scale")
+
+
+def visible_scales(product: Product):
+    """The product's own scoreScales of classes holding its licence."""
+    return ScoreScale.objects.filter(
+        product=product, school_class__in=licensed_classes(product)
+    ).select_related("school_class")
+
+
+def score_scale_for(product: Product, data: dict, school_class: SchoolClass) -> ScoreScale | None:
+    """The scoreScale a lineItem or result names (none if it names none): the product's own
+    (an unknown id or another product's: 404), of the lineItem's class (422). Locked until
+    the write commits, so that a DELETE of the scale cannot pass in between."""
+    if "scoreScale" not in data:
+        return None
+    scale_id = ref(data, "scoreScale", "scoreScale")
+    scale = visible_scales(product).select_for_update(of=("self",)).filter(sourced_id=scale_id)
+    scale = scale.first()
+    if scale is None:
+        raise not_found("scoreScale", scale_id)
+    if scale.school_class_id != school_class.pk:
+        raise invalid(
+            f"scoreScale {scale_id!r} is of class {scale.school_class.sourced_id}, not of "
+            f"the lineItem's class {school_class.sourced_id}"
+        )
+    return scale
 
 
 BUILT_IN_CATEGORIES = {
@@ -325,6 +370,7 @@ def save_line_item(product: Product, data: dict, sourced_id: str, school_class=N
     status = data.get("status", "active")
     if status not in ("active", "tobedeleted"):
         raise invalid("'status' must be active or tobedeleted")
+    score_scale = score_scale_for(product, data, school_class)
     item, _ = GradebookLineItem.objects.update_or_create(
         product=product,
         sourced_id=sourced_id,
@@ -335,6 +381,7 @@ def save_line_item(product: Product, data: dict, sourced_id: str, school_class=N
             "category": category,
             "assign_date": _moment(data, "assignDate"),
             "due_date": _moment(data, "dueDate"),
+            "score_scale": score_scale,
             "status": status,
             "deleted_at": None,
         },
@@ -392,6 +439,7 @@ def result_json(request, result: ProductResult) -> dict:
             "sourcedId": str(pupil.sourced_id),
             "type": "user",
         },
+        **({"scoreScale": scale_ref(request, result.score_scale)} if result.score_scale_id else {}),
         "scoreStatus": "fully graded",
         "score": float(result.score),
         "scoreDate": result.taken_on.isoformat(),
@@ -433,6 +481,7 @@ def _save_result(product: Product, data: dict, external_id: str, item=None) -> P
     taken = parse_date(str(data.get("scoreDate", ""))[:10])
     if taken is None:
         raise invalid("'scoreDate' must be a date")
+    score_scale = score_scale_for(product, data, item.school_class)
     values = {
         "deleted_at": None,  # a deleted result put again is back (and sent if changed)
         "institution_id": pupil.institution_id,
@@ -445,10 +494,13 @@ def _save_result(product: Product, data: dict, external_id: str, item=None) -> P
     }
     result = ProductResult.objects.filter(product=product, external_id=external_id).first()
     if result is None:
-        return ProductResult.objects.create(product=product, external_id=external_id, **values)
+        return ProductResult.objects.create(
+            product=product, external_id=external_id, score_scale=score_scale, **values
+        )
     changed = any(getattr(result, k) != v for k, v in values.items() if k != "deleted_at")
     for key, value in values.items():
         setattr(result, key, value)
+    result.score_scale = score_scale  # not in the UWLR message: no reason to send it again
     if changed:  # a changed score goes to the monitoring system again
         result.delivered_at = None
     result.save()

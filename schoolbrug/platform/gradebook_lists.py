@@ -55,6 +55,7 @@ LINE_ITEMS = resource(
         "class.sourcedId": Column("school_class__sourced_id", "uuid"),
         "school.sourcedId": Column("school_class__institution__sourced_id", "uuid"),
         "category.sourcedId": Column("category__sourced_id"),
+        "scoreScale.sourcedId": Column("score_scale__sourced_id"),
     },
     (
         "title",
@@ -80,6 +81,7 @@ RESULTS = resource(
         "lineItem.sourcedId": Column("line_item__sourced_id"),
         "student.sourcedId": Column("pupil__sourced_id", "uuid"),
         "scoreDate": Column("taken_on", "date"),
+        "scoreScale.sourcedId": Column("score_scale__sourced_id"),
     },
     (
         "lineItem",

@@ -7,6 +7,12 @@ system) or tests (never sent): the product says so in its metadata, `{"kind": "e
 product did not call an exercise. The built-in ids exercise/oefening/test/toets keep their
 kind. A category's kind cannot change while lineItems use it (their results may be sent
 already), nor can such a category be deleted.
+
+A scoreScale belongs to one class; lineItems and results of that class may name it (the
+file's `scoreScale` reference, gradebook.py). As with categories, a scale in use (by a lineItem
+or a result that is not deleted) can neither be deleted nor moved to another class: the
+references would point at nothing, or across classes. Deleted lineItems and results lose their
+reference when the scale goes (a PUT that brings one back names its scale again).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from schoolbrug.registry.models import Institution
 from . import gradebook
 from .gradebook import KINDS, GradebookView, invalid, ref
 from .gradebook_lists import ClassView, answer_one, answer_page, resource
-from .models import GradebookCategory, GradebookLineItem, ScoreScale
+from .models import GradebookCategory, GradebookLineItem, ProductResult, ScoreScale
 
 CATEGORIES = resource(
     "categories",
@@ -160,10 +166,18 @@ class ClassCategoriesView(ClassView):
 # --- scoreScales -----------------------------------------------------------------------
 
 
-def visible_scales(product):
-    return ScoreScale.objects.filter(
-        product=product, school_class__in=gradebook.licensed_classes(product)
-    ).select_related("school_class")
+def _scale_in_use(scale: ScoreScale) -> bool:
+    """Named by a lineItem or a result the API still shows (not deleted, nor of a deleted
+    lineItem)."""
+    return (
+        GradebookLineItem.objects.filter(score_scale=scale, deleted_at__isnull=True).exists()
+        or ProductResult.objects.filter(
+            score_scale=scale, deleted_at__isnull=True, line_item__deleted_at__isnull=True
+        ).exists()
+    )
+
+
+visible_scales = gradebook.visible_scales
 
 
 def scale_json(request, scale: ScoreScale) -> dict:
@@ -222,21 +236,43 @@ class ScoreScaleView(GradebookView):
             raise invalid("'type' is required")
         title, values, status = _title(data), _values(data), _status(data)
         klass = gradebook.licensed_class(product, ref(data, "class", "class"))
-        ScoreScale.objects.update_or_create(
-            product=product,
-            sourced_id=sourced_id,
-            defaults={
-                "school_class": klass,
-                "title": title,
-                "type": kind.strip()[:256],
-                "values": values,
-                "status": status,
-            },
-        )
+        with transaction.atomic():
+            scale = (
+                ScoreScale.objects.select_for_update()
+                .filter(product=product, sourced_id=sourced_id)
+                .first()
+            )
+            if scale is not None and scale.school_class_id != klass.pk and _scale_in_use(scale):
+                raise invalid(
+                    f"scoreScale {sourced_id!r} is used by lineItems or results of its class: "
+                    "its class stays"
+                )
+            ScoreScale.objects.update_or_create(
+                product=product,
+                sourced_id=sourced_id,
+                defaults={
+                    "school_class": klass,
+                    "title": title,
+                    "type": kind.strip()[:256],
+                    "values": values,
+                    "status": status,
+                },
+            )
         return Response(status=201)
 
     def delete(self, request, sourced_id: str):
-        self.found(sourced_id).delete()  # nothing refers to a scale: gone
+        with transaction.atomic():
+            scale = self.found(sourced_id)
+            ScoreScale.objects.select_for_update().filter(pk=scale.pk).first()
+            if _scale_in_use(scale):
+                raise invalid(
+                    f"scoreScale {sourced_id!r} is used by lineItems or results: delete them "
+                    "first, or PUT them without it"
+                )
+            # Deleted lineItems and results keep their score, not the reference.
+            GradebookLineItem.objects.filter(score_scale=scale).update(score_scale=None)
+            ProductResult.objects.filter(score_scale=scale).update(score_scale=None)
+            scale.delete()
         return Response(status=204)
 
 

@@ -1,6 +1,8 @@
 """Pupils' codes (seed 004 §4): the class's teachers and the ICT coordinator see them, change
 the class's method ("Wijzig login methode voor de groep"), one pupil's PIN or picture
-("Wachtwoord/leerlingplaatje wijzigen"), unlock a pupil, and print the sheet ("Printversie")."""
+("Wachtwoord/leerlingplaatje wijzigen"), unlock a pupil, renew the class code ("Nieuwe
+klascode", confirmed first: it ends every device's access to the class) and print the sheet
+("Printversie")."""
 
 from __future__ import annotations
 
@@ -29,6 +31,11 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
             pupil_login.set_method(school_class, method)
             messages.success(request, "De inlogmethode van de groep is gewijzigd.")
         return redirect("platform:class_logins", number, class_id)
+    return _codes_page(request, school_class)
+
+
+def _codes_page(request: HttpRequest, school_class, confirm_renew: bool = False) -> HttpResponse:
+    """The class's codes page; with `confirm_renew` it asks "Nieuwe klascode" again."""
     method = pupil_login.method_of(school_class)
     class_login = None
     if method:
@@ -55,6 +62,7 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
             "rows": rows,
             "new_numbers": class_numbers.recent_changes([row["pupil"] for row in rows]),
             "is_admin": permissions.may_administer_platform(request.user, school_class.institution),
+            "confirm_renew": confirm_renew and class_login is not None,
         },
     )
     # The PINs and the class code, as on the sheet: not kept by a shared browser or proxy.
@@ -66,9 +74,12 @@ def class_logins(request: HttpRequest, number: str, class_id: uuid.UUID) -> Http
 @guarded
 @require_POST
 def renew_code(request: HttpRequest, number: str, class_id: uuid.UUID) -> HttpResponse:
-    """ "Nieuwe klascode": the devices set up with the old one lose the class (audited)."""
+    """ "Nieuwe klascode": the devices set up with the old one lose the class (audited). A POST
+    without `bevestigd=ja` only shows what will happen, with a confirm and a cancel button."""
     school_class = login_class(request, number, class_id)
     class_login = get_object_or_404(ClassLogin, school_class=school_class)
+    if request.POST.get("bevestigd") != "ja":
+        return _codes_page(request, school_class, confirm_renew=True)
     class_codes.renew(class_login)
     messages.success(
         request,

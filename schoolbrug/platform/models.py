@@ -193,6 +193,11 @@ class ProductResult(SourcedModel):
     # Deleted through the gradebook API (DELETE results/{id} or its lineItem): never sent
     # after that; one already delivered stays as the record of what was sent.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The result's own scoreScale (the file's optional `result.scoreScale`), of its lineItem's
+    # class; a scale in use cannot be deleted (gradebook_scales.py).
+    score_scale = models.ForeignKey(
+        "ScoreScale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
 
@@ -227,6 +232,11 @@ class GradebookLineItem(models.Model):
     )
     assign_date = models.DateTimeField()
     due_date = models.DateTimeField()
+    # The file's optional `lineItem.scoreScale`: a scale of the lineItem's class; a scale in
+    # use cannot be deleted (gradebook_scales.py).
+    score_scale = models.ForeignKey(
+        "ScoreScale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(max_length=12, default="active")
     updated_at = models.DateTimeField(auto_now=True)
     # DELETE lineItems/{id}: hidden from the API, its results no longer sent (see

@@ -61,7 +61,8 @@ def valid_pin(pin: str) -> bool:
 
 
 def class_pupils(school_class: SchoolClass):
-    """The class's pupils in class-number order (the order of the sheet and the login page)."""
+    """The class's pupils in class-number order (the order of the sheet and the login page):
+    enrolled in it in its own school year, no leavers (`_LOGIN_SQL` asks the same)."""
     return (
         Pupil.objects.filter(
             enrolments__school_class=school_class,
@@ -223,9 +224,10 @@ MESSAGES = {
 
 
 # The log-in's one statement: the pupil's login, their class's method, and whether the
-# address is locked. Raw SQL because at nine whole schools log in at once: on PostgreSQL it
-# is a prepared statement (planning these joins cost ten times running them), elsewhere the
-# ORM's cursor runs the same text.
+# address is locked. The pupil must be one `class_pupils` offers: enrolled in the class in
+# its school year, not a leaver. Raw SQL because at nine whole schools log in at once: on
+# PostgreSQL it is a prepared statement (planning these joins cost ten times running them),
+# elsewhere the ORM's cursor runs the same text.
 _LOGIN_SQL = """
 SELECT l.id, l.pupil_id, l.pin, l.picture, l.failed_attempts, l.locked_until, c.method,
        k.id, c.code_version,
@@ -234,7 +236,7 @@ SELECT l.id, l.pupil_id, l.pin, l.picture, l.failed_attempts, l.locked_until, c.
 FROM registry_pupil p
 JOIN platform_pupillogin l ON l.pupil_id = p.id
 JOIN registry_enrolment e ON e.pupil_id = p.id
-JOIN registry_schoolclass k ON k.id = e.school_class_id
+JOIN registry_schoolclass k ON k.id = e.school_class_id AND k.school_year_id = e.school_year_id
 JOIN platform_classlogin c ON c.school_class_id = k.id
 WHERE p.sourced_id = %s AND NOT p.is_leaver AND k.sourced_id = %s AND k.is_active
 LIMIT 1

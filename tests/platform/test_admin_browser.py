@@ -1,6 +1,7 @@
 """The ICT coordinator in a real browser on a tablet in portrait (768 px): a child licence's
 "Koppelen" (choose the class, tick a pupil, "Toevoegen") and its seats, then the class's
-codes and "Printversie". Screenshots for the README go to $SCHOOLBRUG_SCREENSHOTS."""
+codes and "Printversie", and "Nieuwe klascode" (cancelled, then confirmed). Screenshots for
+the README go to $SCHOOLBRUG_SCREENSHOTS."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from playwright import sync_api
 
 from schoolbrug.platform import pupil_login
-from schoolbrug.platform.models import LicenceSeat
+from schoolbrug.platform.models import ClassLogin, LicenceSeat
 from tests.web.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -72,6 +73,22 @@ def test_the_ict_coordinator_links_a_child_licence_on_a_tablet(live_server, scho
         )
         expect(page.get_by_role("link", name="Printversie")).to_be_visible()
         page.screenshot(path=shots / "leerplatform-inloggegevens.png", full_page=True)
+
+        # "Nieuwe klascode" asks first: cancelling keeps the code, confirming renews it.
+        class_login = ClassLogin.objects.get(school_class=school.classes["1A"])
+        page.get_by_role("button", name="Nieuwe klascode").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            f"Na een nieuwe klascode werkt de code {class_login.code} niet meer"
+        )
+        page.get_by_role("link", name="Annuleren").click()
+        expect(page.get_by_role("button", name="Nieuwe klascode")).to_be_visible()
+        assert ClassLogin.objects.get(pk=class_login.pk).code_version == 1
+        page.get_by_role("button", name="Nieuwe klascode").click()
+        page.get_by_role("button", name="Ja, maak een nieuwe klascode").click()
+        expect(page.get_by_text("De groep heeft een nieuwe klascode.")).to_be_visible()
+        renewed = ClassLogin.objects.get(pk=class_login.pk)
+        assert renewed.code_version == 2 and renewed.code != class_login.code
+        expect(page.locator("code.class-code")).to_have_text(renewed.code)
         # No request of the browser may still run when the live server stops (its thread
         # would close the test's shared SQLite connection).
         page.wait_for_load_state("networkidle")

@@ -110,7 +110,7 @@ def test_a_new_code_ends_the_devices_access_and_is_audited(client, platform_scho
     teacher = type(client)()
     teacher.force_login(people.teacher)
     renew = reverse("platform:renew_code", args=["012345", s.classes["1A"].sourced_id])
-    assert teacher.post(renew).status_code == 302
+    assert teacher.post(renew, {"bevestigd": "ja"}).status_code == 302
     new = _code(s)
     assert new != old
 
@@ -127,6 +127,39 @@ def test_a_new_code_ends_the_devices_access_and_is_audited(client, platform_scho
     assert entry.changes["code"][1] == "gewijzigd"
     logged = " ".join(str(e.changes) for e in AuditEntry.objects.filter(entity="class_login"))
     assert old not in logged and new not in logged
+
+
+def test_a_new_code_is_asked_again_and_unconfirmed_changes_nothing(client, platform_school, people):
+    s = platform_school
+    pupil_login.set_method(s.classes["1A"], "pin")
+    before = ClassLogin.objects.get(school_class=s.classes["1A"])
+    set_up_device(client, s.classes["1A"])
+    audited = AuditEntry.objects.filter(entity="class_login").count()
+
+    teacher = type(client)()
+    teacher.force_login(people.teacher)
+    renew = reverse("platform:renew_code", args=["012345", s.classes["1A"].sourced_id])
+    codes_page = reverse("platform:class_logins", args=["012345", s.classes["1A"].sourced_id])
+    for data in ({}, {"bevestigd": "nee"}):
+        asked = teacher.post(renew, data)
+        assert asked.status_code == 200
+        page = asked.content.decode()
+        assert f"Na een nieuwe klascode werkt de code {before.code} niet meer" in page
+        assert 'name="bevestigd" value="ja"' in page and "Ja, maak een nieuwe klascode" in page
+        assert f'href="{codes_page}">Annuleren</a>' in page
+        assert asked["Cache-Control"] == "no-store"  # the code is on it
+
+    after = ClassLogin.objects.get(school_class=s.classes["1A"])
+    assert (after.code, after.code_digest, after.code_version) == (
+        before.code,
+        before.code_digest,
+        before.code_version,
+    )
+    assert AuditEntry.objects.filter(entity="class_login").count() == audited
+    assert client.get(_names_url(s)).status_code == 200  # the device keeps the class
+    # Cancelling is the codes page again, with the one-click button back.
+    page = teacher.get(codes_page).content.decode()
+    assert "Nieuwe klascode" in page and "Ja, maak een nieuwe klascode" not in page
 
 
 def test_wrong_codes_are_limited_per_address(client, platform_school, settings):

@@ -113,12 +113,17 @@ def test_the_gradebook_keeps_to_the_official_file(live_server, subtests):
     klass = str(school.classes["1A"].sourced_id)
 
     def make_objects():
-        """Objects that exist (again, after a DELETE): a lineItem of the category
-        'exercise', a result of it, a scoreScale of its class."""
+        """Objects that exist (again, after a DELETE): a scoreScale of the class, a lineItem
+        of the category 'exercise' and a result of it, both naming the scale (so the answers
+        that give the reference are checked too, and the scale's DELETE is refused)."""
         url = f"{live_server.url}{BASE}"
-        assert session.put(f"{url}/lineItems/blok-1", json=line_item(school)).ok
-        assert session.put(f"{url}/results/r-1", json=result(school.pupils[0])).ok
+        named = {"scoreScale": {"href": "x", "sourcedId": "schaal", "type": "scoreScale"}}
+        item, score = line_item(school), result(school.pupils[0])
+        item["lineItem"].update(named)
+        score["result"].update(named)
         assert session.put(f"{url}/scoreScales/schaal", json=score_scale(klass)).ok
+        assert session.put(f"{url}/lineItems/blok-1", json=item).ok
+        assert session.put(f"{url}/results/r-1", json=score).ok
 
     make_objects()
 

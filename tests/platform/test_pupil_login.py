@@ -3,17 +3,22 @@ attempts lock the pupil and the address until a teacher unlocks."""
 
 from __future__ import annotations
 
+import datetime
+import io
 import logging
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from pypdf import PdfReader
 
 from schoolbrug.audit.context import acting
 from schoolbrug.audit.models import AuditEntry
-from schoolbrug.platform import licences, pupil_login
+from schoolbrug.platform import licences, pupil_login, pupil_session
 from schoolbrug.platform.models import LoginMethod, PupilLogin
 from schoolbrug.platform.pictures import NAMES
+from schoolbrug.registry.models import Enrolment, Pupil, SchoolYear
 
 from .conftest import set_up_device
 
@@ -163,3 +168,100 @@ def test_a_pupil_of_another_class_cannot_log_in_through_this_class(client, platf
         args=[s.institution.number, s.classes["1A"].sourced_id, noah.sourced_id],
     )
     assert client.post(url, {"pin": "2718"}).status_code == 404
+
+
+# --- who the class's login offers: its pupils of the class's school year, no leavers --------
+
+
+@pytest.fixture
+def not_in_the_class(platform_school):
+    """Class 1A logs in; beside its pupils two who must not be offered: Sanne, whose
+    enrolment in 1A is of last school year (this year she is in 2B), and Ruben, a leaver whose
+    enrolment still names 1A. Both had a PIN and a picture while they were in the class."""
+    s = platform_school
+    this_year = s.classes["1A"].school_year
+    last_year, _ = SchoolYear.objects.get_or_create(start_year=this_year.start_year - 1)
+    sanne, ruben = (
+        Pupil.objects.create(
+            institution=s.institution,
+            family_name=family,
+            given_name=given,
+            birth_date=datetime.date(2015, 5, 5),
+        )
+        for given, family in (("Sanne", "Wouters"), ("Ruben", "Goossens"))
+    )
+    for number, pupil in enumerate((sanne, ruben), start=3):
+        Enrolment.objects.create(
+            pupil=pupil, school_class=s.classes["1A"], school_year=this_year, class_number=number
+        )
+    return SimpleNamespace(school=s, sanne=sanne, ruben=ruben, last_year=last_year)
+
+
+def _set_up_class(client, absent, method: str) -> None:
+    s = absent.school
+    pupil_login.set_method(s.classes["1A"], method)
+    for pupil in (s.pupils[0], absent.sanne, absent.ruben):
+        pupil_login.change_pin(pupil, "4321")
+        pupil_login.change_picture(pupil, NAMES[0])
+    Enrolment.objects.filter(pupil=absent.sanne).update(school_year=absent.last_year)
+    Enrolment.objects.create(
+        pupil=absent.sanne,
+        school_class=s.classes["2B"],
+        school_year=s.classes["2B"].school_year,
+        class_number=9,
+    )
+    Pupil.objects.filter(pk=absent.ruben.pk).update(is_leaver=True)
+    set_up_device(client, s.classes["1A"])
+
+
+ABSENT = ["sanne", "ruben"]  # last year's enrolment in the class; a leaver
+
+
+@pytest.mark.parametrize("who", ABSENT)
+def test_the_login_page_offers_only_the_classs_pupils_of_this_year(client, not_in_the_class, who):
+    absent = not_in_the_class
+    s = absent.school
+    _set_up_class(client, absent, LoginMethod.PIN)
+    pupil = getattr(absent, who)
+    names = client.get(
+        reverse("platform:pupil_names", args=["012345", s.classes["1A"].sourced_id])
+    ).content.decode()
+    assert "Jan P." in names and "Mila J." in names
+    assert pupil.given_name not in names and str(pupil.sourced_id) not in names
+    assert client.get(_sign_in_url(s, pupil)).status_code == 404
+
+
+@pytest.mark.parametrize("method", [LoginMethod.PIN, LoginMethod.PICTURES])
+@pytest.mark.parametrize("who", ABSENT)
+def test_a_crafted_post_does_not_log_in_a_pupil_not_in_the_class(
+    client, not_in_the_class, who, method
+):
+    absent = not_in_the_class
+    s = absent.school
+    _set_up_class(client, absent, method)
+    answer = {"pin": "4321"} if method == LoginMethod.PIN else {"plaatje": NAMES[0]}
+    # The same answer logs in a pupil of the class: only the pupil makes the difference.
+    assert client.post(_sign_in_url(s, s.pupils[0]), answer).status_code == 302
+    client.cookies.pop(pupil_session.COOKIE)
+    pupil = getattr(absent, who)
+    refused = client.post(_sign_in_url(s, pupil), answer)
+    assert refused.status_code == 404
+    assert pupil_session.COOKIE not in refused.cookies
+    assert client.get(reverse("platform:pupil_products")).status_code == 302
+    # Not counted as the pupil's wrong try either: they were never offered here.
+    assert PupilLogin.objects.get(pupil=pupil).failed_attempts == 0
+
+
+@pytest.mark.parametrize("who", ABSENT)
+def test_the_class_sheet_prints_only_the_classs_pupils_of_this_year(
+    client, not_in_the_class, people, who
+):
+    absent = not_in_the_class
+    s = absent.school
+    _set_up_class(client, absent, LoginMethod.PIN)
+    client.force_login(people.ict)
+    sheet = client.get(reverse("platform:print_sheet", args=["012345", s.classes["1A"].sourced_id]))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(sheet.content)).pages)
+    assert "Jan Peeters" in text and "Mila Janssens" in text
+    pupil = getattr(absent, who)
+    assert pupil.given_name not in text and pupil.family_name not in text
