@@ -4,7 +4,7 @@ Django's test client, for tests of what the handler itself decides."""
 from __future__ import annotations
 
 import io
-from wsgiref.util import setup_testing_defaults
+from wsgiref.util import is_hop_by_hop, setup_testing_defaults
 
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -22,6 +22,10 @@ def call(path: str, method: str = "GET", cookie: str = "", **environ_extra):
     seen = {}
 
     def start_response(status, headers, exc_info=None):
+        # As wsgiref (the demo's and runserver's server) does: PEP 3333 leaves hop-by-hop
+        # headers to the server; wsgiref answers 500 for one, gunicorn drops it.
+        hop_by_hop = [name for name, _ in headers if is_hop_by_hop(name)]
+        assert not hop_by_hop, f"a WSGI application may not set {hop_by_hop}"
         seen["status"], seen["headers"] = status, dict(headers)
 
     # As Django's test client does: the test's transaction holds the connection, which a

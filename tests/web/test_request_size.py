@@ -62,7 +62,8 @@ def test_an_anonymous_post_beyond_the_default_is_refused_unread_and_in_dutch(set
     assert body.read_bytes == 0
     page = content.decode()
     assert "Bestand te groot" in page and "Er is niets opgeladen en niets gewijzigd." in page
-    assert headers["Connection"] == "close"
+    # No `Connection: close` (hop-by-hop: wsgiref, the demo's server, answered 500 for it).
+    assert "Connection" not in headers
 
 
 def test_at_the_default_limit_the_request_goes_on_to_the_csrf_check(settings):
