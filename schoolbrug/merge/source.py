@@ -27,6 +27,17 @@ SECRET_PARAMETERS = {"password", "sslpassword"}
 _CONNINFO_SECRET = re.compile(r"\b(?:ssl)?password\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)", re.I)
 
 
+def _password_holds_query_mark(rest: str, head: str) -> bool:
+    """Whether a URL whose part before its first "?" (`head`) holds no "@" is `user:pass`
+    cut off by a "?" in the password: no "=" before the last "@" (no query string yet), or
+    `head` starts as `user:` with no port number after the ":" (an IPv6 host is in brackets),
+    so the "?" and "=" after it are the password's too."""
+    if "=" not in rest[: rest.rfind("@")]:
+        return True
+    host = head.split("/", 1)[0]
+    return ":" in host and not host.startswith("[") and not host.rsplit(":", 1)[1].isdigit()
+
+
 def without_password(url: str) -> str:
     """The database URL without any password: what a plan, a report, a message and a log line
     may show. Strips the `user:password@` part (also when the password holds a `/`, `#` or
@@ -39,7 +50,7 @@ def without_password(url: str) -> str:
     query_at = rest.find("?")
     head = rest if query_at < 0 else rest[:query_at]
     at = head.rfind("@")
-    if at < 0 and "@" in rest and "=" not in rest[: rest.rfind("@")]:
+    if at < 0 and "@" in rest and _password_holds_query_mark(rest, head):
         at = rest.rfind("@")  # an unencoded "?" in the password
     if at >= 0 and not rest.startswith("/"):  # a path (sqlite:////a@b.db) has no user
         user = rest[:at].split(":", 1)[0]

@@ -28,6 +28,13 @@ from schoolbrug.merge.errors import MergeRefused
             "postgres://sb:GE?HEIM@db.test/sb?sslmode=require",
             "postgres://sb@db.test/sb?sslmode=require",
         ),
+        # A "?" then a "=" in the password: not a query string (the host comes after them).
+        ("postgres://sb:GE?H=EIM@db.test/sb", "postgres://sb@db.test/sb"),
+        ("postgres://sb:GE/H?E=IM@db.test:5433/sb", "postgres://sb@db.test:5433/sb"),
+        ("sb:GE?HE=IM@db.test/sb", "sb@db.test/sb"),
+        # A port, not a password: the "@" is the query's.
+        ("postgres://db.test:5433?options=a@b", "postgres://db.test:5433?options=a@b"),
+        ("postgres://[::1]/sb?options=a@b", "postgres://[::1]/sb?options=a@b"),
         ("sb:GEHEIM@db.test/sb", "sb@db.test/sb"),
         ("postgres://sb@[::1]:5432/sb?password=GEHEIM", "postgres://sb@[::1]:5432/sb"),
         ("host=db.test user=sb password='GE HEIM' dbname=sb", "host=db.test user=sb  dbname=sb"),
