@@ -621,9 +621,10 @@ def _prepare_execute(plan: dict, alias: str) -> str:
 
 def timed_execute(plan: dict, source_url: str):
     """`execute` as `schoolbrug merge execute` runs it, each step timed where execute calls
-    it (the module's functions wrapped, nothing else changed): checks (approvals, starter,
-    approver list), the read-only flag (with its settle wait), waiting for syncs, the
-    backup, the fold, the report; then the id maps (CSV and XLSX) a person asks for after.
+    it (the module's functions wrapped, nothing else changed): checks (unique values read
+    again, approvals, starter, approver list), the read-only flag (with its settle wait),
+    waiting for syncs, the backup, the fold, the report; then the id maps (CSV and XLSX) a
+    person asks for after.
     Returns the run, the seconds per step and the total."""
     from django.conf import settings
 
@@ -648,7 +649,7 @@ def timed_execute(plan: dict, source_url: str):
     settle = settings.SCHOOLBRUG_MERGE_SETTLE_SECONDS
     wrapped = {
         (execute, "source_connect"): lambda: timing("connect the other database", source.connect),
-        (execute, "check"): timing("checks (approvals, starter, approver list)", execute.check),
+        (execute, "check"): timing("checks (unique values, approvals, starter)", execute.check),
         (execute, "register"): timing("plan registered", execute.register),
         (readonly, "raise_flag"): timing(
             f"read-only flag up (settle {settle} s)", readonly.raise_flag

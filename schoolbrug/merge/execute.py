@@ -28,12 +28,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from schoolbrug.roles.permissions import MERGE_START_REFUSAL, may_start_merge
 from schoolbrug.sync.locking import wait_for_syncs
 
-from . import approvals, backup, files, plan_collisions, readonly
+from . import approvals, backup, files, plan_collisions, plan_unique, readonly
+from . import plan as plans
 from .errors import MergeRefused
 from .models import MergeRun, ReadOnlyFlag
 from .records import register
@@ -97,6 +99,17 @@ def _check_approver_list(plan: dict, source_alias: str | None) -> None:
         )
 
 
+def _unique_values_now(plan: dict, source_alias: str | None) -> tuple[str, str] | None:
+    """The plan's unique-value check read again from both databases: a clash that came after
+    the plan (or a list a person emptied and sealed again) is refused here, before the read-only
+    flag and the backup, not at the fold's rollback. Not for this database itself (no other
+    side to compare with: source.connect refuses it, the tests' doubles use it)."""
+    if source_alias is None or source_alias == DEFAULT_DB_ALIAS:
+        return None
+    clashes = plan_unique.unique_values(plans.context(plan, source_alias))
+    return plan_collisions.refusal({"collisions": {"unique_values": clashes}})
+
+
 def check(plan: dict, *, starter: str, source_alias: str | None) -> None:
     """Everything execute refuses before it changes anything."""
     if not str(plan.get("central_admin") or "").strip():
@@ -105,7 +118,7 @@ def check(plan: dict, *, starter: str, source_alias: str | None) -> None:
             "Duid er één aan in het plan (en laat het daarna opnieuw goedkeuren).",
             "plan without a central admin",
         )
-    refused = plan_collisions.refusal(plan)
+    refused = plan_collisions.refusal(plan) or _unique_values_now(plan, source_alias)
     if refused:
         raise MergeRefused(*refused)
     check_starter(plan, starter)

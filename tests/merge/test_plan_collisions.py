@@ -148,3 +148,17 @@ def test_every_unique_constraint_of_a_folded_table_is_checked_or_resolved():
     assert ("platform.ClassLogin", ("code_digest",)) not in checked  # renewed
     assert ("auth.User", ("username",)) not in checked  # renamed
     assert ("registry.Institution", ("number",)) not in checked  # refused by its own list
+
+
+def test_execute_checks_the_unique_values_again_not_only_the_plans_list(receiving, source_url):
+    # The plan's list is what the source and this side held when it was made: a clash that came
+    # after it (or a list edited empty, the plan sealed again) would go as far as the fold's
+    # rollback, after the read-only flag and the backup. Execute's first check reads again.
+    alias = source.connect(source_url)
+    line_item(alias, "REK", "toets-1", "200001")
+    plan = decided(plans.make_plan(source_url))
+    assert plan["collisions"]["unique_values"] == []
+    line_item("default", "REK", "toets-1", "100001")  # after the plan
+    with pytest.raises(MergeRefused, match="opdrachten van het puntenboek") as refused:
+        execute.check(plan, starter="directie@receiving.test", source_alias=alias)
+    assert "toets-1" in refused.value.message and "nieuw plan" in refused.value.message
