@@ -7,7 +7,10 @@ whoever sends it, logged in or not. The middleware compares the declared Content
 WSGI body is never read past it) with the view's limit, before the CSRF check runs.
 
 Views that take uploads say their own limit with `@max_request_size`; every other view is
-held to SCHOOLBRUG_MAX_REQUEST_BYTES. A proxy in front may still set a limit of its own."""
+held to SCHOOLBRUG_MAX_REQUEST_BYTES. A view's larger limit is a logged-in user's only: the
+CSRF check reads the body before the view's log-in check does anything, so whoever is not
+logged in is held to the default, unless the view checks who sends it before it reads the
+body (`for_anyone`: the SIS upload's token). A proxy in front may still set a limit of its own."""
 
 from __future__ import annotations
 
@@ -24,14 +27,26 @@ log = logging.getLogger("schoolbrug.requests")
 FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
-def max_request_size(limit: int) -> Callable:
-    """The largest body this view accepts, in bytes: its files plus FORM_OVERHEAD_BYTES."""
+def max_request_size(limit: int, *, for_anyone: bool = False) -> Callable:
+    """The largest body this view accepts, in bytes: its files plus FORM_OVERHEAD_BYTES. Above
+    the default for a logged-in user only, unless `for_anyone` (a view exempt from the CSRF
+    check that knows who sends it before it reads the body)."""
 
     def mark(view: Callable) -> Callable:
         view.max_request_bytes = limit + FORM_OVERHEAD_BYTES
+        view.max_request_bytes_for_anyone = for_anyone
         return view
 
     return mark
+
+
+def _limit(request: HttpRequest, view) -> int:
+    default = settings.SCHOOLBRUG_MAX_REQUEST_BYTES
+    limit = getattr(view, "max_request_bytes", default)
+    if limit <= default or getattr(view, "max_request_bytes_for_anyone", False):
+        return limit
+    user = getattr(request, "user", None)
+    return limit if user is not None and user.is_authenticated else default
 
 
 def _megabytes(size: int) -> str:
@@ -46,7 +61,7 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
-        limit = getattr(view, "max_request_bytes", settings.SCHOOLBRUG_MAX_REQUEST_BYTES)
+        limit = _limit(request, view)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -231,8 +231,9 @@ def _json(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-# At most two files: WISA's pupils and classes.
-@max_request_size(2 * storage.MAX_UPLOAD_BYTES)
+# At most two files: WISA's pupils and classes. Nothing reads the body before the link's token
+# is checked (no CSRF check): the limit is anyone's.
+@max_request_size(2 * storage.MAX_UPLOAD_BYTES, for_anyone=True)
 @csrf_exempt
 @require_POST
 @never_cache
