@@ -13,6 +13,7 @@ Results become `ProductResult`s: exercise results go to the monitoring system (d
 whether a lineItem's results are exercises is its category's kind (GradebookCategory).
 A lineItem and a result may name a scoreScale (the file's optional `scoreScale` GUIDRef): the
 product's own, of the lineItem's class; it is kept and given back, not applied to the score.
+A lineItem with results the API shows keeps its class (they are its pupils', of its scales).
 
 DELETE keeps what was delivered: the object is marked deleted (hidden from the API), a result
 not yet sent is withdrawn, one already sent stays as the record of it and is not sent again
@@ -356,6 +357,24 @@ def category_for(product: Product, sourced_id: str) -> GradebookCategory:
     return category
 
 
+def _keeps_class_with_results(product: Product, sourced_id: str, school_class) -> None:
+    """A lineItem with results the API shows stays in its class: they are of its pupils and
+    name its class's scoreScales (422). Locked until the write commits."""
+    existing = (
+        GradebookLineItem.objects.select_for_update(of=("self",))
+        .filter(product=product, sourced_id=sourced_id)
+        .select_related("school_class")
+        .first()
+    )
+    if existing is None or existing.school_class_id == school_class.pk:
+        return
+    if ProductResult.objects.filter(line_item=existing, deleted_at__isnull=True).exists():
+        raise invalid(
+            f"lineItem {sourced_id!r} has results of pupils of class "
+            f"{existing.school_class.sourced_id}: its class stays (delete its results first)"
+        )
+
+
 def save_line_item(product: Product, data: dict, sourced_id: str, school_class=None):
     """Create or update the product's lineItem `sourced_id` (brought back if deleted)."""
     title = data.get("title")
@@ -371,6 +390,7 @@ def save_line_item(product: Product, data: dict, sourced_id: str, school_class=N
     if status not in ("active", "tobedeleted"):
         raise invalid("'status' must be active or tobedeleted")
     score_scale = score_scale_for(product, data, school_class)
+    _keeps_class_with_results(product, sourced_id, school_class)
     item, _ = GradebookLineItem.objects.update_or_create(
         product=product,
         sourced_id=sourced_id,

@@ -258,3 +258,21 @@ def test_a_scale_in_use_is_neither_deleted_nor_moved(
     # An unused scale moves freely.
     assert put(client, "/scoreScales/vrij", scale_body(s, "vrij"), rekenen).status_code == 201
     assert put(client, "/scoreScales/vrij", scale_body(s, "vrij", "2B"), rekenen).status_code == 201
+
+
+def test_a_line_item_with_results_keeps_its_class(client, platform_school, rekenen, scale):
+    # Its results are of pupils of its class and name scales of its class: moved to another
+    # class they would point across classes (a scale in use does not move either).
+    s = platform_school
+    licences.link_class(s.catalogue.group, s.classes["2B"])
+    put(client, "/lineItems/blok-1", item_body(s, "blok-1", "Blok 1"), rekenen)
+    put(client, "/results/r-1", with_scale(result_body(s.pupils[0], "blok-1")), rekenen)
+    moved = put(client, "/lineItems/blok-1", item_body(s, "blok-1", "Blok 1", klass="2B"), rekenen)
+    assert moved.status_code == 422
+    assert "results" in moved.json()["imsx_description"]
+    assert GradebookLineItem.objects.get(sourced_id="blok-1").school_class == s.classes["1A"]
+    # Without results the API still shows, it moves.
+    assert delete(client, "/results/r-1", rekenen).status_code == 204
+    moved = put(client, "/lineItems/blok-1", item_body(s, "blok-1", "Blok 1", klass="2B"), rekenen)
+    assert moved.status_code == 201
+    assert GradebookLineItem.objects.get(sourced_id="blok-1").school_class == s.classes["2B"]
