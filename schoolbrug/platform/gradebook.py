@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import dateparse, timezone
 from rest_framework.permissions import BasePermission
@@ -469,12 +469,29 @@ def result_json(request, result: ProductResult) -> dict:
 MAX_SCORE = 2**31 - 2
 
 
+def _held(product: Product, item: GradebookLineItem) -> GradebookLineItem:
+    """The lineItem as it is now, held until this result is written. A PUT moving it to another
+    class locks it FOR UPDATE (`_keeps_class_with_results`): it waits for this write and then
+    sees the result; a result written after a move checks its pupil against the new class.
+    FOR SHARE on PostgreSQL, so that the results of one lineItem do not wait for each other
+    (SQLite has one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = GradebookLineItem._meta.db_table
+            cursor.execute(f'SELECT 1 FROM "{table}" WHERE id = %s FOR SHARE', [item.pk])
+    held = visible_line_items(product).select_related("school_class").filter(pk=item.pk).first()
+    if held is None:  # deleted meanwhile
+        raise not_found("lineItem", item.sourced_id)
+    return held
+
+
 def _save_result(product: Product, data: dict, external_id: str, item=None) -> ProductResult:
     if item is None:
         item_id = ref(data, "lineItem", "lineItem")
         item = visible_line_items(product).filter(sourced_id=item_id).first()
         if item is None:
             raise not_found("lineItem", item_id)
+    item = _held(product, item)
     student_id = ref(data, "student", "user")
     pupil = Pupil.objects.filter(
         sourced_id=uuid_or_none(student_id),
