@@ -23,7 +23,7 @@ from schoolbrug.oneroster.rest.params import Column, filter_q, parse_list_params
 from schoolbrug.oneroster.rest.views import _links
 from schoolbrug.registry.models import AcademicSession, Institution, Pupil, SchoolYear
 
-from . import gradebook
+from . import gradebook, gradebook_results
 from .gradebook import READ_ALL, GradebookView, invalid
 
 _COMMON = {
@@ -145,7 +145,7 @@ class LineItemsView(GradebookView):
 class ResultsView(GradebookView):
     def get(self, request):
         results = gradebook.visible_results(self.product())
-        return answer_page(request, RESULTS, results, gradebook.result_json)
+        return answer_page(request, RESULTS, results, gradebook_results.result_json)
 
 
 class ClassView(GradebookView):
@@ -173,7 +173,7 @@ class ClassResultsView(ClassView):
     def get(self, request, class_id: str):
         klass = self.school_class(class_id)
         results = gradebook.visible_results(self.product()).filter(line_item__school_class=klass)
-        return answer_page(request, RESULTS, results, gradebook.result_json)
+        return answer_page(request, RESULTS, results, gradebook_results.result_json)
 
 
 class ClassLineItemResultsView(ClassView):
@@ -186,7 +186,7 @@ class ClassLineItemResultsView(ClassView):
         if not item.exists():
             raise not_found("lineItem", line_item_id)
         results = gradebook.visible_results(product).filter(line_item__in=item)
-        return answer_page(request, RESULTS, results, gradebook.result_json)
+        return answer_page(request, RESULTS, results, gradebook_results.result_json)
 
 
 class ClassStudentResultsView(ClassView):
@@ -200,7 +200,7 @@ class ClassStudentResultsView(ClassView):
         results = gradebook.visible_results(self.product()).filter(
             line_item__school_class=klass, pupil=pupil
         )
-        return answer_page(request, RESULTS, results, gradebook.result_json)
+        return answer_page(request, RESULTS, results, gradebook_results.result_json)
 
 
 class ClassSessionResultsView(ClassView):
@@ -230,7 +230,7 @@ class ClassSessionResultsView(ClassView):
                 raise not_found("lineItem", item_id)
             return item
 
-        return gradebook.post_results(product, request.data, item_of)
+        return gradebook_results.post_results(product, request.data, item_of)
 
 
 class SchoolLineItemsView(GradebookView):

@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from . import gradebook, gradebook_lists, gradebook_scales
+from . import gradebook, gradebook_lists, gradebook_results, gradebook_scales
 
 C = "classes/<str:class_id>"
 urlpatterns = [
     path("lineItems", gradebook_lists.LineItemsView.as_view()),
     path("lineItems/<str:sourced_id>", gradebook.LineItemView.as_view()),
-    path("lineItems/<str:line_item_id>/results", gradebook.LineItemResultsView.as_view()),
+    path("lineItems/<str:line_item_id>/results", gradebook_results.LineItemResultsView.as_view()),
     path("results", gradebook_lists.ResultsView.as_view()),
-    path("results/<str:sourced_id>", gradebook.ResultView.as_view()),
+    path("results/<str:sourced_id>", gradebook_results.ResultView.as_view()),
     path("categories", gradebook_scales.CategoriesView.as_view()),
     path("categories/<str:sourced_id>", gradebook_scales.CategoryView.as_view()),
     path("scoreScales", gradebook_scales.ScoreScalesView.as_view()),
