@@ -27,14 +27,18 @@ log = logging.getLogger("schoolbrug.requests")
 FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
-def max_request_size(limit: int, *, for_anyone: bool = False) -> Callable:
+def max_request_size(
+    limit: int, *, for_anyone: bool = False, only_for: Callable | None = None
+) -> Callable:
     """The largest body this view accepts, in bytes: its files plus FORM_OVERHEAD_BYTES. Above
-    the default for a logged-in user only, unless `for_anyone` (a view exempt from the CSRF
-    check that knows who sends it before it reads the body)."""
+    the default for a logged-in user only, and of those only for whom `only_for(user)` is true
+    when given (the people who may post there); for anyone with `for_anyone` (a view exempt
+    from the CSRF check that knows who sends it before it reads the body)."""
 
     def mark(view: Callable) -> Callable:
         view.max_request_bytes = limit + FORM_OVERHEAD_BYTES
         view.max_request_bytes_for_anyone = for_anyone
+        view.max_request_bytes_only_for = only_for
         return view
 
     return mark
@@ -46,7 +50,10 @@ def _limit(request: HttpRequest, view) -> int:
     if limit <= default or getattr(view, "max_request_bytes_for_anyone", False):
         return limit
     user = getattr(request, "user", None)
-    return limit if user is not None and user.is_authenticated else default
+    if user is None or not user.is_authenticated:
+        return default
+    only_for = getattr(view, "max_request_bytes_only_for", None)
+    return limit if only_for is None or only_for(user) else default
 
 
 def _megabytes(size: int) -> str:

@@ -67,7 +67,8 @@ def _last_runs() -> dict[str, MergeRun]:
     return runs
 
 
-@max_request_size(MAX_PLAN_BYTES)
+# The plan file is large for the people who may add one; anyone else gets the default.
+@max_request_size(MAX_PLAN_BYTES, only_for=_may_register)
 @login_required
 def plans(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":

@@ -97,19 +97,38 @@ def test_the_sis_upload_api_answers_in_json_with_both_languages():
     assert not status.startswith("413")
 
 
-@pytest.fixture
-def logged_in(client, settings, django_user_model) -> str:
-    """A logged-in user's session cookie."""
-    client.force_login(django_user_model.objects.create_user("iemand", "iemand@school.test"))
+def session_cookie(client, settings, user) -> str:
+    client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def test_a_merge_plan_may_be_larger_than_the_default(logged_in):
+@pytest.fixture
+def logged_in(client, settings, django_user_model) -> str:
+    """A logged-in user's session cookie: someone who may not add a merge plan."""
+    user = django_user_model.objects.create_user("iemand", "iemand@school.test")
+    return session_cookie(client, settings, user)
+
+
+@pytest.fixture
+def site_admin(client, settings, django_user_model) -> str:
+    """A site admin's session cookie: someone who may add a merge plan."""
+    user = django_user_model.objects.create_superuser("beheer", "beheer@school.test")
+    return session_cookie(client, settings, user)
+
+
+def test_a_merge_plan_may_be_larger_than_the_default(site_admin):
     path = reverse("merge:plans")
     assert MAX_PLAN_BYTES > 20 * MB
-    status, _, _, _ = post(path, MAX_PLAN_BYTES, cookie=logged_in)
+    status, _, _, _ = post(path, MAX_PLAN_BYTES, cookie=site_admin)
     assert not status.startswith("413")
-    status, _, _, body = post(path, MAX_PLAN_BYTES + FORM_OVERHEAD_BYTES + 1, cookie=logged_in)
+    status, _, _, body = post(path, MAX_PLAN_BYTES + FORM_OVERHEAD_BYTES + 1, cookie=site_admin)
+    assert status.startswith("413") and body.read_bytes == 0
+
+
+def test_the_merge_plans_limit_is_only_for_who_may_add_a_plan(settings, logged_in):
+    # Logged in, but neither site nor board admin: a teacher gets the default, not 200 MB.
+    size = settings.SCHOOLBRUG_MAX_REQUEST_BYTES + 1
+    status, _, _, body = post(reverse("merge:plans"), size, cookie=logged_in)
     assert status.startswith("413") and body.read_bytes == 0
 
 
@@ -118,14 +137,14 @@ def test_a_length_that_is_no_number_is_not_refused_for_size():
     assert status.startswith("403")  # Django reads no body for it; the CSRF check answers
 
 
-def test_a_views_larger_limit_is_for_a_logged_in_user_only(settings, logged_in):
+def test_a_views_larger_limit_is_for_a_logged_in_user_only(settings, site_admin):
     # The CSRF check reads the body before the view's log-in check: a merge plan's 200 MB,
     # posted by anyone, would be streamed to disk before the 403. Anonymous: the default.
     path = reverse("merge:plans")
     size = settings.SCHOOLBRUG_MAX_REQUEST_BYTES + 1
     status, _, _, body = post(path, size)
     assert status.startswith("413") and body.read_bytes == 0
-    status, _, _, _ = post(path, size, cookie=logged_in)
+    status, _, _, _ = post(path, size, cookie=site_admin)
     assert not status.startswith("413")
     # The SIS upload's token is checked before its body is read: its limit is anyone's.
     status, _, _, _ = post(reverse("web:link_upload"), size, accept="*/*")
