@@ -14,6 +14,7 @@ from django.db import connection
 
 from schoolbrug.enrolment import editing, rollover
 from schoolbrug.enrolment.models import Lop, Offer, Period, SchoolAdminRights, Year
+from tests.races import second_while_first_holds
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,19 +60,7 @@ def test_a_save_racing_the_rollover_is_refused_not_a_server_error(lop_world, mon
         finally:
             connection.close()
 
-    if connection.vendor == "postgresql":
-        first = threading.Thread(target=roll)
-        first.start()
-        assert moved.wait(10)
-        second = threading.Thread(target=save)
-        second.start()
-        first.join(20)
-        second.join(20)
-    else:
-        # SQLite serialises writers with its one database lock: the same two calls, one after
-        # the other, must give the same answer.
-        roll()
-        save()
+    second_while_first_holds(roll, save, moved)
     assert outcomes == {
         "rollover": "done",
         "save": f"refused [('{doomed.pk}', 'aanbod van een andere school')]",

@@ -14,6 +14,7 @@ from django.test import Client
 
 from schoolbrug.platform import gradebook, licences
 from schoolbrug.platform.models import GradebookLineItem, ProductResult
+from tests.races import second_while_first_holds
 
 from .test_gradebook_api import put
 from .test_gradebook_collections import bearer, item_body, result_body
@@ -58,19 +59,7 @@ def test_a_result_written_while_its_line_item_moves_follows_the_move(platform_sc
         finally:
             connection.close()
 
-    if connection.vendor == "postgresql":
-        mover = threading.Thread(target=move)
-        mover.start()
-        assert moved.wait(10)
-        writer = threading.Thread(target=write_result)
-        writer.start()
-        mover.join(20)
-        writer.join(20)
-    else:
-        # SQLite has one writer at a time (IMMEDIATE transactions): the same two requests, one
-        # after the other, must give the same answers.
-        move()
-        write_result()
+    second_while_first_holds(move, write_result, moved)
     assert answers == {"move": 201, "result": 404}  # the pupil is not in 2B
     assert GradebookLineItem.objects.get(sourced_id="blok-1").school_class == s.classes["2B"]
     assert not ProductResult.objects.filter(external_id="r-1").exists()

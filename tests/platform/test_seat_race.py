@@ -15,6 +15,7 @@ from schoolbrug.audit.context import acting
 from schoolbrug.platform import licences
 from schoolbrug.platform.models import LicenceSeat
 from schoolbrug.platform.refusals import Refused
+from tests.races import second_while_first_holds
 from tests.web.conftest import make_school
 
 from .conftest import make_catalogue
@@ -49,19 +50,9 @@ def test_two_coordinators_taking_the_last_seat_at_once(monkeypatch):
         finally:
             connection.close()
 
-    if connection.vendor == "postgresql":
-        first = threading.Thread(target=coordinator, args=("eerste", mila))
-        first.start()
-        assert first_counted.wait(10)
-        second = threading.Thread(target=coordinator, args=("tweede", noah))
-        second.start()
-        first.join(20)
-        second.join(20)
-    else:
-        # SQLite serialises writers with its one database lock (IMMEDIATE transactions):
-        # the same two calls, one after the other, must give the same answer.
-        coordinator("eerste", mila)
-        coordinator("tweede", noah)
+    second_while_first_holds(
+        lambda: coordinator("eerste", mila), lambda: coordinator("tweede", noah), first_counted
+    )
     assert outcomes == {
         "eerste": "gekoppeld",
         "tweede": "Er zijn niet genoeg licenties: je koppelt 1 leerling, er zijn nog 0 "
