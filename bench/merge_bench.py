@@ -52,6 +52,8 @@ from stdnum.be import ogm_vcs
 print = functools.partial(print, flush=True)  # noqa: A001 - figures appear as they come
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.api_bench import _machine_speed  # noqa: E402 - one measure for every bench
+
 HOST = "postgres://postgres@127.0.0.1:5432"
 PUPILS_PER_CLASS = 25
 SCHOOLS_PER_COMMUNITY = 10
@@ -165,16 +167,6 @@ def main() -> None:
                 print(f"  {table:<32} {count:>9,}")
         print(f"generated both (two processes): {took:.1f} s")
     merge(args)
-
-
-def _machine_speed() -> float:
-    """ms of CPU for sum(range(10**7)), median of 5: how fast the machine is right now."""
-    times = []
-    for _ in range(5):
-        started = time.process_time()
-        sum(range(10**7))
-        times.append((time.process_time() - started) * 1000)
-    return sorted(times)[2]
 
 
 # --- generating --------------------------------------------------------------------------
