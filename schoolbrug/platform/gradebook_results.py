@@ -76,12 +76,14 @@ def _held(product: Product, item: GradebookLineItem) -> GradebookLineItem:
 
 
 def _save_result(product: Product, data: dict, external_id: str, item=None) -> ProductResult:
+    """`item`: the result's lineItem, already `_held` (several results of one lineItem hold it
+    once); without it, the body's lineItem, held here."""
     if item is None:
         item_id = ref(data, "lineItem", "lineItem")
         item = visible_line_items(product).filter(sourced_id=item_id).first()
         if item is None:
             raise not_found("lineItem", item_id)
-    item = _held(product, item)
+        item = _held(product, item)
     student_id = ref(data, "student", "user")
     pupil = Pupil.objects.filter(
         sourced_id=uuid_or_none(student_id),
@@ -177,14 +179,17 @@ def post_results(product: Product, body, item_of) -> Response:
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise invalid("the body needs a non-empty 'results' array")
     pairs = []
+    held: dict[int, GradebookLineItem] = {}  # each lineItem held once, not once per result
     try:
         with transaction.atomic():
             for row in rows:
                 check_common(row, "result")
                 item = item_of(row)
+                if item.pk not in held:
+                    held[item.pk] = _held(product, item)
                 allocated = str(uuid.uuid4())
                 row = {**row, "lineItem": {"sourcedId": item.sourced_id}}
-                _save_result(product, row, allocated, item)
+                _save_result(product, row, allocated, held[item.pk])
                 supplied = str(row.get("sourcedId", ""))
                 pairs.append({"suppliedSourcedId": supplied, "allocatedSourcedId": allocated})
     except IntegrityError:

@@ -5,6 +5,7 @@ the lineItem's lock the result would be written against the class the lineItem i
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -16,13 +17,28 @@ from schoolbrug.platform import gradebook, licences
 from schoolbrug.platform.models import GradebookLineItem, ProductResult
 from tests.races import second_while_first_holds
 
-from .test_gradebook_api import put
+from .test_gradebook_api import BASE, put
 from .test_gradebook_collections import bearer, item_body, result_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_result_written_while_its_line_item_moves_follows_the_move(platform_school, monkeypatch):
+def put_one(client, headers, pupil):
+    return put(client, "/results/r-1", result_body(pupil, "blok-1"), headers)
+
+
+def post_several(client, headers, pupil):
+    # POST /lineItems/{id}/results: the lineItem comes from the path, held once for all rows.
+    rows = [result_body(pupil, "blok-1")["result"]]
+    payload = json.dumps({"results": rows})
+    path = f"{BASE}/lineItems/blok-1/results"
+    return client.post(path, payload, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize("write", [put_one, post_several])
+def test_a_result_written_while_its_line_item_moves_follows_the_move(
+    platform_school, monkeypatch, write
+):
     s = platform_school
     licences.link_class(s.catalogue.group, s.classes["1A"])
     licences.link_class(s.catalogue.group, s.classes["2B"])
@@ -54,12 +70,11 @@ def test_a_result_written_while_its_line_item_moves_follows_the_move(platform_sc
 
     def write_result() -> None:
         try:
-            body = result_body(pupil_of_1a, "blok-1")
-            answers["result"] = put(Client(), "/results/r-1", body, headers).status_code
+            answers["result"] = write(Client(), headers, pupil_of_1a).status_code
         finally:
             connection.close()
 
     second_while_first_holds(move, write_result, moved)
     assert answers == {"move": 201, "result": 404}  # the pupil is not in 2B
     assert GradebookLineItem.objects.get(sourced_id="blok-1").school_class == s.classes["2B"]
-    assert not ProductResult.objects.filter(external_id="r-1").exists()
+    assert not ProductResult.objects.exists()
